@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shmring: lock-free SPSC and MPMC rings in shared memory.
+ *
+ * A ring is a region (a named POSIX shm object, anonymous shared memory
+ * inherited across fork, a sealed memfd, or memory the caller provides) laid
+ * out as in <shmring/ring_layout.h>. Each process attaches its own handle,
+ * struct ring, which holds everything process-local: the mapping, validated
+ * copies of the geometry and the cached copy of the other side's index.
+ *
+ * Results: 0 or a count on success, a negative errno on failure;
+ * ring_strerror() describes every code. Codes shared by every call:
+ *   -EINVAL     an argument is invalid (NULL handle, zero count, unknown flag)
+ *   -EAGAIN     full (push) / empty (pop): nothing was moved
+ *   -EPIPE      push: the ring was closed with ring_close_write();
+ *               pop: closed and drained (end of stream)
+ *   -EUCLEAN    the shared indices are inconsistent (a corrupt or hostile
+ *               peer); nothing was moved
+ *
+ * Who may run concurrently with whom, on one ring:
+ *
+ *                     | push          | pop           | count/free   | close_write
+ *   ------------------+---------------+---------------+--------------+------------
+ *   push (SPSC)       | no: 1 producer| yes           | yes          | same thread
+ *   push (MPMC)       | yes           | yes           | yes          | yes
+ *   pop (SPSC)        | yes           | no: 1 consumer| yes          | yes
+ *   pop (MPMC)        | yes           | yes           | yes          | yes
+ *
+ * "push" covers ring_push, _bulk, _burst and the blocking variants; likewise
+ * "pop". One struct ring may be used by one thread at a time; a thread or
+ * process that pushes and another that pops should each have their own handle
+ * (ring_open, ring_attach_mem), though sharing one is correct. After fork() the
+ * child may use the handle it inherited.
+ */
+#ifndef SHMRING_RING_H
+#define SHMRING_RING_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "ring_layout.h"
+
+#if defined(SHMRING_STATIC_DEFINE)
+#define RING_API
+#elif defined(SHMRING_BUILDING)
+#define RING_API __attribute__((visibility("default")))
+#else
+#define RING_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest element a ring accepts, in bytes. */
+#define RING_ELEM_MAX (UINT32_C(1) << 30)
+/* Longest name accepted by ring_create/ring_open, '/' included. */
+#define RING_NAME_MAX 255
+
+/* What a ring is made of; pass to ring_create*, ring_init_mem, ring_memsize. */
+struct ring_params {
+	uint32_t kind;      /* RING_KIND_SPSC or RING_KIND_MPMC */
+	uint32_t rule;      /* RING_RULE_N1 (SPSC only) or RING_RULE_COUNT */
+	uint64_t slots;     /* n: slots in the ring (n-1 rule: holds n-1) */
+	uint64_t elem_size; /* bytes per element, 1..RING_ELEM_MAX */
+	uint32_t flags;     /* RING_F_* */
+	uint32_t mode;      /* named rings: permission bits; 0 means 0600 */
+};
+
+/*
+ * A process's handle on a ring. Fields are internal; they are visible only so
+ * that the fast path can be inlined. Zero-initialise or leave it to the
+ * constructors; ring_close() returns it to the closed state.
+ */
+struct ring {
+	/* Read-only after attach: validated copies of the geometry. */
+	unsigned char *slots;     /* first slot, inside the mapping */
+	struct ring_shared *shm;  /* the mapping's start */
+	uint64_t n;               /* slots */
+	uint64_t mask;            /* n - 1 when n is a power of two, else 0 */
+	uint64_t cap;             /* elements a user can store */
+	uint32_t esz;             /* element size */
+	uint32_t stride;          /* slot size */
+	uint32_t kind;
+	uint32_t rule;
+	uint32_t flags;
+	uint32_t own;             /* RING_PVT_OWN_*: what ring_close releases */
+	/* Lifecycle. */
+	void *map;
+	size_t map_len;
+	int fd;
+	uint8_t pad0[128 - 84];
+	/* Producer-private: the consumer index as last read (SPSC). */
+	uint64_t prod_cache;
+	uint8_t pad1[56];
+	/* Consumer-private: the producer index as last read (SPSC). */
+	uint64_t cons_cache;
+	uint8_t pad2[56];
+};
+
+RING_STATIC_ASSERT(offsetof(struct ring, prod_cache) == 128, "handle layout");
+RING_STATIC_ASSERT(offsetof(struct ring, cons_cache) == 192, "handle layout");
+
+/* ---- Lifecycle (src/ring_shm.c, src/ring_attach.c) ---------------------- */
+
+/*
+ * Bytes a ring with these parameters occupies; for ring_init_mem().
+ * Errors: -EINVAL (unknown kind/rule/flag, slots or elem_size 0, MPMC with
+ * the n-1 rule, n-1 rule with fewer than 2 slots, elem_size > RING_ELEM_MAX,
+ * mode with bits outside 0777), -EOVERFLOW (the size does not fit).
+ */
+RING_API ssize_t ring_memsize(const struct ring_params *p);
+
+/*
+ * Create the named ring `name` ("/name": one leading '/', no other, at most
+ * RING_NAME_MAX bytes) with shm_open(O_CREAT|O_EXCL), reserve all of its pages
+ * (a full /dev/shm fails here with -ENOSPC rather than SIGBUS later), format it
+ * and attach `r`. An existing object of that name is never touched.
+ * Errors: ring_memsize's, -EINVAL/-ENAMETOOLONG (bad name), -EEXIST, -ENOSPC,
+ * -EACCES, -EMFILE, -ENOMEM. Pair with ring_close() and ring_unlink().
+ */
+RING_API int ring_create(struct ring *r, const char *name, const struct ring_params *p);
+
+/*
+ * Attach `r` to the existing named ring `name`, from any process. The header is
+ * validated against this library's own geometry math and the object's size;
+ * nothing read from the object decides an address or a mapping size.
+ * `kind`: RING_KIND_ANY or the kind the caller expects.
+ * Errors: -EINVAL/-ENAMETOOLONG (bad name or kind), -ENOENT, -EACCES,
+ * -EAGAIN (the creator has not finished yet: retry), -EBADMSG (not a shmring
+ * object: bad magic or too small), -EPROTONOSUPPORT (other layout version),
+ * -EPROTO (inconsistent header), -EMSGSIZE (object size differs from the
+ * header's), -EPROTOTYPE (kind differs from `kind`). Pair with ring_close().
+ */
+RING_API int ring_open(struct ring *r, const char *name, uint32_t kind);
+
+/* Remove the name (like shm_unlink); attached handles keep working.
+ * Errors: -EINVAL/-ENAMETOOLONG (bad name), -ENOENT, -EACCES. */
+RING_API int ring_unlink(const char *name);
+
+/*
+ * Create a ring in anonymous shared memory (MAP_SHARED|MAP_ANONYMOUS): a child
+ * created by fork() afterwards shares it through the handle it inherits.
+ * Errors: ring_memsize's, -ENOMEM. Pair with ring_close() (in each process).
+ */
+RING_API int ring_create_anon(struct ring *r, const struct ring_params *p);
+
+/*
+ * Create a ring in a memfd sealed against shrinking and growing; ring_fd()
+ * returns the descriptor to hand to another process (SCM_RIGHTS, inheritance),
+ * which attaches with ring_open_fd(). `name` is only a debugging label.
+ * Errors: ring_memsize's, -ENOSPC, -ENOMEM, -EMFILE. Pair with ring_close().
+ */
+RING_API int ring_create_memfd(struct ring *r, const char *name, const struct ring_params *p);
+
+/*
+ * Attach to the ring in descriptor `fd` (a memfd from ring_create_memfd or any
+ * shm descriptor); validates as ring_open does. The handle keeps its own
+ * duplicate of fd. Errors: as ring_open, plus -EBADF.
+ */
+RING_API int ring_open_fd(struct ring *r, int fd, uint32_t kind);
+
+/* The descriptor behind a named or memfd ring, or -EBADF (anonymous or
+ * caller memory). Owned by the handle: do not close it. */
+RING_API int ring_fd(const struct ring *r);
+
+/*
+ * Format a ring inside `len` bytes at `mem` (8-byte aligned; 64 recommended)
+ * and attach `r`. The memory stays the caller's: ring_close() does not free it.
+ * Errors: ring_memsize's, -EINVAL (NULL or misaligned mem), -EMSGSIZE (len
+ * smaller than ring_memsize()).
+ */
+RING_API int ring_init_mem(struct ring *r, void *mem, size_t len, const struct ring_params *p);
+
+/*
+ * Attach `r` to a ring that ring_init_mem (or any creator) formatted at `mem`,
+ * `len` bytes mapped. Validates as ring_open does.
+ */
+RING_API int ring_attach_mem(struct ring *r, void *mem, size_t len, uint32_t kind);
+
+/*
+ * Detach: unmap and close what the handle owns. The ring and its contents
+ * remain for the other processes. Closing a zeroed or already closed handle,
+ * or NULL, is a no-op returning 0.
+ */
+RING_API int ring_close(struct ring *r);
+
+/* Text for a code returned by any shmring call (negative or positive errno). */
+RING_API const char *ring_strerror(int err);
+
+/* ---- Queries ------------------------------------------------------------ */
+
+/* Elements a user can store: n-1 (n-1 rule) or n (count rule). */
+static inline size_t ring_capacity(const struct ring *r) { return (size_t)r->cap; }
+static inline size_t ring_elem_size(const struct ring *r) { return r->esz; }
+static inline uint32_t ring_kind(const struct ring *r) { return r->kind; }
+static inline uint32_t ring_rule(const struct ring *r) { return r->rule; }
+static inline uint32_t ring_flags(const struct ring *r) { return r->flags; }
+
+/*
+ * Elements in the ring / free slots, as a snapshot (other sides may move
+ * concurrently). Errors: -EUCLEAN (indices inconsistent).
+ */
+RING_API ssize_t ring_count(const struct ring *r);
+RING_API ssize_t ring_free(const struct ring *r);
+
+/* 1 if ring_close_write() was called, 0 if not. */
+RING_API int ring_is_closed(const struct ring *r);
+
+/* ---- Close (end of stream) and blocking (src/ring_wait.c) --------------- */
+
+/*
+ * Mark the end of the stream: later pushes fail with -EPIPE; consumers drain
+ * what was pushed before, then get -EPIPE; every blocked producer and
+ * consumer is woken. SPSC: call it from the producer (after its last push).
+ * MPMC: any process may call it; a push racing with it either lands before
+ * the close (and is delivered) or fails with -EPIPE. Idempotent.
+ * Errors: -EINVAL (no ring).
+ */
+RING_API int ring_close_write(struct ring *r);
+
+/*
+ * Blocking push/pop for rings created with RING_F_BLOCKING. `deadline` is an
+ * absolute CLOCK_MONOTONIC time, or NULL to wait without limit. The call spins
+ * briefly, then sleeps on a futex until the other side moves, the deadline
+ * passes or the ring is closed; signals do not end the wait early.
+ * Errors: -ENOTSUP (ring created without RING_F_BLOCKING), -ETIMEDOUT
+ * (deadline passed, nothing moved; never returned before it), -EPIPE, -EUCLEAN,
+ * -EINVAL.
+ */
+RING_API int ring_push_wait(struct ring *r, const void *elem, const struct timespec *deadline);
+RING_API int ring_pop_wait(struct ring *r, void *elem, const struct timespec *deadline);
+/* Burst variants: wait until at least one element can move, move up to n.
+ * Return the count moved, or an error as above. */
+RING_API ssize_t ring_push_burst_wait(struct ring *r, const void *src, size_t n,
+				      const struct timespec *deadline);
+RING_API ssize_t ring_pop_burst_wait(struct ring *r, void *dst, size_t n,
+				     const struct timespec *deadline);
+/* Relative-timeout conveniences: wait at most timeout_ns nanoseconds. */
+RING_API int ring_push_timeout(struct ring *r, const void *elem, uint64_t timeout_ns);
+RING_API int ring_pop_timeout(struct ring *r, void *elem, uint64_t timeout_ns);
+
+/* Out-of-line parts of the fast path; not for direct use. */
+RING_API void ring_pvt_wake(struct ring *r, int consumers);
+
+#ifdef __cplusplus
+}
+#endif
+
+#include "ring_spsc_pvt.h"
+#include "ring_mpmc_pvt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Non-blocking push/pop (inline) ------------------------------------- */
+
+/*
+ * Copy one element (elem_size bytes) into the ring.
+ * Returns 0, -EAGAIN (full), -EPIPE (closed), -EUCLEAN.
+ */
+static inline int ring_push(struct ring *r, const void *elem)
+{
+	ssize_t rc;
+
+	if (r->kind == RING_KIND_SPSC)
+		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0);
+	else
+		rc = ring_pvt_mpmc_enqueue(r, elem, 1, 0);
+	return rc < 0 ? (int)rc : 0;
+}
+
+/*
+ * Copy the oldest element out of the ring into elem.
+ * Returns 0, -EAGAIN (empty), -EPIPE (empty and closed), -EUCLEAN.
+ */
+static inline int ring_pop(struct ring *r, void *elem)
+{
+	ssize_t rc;
+
+	if (r->kind == RING_KIND_SPSC)
+		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0);
+	else
+		rc = ring_pvt_mpmc_dequeue(r, elem, 1, 0);
+	return rc < 0 ? (int)rc : 0;
+}
+
+/*
+ * Push all n elements (n * elem_size bytes at src) or none.
+ * Returns n, -EAGAIN (fewer than n free), -EPIPE, -EUCLEAN, -EINVAL (n == 0
+ * or n > capacity: could never succeed).
+ */
+static inline ssize_t ring_push_bulk(struct ring *r, const void *src, size_t n)
+{
+	if (ring_pvt_unlikely(n - 1 >= r->cap))
+		return -EINVAL;
+	if (r->kind == RING_KIND_SPSC)
+		return ring_pvt_spsc_enqueue(r, src, n, 0);
+	return ring_pvt_mpmc_enqueue(r, src, n, 0);
+}
+
+/*
+ * Pop exactly n elements into dst or none.
+ * Returns n, -EAGAIN (fewer than n stored), -EPIPE (closed and fewer than n
+ * remain: ring_count() says how many, ring_pop_burst() drains them), -EUCLEAN,
+ * -EINVAL (n == 0 or n > capacity).
+ */
+static inline ssize_t ring_pop_bulk(struct ring *r, void *dst, size_t n)
+{
+	if (ring_pvt_unlikely(n - 1 >= r->cap))
+		return -EINVAL;
+	if (r->kind == RING_KIND_SPSC)
+		return ring_pvt_spsc_dequeue(r, dst, n, 0);
+	return ring_pvt_mpmc_dequeue(r, dst, n, 0);
+}
+
+/*
+ * Push as many of the n elements as fit, at least one.
+ * Returns the count pushed (1..n), -EAGAIN (full), -EPIPE, -EUCLEAN,
+ * -EINVAL (n == 0).
+ */
+static inline ssize_t ring_push_burst(struct ring *r, const void *src, size_t n)
+{
+	if (ring_pvt_unlikely(n == 0))
+		return -EINVAL;
+	if (r->kind == RING_KIND_SPSC)
+		return ring_pvt_spsc_enqueue(r, src, n, 1);
+	return ring_pvt_mpmc_enqueue(r, src, n, 1);
+}
+
+/*
+ * Pop up to n elements, at least one.
+ * Returns the count popped (1..n), -EAGAIN (empty), -EPIPE (closed and
+ * drained), -EUCLEAN, -EINVAL (n == 0).
+ */
+static inline ssize_t ring_pop_burst(struct ring *r, void *dst, size_t n)
+{
+	if (ring_pvt_unlikely(n == 0))
+		return -EINVAL;
+	if (r->kind == RING_KIND_SPSC)
+		return ring_pvt_spsc_dequeue(r, dst, n, 1);
+	return ring_pvt_mpmc_dequeue(r, dst, n, 1);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMRING_RING_H */

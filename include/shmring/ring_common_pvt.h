@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the SPSC and MPMC fast paths. Internal: include
+ * <shmring/ring.h>.
+ */
+#ifndef SHMRING_RING_COMMON_PVT_H
+#define SHMRING_RING_COMMON_PVT_H
+
+#ifndef SHMRING_INSIDE_HEADERS
+#error "ring_common_pvt.h is internal: include <shmring/ring.h>"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bound on CAS retries and stale-position reloads in one MPMC call: past it
+ * the call returns -EAGAIN rather than spin on other processes' progress. */
+#define RING_PVT_RETRIES 64
+
+/*
+ * Copy one element. Common sizes become a few fixed-size moves instead of a
+ * call into memcpy; the switch is on a handle field that never changes.
+ */
+static inline void ring_pvt_copy_elem(void *dst, const void *src, uint32_t esz)
+{
+	switch (esz) {
+	case 4: memcpy(dst, src, 4); break;
+	case 8: memcpy(dst, src, 8); break;
+	case 16: memcpy(dst, src, 16); break;
+	case 32: memcpy(dst, src, 32); break;
+	case 64: memcpy(dst, src, 64); break;
+	default: memcpy(dst, src, esz); break;
+	}
+}
+
+/* Slot index of a free-running position: a mask for power-of-two rings. */
+static inline uint64_t ring_pvt_slot_of(const struct ring *r, uint64_t pos)
+{
+	return ring_pvt_likely(r->mask != 0) ? (pos & r->mask) : (pos % r->n);
+}
+
+/*
+ * After publishing (push) or releasing (pop) slots on a blocking ring: wake
+ * the other side if it may be asleep.
+ *
+ * F1: the seq_cst fence orders the index store just made before the load of
+ * the waiter word. It pairs with F2 in ring_wait.c, where a sleeper stores the
+ * waiter word, fences, then re-reads the index. With both fences at least one
+ * side sees the other's store, so a sleeper either finds the new element or is
+ * woken; release/acquire alone allows both to miss (store buffering).
+ */
+static inline void ring_pvt_after_push(struct ring *r)
+{
+	ring_pvt_fence(seq_cst);
+	if (ring_pvt_unlikely(ring_pvt_load(&r->shm->wait.cons_waiters, relaxed) != 0))
+		ring_pvt_wake(r, 1);
+}
+
+static inline void ring_pvt_after_pop(struct ring *r)
+{
+	ring_pvt_fence(seq_cst); /* F1, for waiting producers */
+	if (ring_pvt_unlikely(ring_pvt_load(&r->shm->wait.prod_waiters, relaxed) != 0))
+		ring_pvt_wake(r, 0);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMRING_RING_COMMON_PVT_H */

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SPSC fast path, both capacity rules. Internal: include <shmring/ring.h>.
+ *
+ * n-1 rule (RING_RULE_N1): tail = in and head = out, both in [0, n). Empty
+ * when in == out, full when (in + 1) % n == out: one slot stays unused so that
+ * full and empty differ while each side writes only its own index.
+ *
+ * Count rule (RING_RULE_COUNT): tail and head count elements ever pushed and
+ * popped (free-running 64-bit, compared only by unsigned difference); the
+ * count is tail - head, so all n slots hold data and each word still has one
+ * writer.
+ *
+ * Both indices are shared memory and may be written by a hostile peer, so
+ * every value read is range-checked before it decides a slot address, and
+ * "more used than capacity" is reported as -EUCLEAN, never acted on.
+ */
+#ifndef SHMRING_RING_SPSC_PVT_H
+#define SHMRING_RING_SPSC_PVT_H
+
+#ifndef SHMRING_INSIDE_HEADERS
+#error "ring_spsc_pvt.h is internal: include <shmring/ring.h>"
+#endif
+
+#include <errno.h>
+
+#include "ring_common_pvt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Slow paths (src/ring_spsc.c): reload the other side's index and decide
+ * how many elements move, or why none can. */
+RING_API ssize_t ring_pvt_spsc_room(struct ring *r, uint64_t tail, size_t cnt, int burst);
+RING_API ssize_t ring_pvt_spsc_avail(struct ring *r, uint64_t head, size_t cnt, int burst);
+
+/* Copy cnt elements between the ring, from slot idx on, and buf. */
+static inline void ring_pvt_spsc_copy(const struct ring *r, uint64_t idx, void *buf,
+				      size_t cnt, int to_ring)
+{
+	unsigned char *slot = r->slots + idx * r->esz;
+	unsigned char *b = (unsigned char *)buf;
+	size_t first;
+
+	if (cnt == 1) {
+		if (to_ring)
+			ring_pvt_copy_elem(slot, b, r->esz);
+		else
+			ring_pvt_copy_elem(b, slot, r->esz);
+		return;
+	}
+	first = (size_t)(r->n - idx);
+	if (first > cnt)
+		first = cnt;
+	if (to_ring) {
+		memcpy(slot, b, first * r->esz);
+		memcpy(r->slots, b + first * r->esz, (cnt - first) * r->esz);
+	} else {
+		memcpy(b, slot, first * r->esz);
+		memcpy(b + first * r->esz, r->slots, (cnt - first) * r->esz);
+	}
+}
+
+static inline ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, size_t cnt,
+					    int burst)
+{
+	struct ring_shared *s = r->shm;
+	/* Own index: only this producer writes it, so relaxed is enough. */
+	uint64_t t = ring_pvt_load(&s->prod.tail, relaxed);
+	uint64_t idx, next;
+
+	if (r->rule == RING_RULE_COUNT) {
+		/* prod_cache <= the real head, so used is an upper bound. A
+		 * closed tail (top bit set) makes used huge: slow path. */
+		uint64_t used = t - r->prod_cache;
+
+		if (ring_pvt_unlikely(used >= r->cap || r->cap - used < cnt)) {
+			ssize_t room = ring_pvt_spsc_room(r, t, cnt, burst);
+
+			if (room < 0)
+				return room;
+			cnt = (size_t)room;
+		}
+		idx = ring_pvt_slot_of(r, t);
+		next = t + cnt;
+	} else {
+		uint64_t h = r->prod_cache;
+		uint64_t free_slots;
+
+		/* t >= n: closed (top bit) or corrupt; both are slow-path news. */
+		if (ring_pvt_unlikely(t >= r->n))
+			return ring_pvt_spsc_room(r, t, cnt, burst);
+		free_slots = (h > t ? h - t : h + r->n - t) - 1;
+		if (ring_pvt_unlikely(free_slots < cnt)) {
+			ssize_t room = ring_pvt_spsc_room(r, t, cnt, burst);
+
+			if (room < 0)
+				return room;
+			cnt = (size_t)room;
+		}
+		idx = t;
+		next = t + cnt;
+		if (next >= r->n)
+			next -= r->n;
+	}
+	ring_pvt_spsc_copy(r, idx, (void *)(uintptr_t)src, cnt, 1);
+	/* R1: publishes the slots written above. Pairs with A2 in
+	 * ring_pvt_spsc_avail(): a consumer that sees this tail sees them. */
+	ring_pvt_store(&s->prod.tail, next, release);
+	if (r->flags & RING_F_BLOCKING)
+		ring_pvt_after_push(r);
+	return (ssize_t)cnt;
+}
+
+static inline ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t cnt, int burst)
+{
+	struct ring_shared *s = r->shm;
+	/* Own index: only this consumer writes it, so relaxed is enough. */
+	uint64_t h = ring_pvt_load(&s->cons.head, relaxed);
+	uint64_t idx, next;
+
+	if (r->rule == RING_RULE_COUNT) {
+		/* cons_cache <= the real tail, so avail is a lower bound; an
+		 * avail of 0 or above capacity (corrupt head) goes slow. */
+		uint64_t avail = r->cons_cache - h;
+
+		if (ring_pvt_unlikely(avail - 1 >= r->cap || avail < cnt)) {
+			ssize_t got = ring_pvt_spsc_avail(r, h, cnt, burst);
+
+			if (got < 0)
+				return got;
+			cnt = (size_t)got;
+		}
+		idx = ring_pvt_slot_of(r, h);
+		next = h + cnt;
+	} else {
+		uint64_t t = r->cons_cache;
+		uint64_t avail;
+
+		if (ring_pvt_unlikely(h >= r->n))
+			return -EUCLEAN;
+		avail = t >= h ? t - h : t + r->n - h;
+		if (ring_pvt_unlikely(avail < cnt)) {
+			ssize_t got = ring_pvt_spsc_avail(r, h, cnt, burst);
+
+			if (got < 0)
+				return got;
+			cnt = (size_t)got;
+		}
+		idx = h;
+		next = h + cnt;
+		if (next >= r->n)
+			next -= r->n;
+	}
+	ring_pvt_spsc_copy(r, idx, dst, cnt, 0);
+	/* R2: frees the slots read above. Pairs with A1 in
+	 * ring_pvt_spsc_room(): the producer overwrites them only after it
+	 * sees this head, so only after these reads. */
+	ring_pvt_store(&s->cons.head, next, release);
+	if (r->flags & RING_F_BLOCKING)
+		ring_pvt_after_pop(r);
+	return (ssize_t)cnt;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMRING_RING_SPSC_PVT_H */

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* shmring: everything a user needs, in one include. */
+#ifndef SHMRING_SHMRING_H
+#define SHMRING_SHMRING_H
+
+#include "ring.h"
+
+#define SHMRING_VERSION_MAJOR 0
+#define SHMRING_VERSION_MINOR 1
+#define SHMRING_VERSION_PATCH 0
+
+#endif /* SHMRING_SHMRING_H */

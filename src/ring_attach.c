@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Geometry, formatting and attach-time validation.
+ *
+ * The header is written once by the creator and read by every process that
+ * attaches. An attaching process trusts none of it: it takes one snapshot of
+ * the fields, recomputes the geometry from the parameters with its own math,
+ * and accepts the ring only if every stored derived value and the size of
+ * what it mapped agree with that computation.
+ */
+#include "ring_internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+int ring_pvt_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz,
+		      uint32_t flags, struct ring_geom *g)
+{
+	uint64_t stride, data;
+
+	if (kind != RING_KIND_SPSC && kind != RING_KIND_MPMC)
+		return -EINVAL;
+	if (rule != RING_RULE_N1 && rule != RING_RULE_COUNT)
+		return -EINVAL;
+	/* Per-slot sequence words tell full from empty: see ring_mpmc_pvt.h. */
+	if (kind == RING_KIND_MPMC && rule == RING_RULE_N1)
+		return -EINVAL;
+	if (flags & ~RING_F_ALL)
+		return -EINVAL;
+	if (esz == 0 || esz > RING_ELEM_MAX)
+		return -EINVAL;
+	if (slots == 0 || (rule == RING_RULE_N1 && slots < 2))
+		return -EINVAL;
+	stride = kind == RING_KIND_SPSC ? esz : (sizeof(struct ring_mpmc_slot) + esz + 7) & ~UINT64_C(7);
+	if (slots > (RING_PVT_MAX_BYTES - RING_DATA_OFFSET) / stride)
+		return -EOVERFLOW;
+	data = slots * stride;
+	g->stride = stride;
+	g->total = (RING_DATA_OFFSET + data + 63) & ~UINT64_C(63);
+	g->cap = rule == RING_RULE_N1 ? slots - 1 : slots;
+	g->mask = (slots & (slots - 1)) == 0 ? slots - 1 : 0;
+	return 0;
+}
+
+int ring_pvt_check_params(const struct ring_params *p, struct ring_geom *g)
+{
+	if (p == NULL)
+		return -EINVAL;
+	if (p->mode & ~0777u)
+		return -EINVAL;
+	return ring_pvt_geometry(p->kind, p->rule, p->slots, p->elem_size, p->flags, g);
+}
+
+ssize_t ring_memsize(const struct ring_params *p)
+{
+	struct ring_geom g;
+	int rc = ring_pvt_check_params(p, &g);
+
+	return rc < 0 ? rc : (ssize_t)g.total;
+}
+
+void ring_pvt_format(void *mem, const struct ring_params *p, const struct ring_geom *g)
+{
+	struct ring_shared *s = (struct ring_shared *)mem;
+	unsigned char *slots = (unsigned char *)mem + RING_DATA_OFFSET;
+	uint64_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->hdr.magic = RING_MAGIC;
+	s->hdr.version = RING_LAYOUT_VERSION;
+	s->hdr.kind = p->kind;
+	s->hdr.rule = p->rule;
+	s->hdr.flags = p->flags;
+	s->hdr.slots = p->slots;
+	s->hdr.elem_size = p->elem_size;
+	s->hdr.stride = g->stride;
+	s->hdr.data_offset = RING_DATA_OFFSET;
+	s->hdr.total_size = g->total;
+	if (p->kind == RING_KIND_MPMC) {
+		for (i = 0; i < p->slots; i++) {
+			struct ring_mpmc_slot *sl = (struct ring_mpmc_slot *)(void *)(slots + i * g->stride);
+
+			ring_pvt_store(&sl->seq, i, relaxed);
+		}
+	}
+	/* R0: everything above is visible to a process that reads RING_READY.
+	 * Pairs with A0 in ring_pvt_attach(). */
+	ring_pvt_store(&s->hdr.ready, RING_READY, release);
+}
+
+int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t kind)
+{
+	struct ring_shared *s = (struct ring_shared *)mem;
+	struct ring_hdr c;
+	struct ring_geom g;
+	uint32_t ready;
+	uint64_t head, tail;
+
+	if (kind != RING_KIND_ANY && kind != RING_KIND_SPSC && kind != RING_KIND_MPMC)
+		return -EINVAL;
+	if (len < sizeof(struct ring_shared))
+		return len == 0 ? -EAGAIN : -EBADMSG;
+	/* A0: pairs with R0 in ring_pvt_format(). */
+	ready = ring_pvt_load(&s->hdr.ready, acquire);
+	/* One snapshot; from here on only the local copy is used. */
+	memcpy(&c, &s->hdr, offsetof(struct ring_hdr, ready));
+	if (c.magic != RING_MAGIC)
+		return c.magic == 0 && ready == 0 ? -EAGAIN : -EBADMSG;
+	if (ready != RING_READY)
+		return ready == 0 ? -EAGAIN : -EBADMSG;
+	if (c.version != RING_LAYOUT_VERSION)
+		return -EPROTONOSUPPORT;
+	if (ring_pvt_geometry(c.kind, c.rule, c.slots, c.elem_size, c.flags, &g) < 0)
+		return -EPROTO;
+	if (c.stride != g.stride || c.data_offset != RING_DATA_OFFSET || c.total_size != g.total)
+		return -EPROTO;
+	if (exact ? len != g.total : len < g.total)
+		return -EMSGSIZE;
+	if (kind != RING_KIND_ANY && kind != c.kind)
+		return -EPROTOTYPE;
+
+	r->shm = s;
+	r->slots = (unsigned char *)mem + RING_DATA_OFFSET;
+	r->n = c.slots;
+	r->mask = g.mask;
+	r->cap = g.cap;
+	r->esz = (uint32_t)c.elem_size;
+	r->stride = (uint32_t)g.stride;
+	r->kind = c.kind;
+	r->rule = c.rule;
+	r->flags = c.flags;
+	/* Start the caches from the current indices. They must keep the fast
+	 * path's invariants even if the indices are garbage: an n-1 cache is
+	 * always < n; a count cache is checked against capacity on use. */
+	head = ring_pvt_load(&s->cons.head, acquire);
+	tail = ring_pvt_load(&s->prod.tail, acquire) & ~RING_CLOSED_BIT;
+	if (c.rule == RING_RULE_N1) {
+		head = head < c.slots ? head : 0;
+		tail = tail < c.slots ? tail : 0;
+	}
+	r->prod_cache = head;
+	r->cons_cache = tail;
+	return 0;
+}

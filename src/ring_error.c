@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* ring_strerror(): one table for every code the library returns. */
+#include <shmring/ring.h>
+
+#include <errno.h>
+
+struct err_text {
+	int code;
+	const char *text;
+};
+
+static const struct err_text table[] = {
+	{0, "success"},
+	{EINVAL, "invalid argument"},
+	{EAGAIN, "ring full (push) or empty (pop); try again"},
+	{EPIPE, "ring closed: no more pushes; popped to the end of the stream"},
+	{ETIMEDOUT, "deadline passed before the ring was ready"},
+	{EUCLEAN, "ring indices are inconsistent (corrupt or hostile peer)"},
+	{EBADMSG, "not a shmring ring (bad magic or too small)"},
+	{EPROTONOSUPPORT, "ring has another layout version than this library"},
+	{EPROTO, "ring header is inconsistent (corrupt geometry)"},
+	{EMSGSIZE, "object or memory size does not match the ring's size"},
+	{EPROTOTYPE, "ring is of another kind (SPSC/MPMC) than requested"},
+	{EOVERFLOW, "ring size overflows (too many slots or too large elements)"},
+	{ENOTSUP, "operation needs a ring created with RING_F_BLOCKING"},
+	{EEXIST, "a ring or shm object with that name already exists"},
+	{ENOENT, "no ring with that name"},
+	{ENAMETOOLONG, "ring name too long"},
+	{ENOSPC, "no space left for shared memory"},
+	{ENOMEM, "out of memory"},
+	{EACCES, "permission denied"},
+	{EPERM, "operation not permitted"},
+	{EMFILE, "too many open files"},
+	{ENFILE, "too many open files in the system"},
+	{EBADF, "bad file descriptor"},
+	{EINTR, "interrupted"},
+	{ENOSYS, "system call not available"},
+};
+
+const char *ring_strerror(int err)
+{
+	size_t i;
+
+	if (err < 0)
+		err = -err;
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].code == err)
+			return table[i].text;
+	return "unknown error";
+}

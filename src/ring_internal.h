@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Declarations shared by the files in src/; not installed. */
+#ifndef SHMRING_SRC_RING_INTERNAL_H
+#define SHMRING_SRC_RING_INTERNAL_H
+
+#include <shmring/ring.h>
+
+/* Geometry of a ring, computed only from parameters this process checked. */
+struct ring_geom {
+	uint64_t stride;
+	uint64_t total;
+	uint64_t cap;
+	uint64_t mask;
+};
+
+/* Largest region this library makes or accepts: far below any size_t or
+ * off_t overflow. */
+#define RING_PVT_MAX_BYTES (UINT64_C(1) << 46)
+
+/* ring_attach.c */
+int ring_pvt_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz,
+		      uint32_t flags, struct ring_geom *g);
+int ring_pvt_check_params(const struct ring_params *p, struct ring_geom *g);
+void ring_pvt_format(void *mem, const struct ring_params *p, const struct ring_geom *g);
+/* Validate the header at mem (len bytes mapped; exact: len must equal the
+ * ring's size, else at least it) and fill r. Touches nothing in r on error. */
+int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t kind);
+
+#endif /* SHMRING_SRC_RING_INTERNAL_H */

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Out-of-line parts of push and pop: the SPSC slow paths (the other side's
+ * index has to be read), the MPMC "cannot dequeue here" path, and the
+ * count/free queries.
+ */
+#include "ring_internal.h"
+
+#include <errno.h>
+
+/* Free slots for an SPSC producer at tail t, given head h (both checked). */
+static uint64_t spsc_free(const struct ring *r, uint64_t t, uint64_t h)
+{
+	if (r->rule == RING_RULE_COUNT)
+		return r->cap - (t - h);
+	return (h > t ? h - t : h + r->n - t) - 1;
+}
+
+/* Range check of a (head, tail) pair read from shared memory. */
+static int spsc_consistent(const struct ring *r, uint64_t t, uint64_t h)
+{
+	if (r->rule == RING_RULE_COUNT)
+		return t - h <= r->cap;
+	return t < r->n && h < r->n;
+}
+
+ssize_t ring_pvt_spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
+{
+	uint64_t h, free_slots;
+
+	if (t & RING_CLOSED_BIT) {
+		/* n-1 rule: a closed in must still be in range. */
+		if (r->rule == RING_RULE_N1 && (t & ~RING_CLOSED_BIT) >= r->n)
+			return -EUCLEAN;
+		return -EPIPE;
+	}
+	/* A1: pairs with R2 in ring_pvt_spsc_dequeue(): the consumer is done
+	 * reading every slot before h, so they may be overwritten. */
+	h = ring_pvt_load(&r->shm->cons.head, acquire);
+	if (!spsc_consistent(r, t, h))
+		return -EUCLEAN;
+	r->prod_cache = h;
+	free_slots = spsc_free(r, t, h);
+	if (free_slots < cnt) {
+		if (!burst || free_slots == 0)
+			return -EAGAIN;
+		cnt = (size_t)free_slots;
+	}
+	return (ssize_t)cnt;
+}
+
+ssize_t ring_pvt_spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
+{
+	uint64_t tw, t, avail;
+	int closed;
+
+	/* A2: pairs with R1 in ring_pvt_spsc_enqueue() and with the release
+	 * in ring_close_write(): every slot before t is fully written. */
+	tw = ring_pvt_load(&r->shm->prod.tail, acquire);
+	t = tw & ~RING_CLOSED_BIT;
+	closed = (tw & RING_CLOSED_BIT) != 0;
+	if (!spsc_consistent(r, t, h))
+		return -EUCLEAN;
+	r->cons_cache = t;
+	avail = r->cap - spsc_free(r, t, h);
+	if (avail < cnt) {
+		if (avail == 0 || !burst)
+			return closed ? -EPIPE : -EAGAIN;
+		cnt = (size_t)avail;
+	}
+	return (ssize_t)cnt;
+}
+
+int ring_pvt_mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int burst)
+{
+	struct ring_shared *s = r->shm;
+	struct ring_mpmc_slot *sl = ring_pvt_mpmc_slot(r, pos + k);
+	uint64_t seq = ring_pvt_load(&sl->seq, acquire);
+	uint64_t tw, remain;
+
+	/* A slot a survivor gave up on: step over it at the front. */
+	if (k == 0 && seq == RING_MPMC_SKIP(pos)) {
+		uint64_t expect = pos;
+
+		if (ring_pvt_cas(&s->cons.head, &expect, pos + 1, relaxed, relaxed))
+			ring_pvt_store(&sl->seq, pos + r->n, release); /* R4 */
+		return 0;
+	}
+	/* Empty at pos + k, or its producer has not finished. Acquire pairs
+	 * with the release in ring_close_write(). Producers cannot claim
+	 * after the close (the bit fails their CAS), so once closed the
+	 * positions below tail are all that will ever arrive. */
+	tw = ring_pvt_load(&s->prod.tail, acquire);
+	if (tw & RING_CLOSED_BIT) {
+		remain = (tw & ~RING_CLOSED_BIT) - pos;
+		if (remain == 0 || (!burst && remain < cnt))
+			return -EPIPE;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * A consistent (head, tail) snapshot: head read on both sides of tail and
+ * equal, so the pair existed at the moment tail was read. Under constant
+ * consumer motion, fall back to the last pair read, clamped.
+ */
+static ssize_t count_snapshot(const struct ring *r)
+{
+	struct ring_shared *s = r->shm;
+	uint64_t h1, h2, t, used = 0;
+	int tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		h1 = ring_pvt_load(&s->cons.head, acquire);
+		t = ring_pvt_load(&s->prod.tail, acquire) & ~RING_CLOSED_BIT;
+		h2 = ring_pvt_load(&s->cons.head, acquire);
+		if (r->rule == RING_RULE_N1) {
+			if (t >= r->n || h2 >= r->n)
+				return -EUCLEAN;
+			used = t >= h2 ? t - h2 : t + r->n - h2;
+		} else {
+			used = t - h2;
+		}
+		if (h1 == h2)
+			return used <= r->cap ? (ssize_t)used : -EUCLEAN;
+	}
+	/* head moved between reads: used may be off by what moved. */
+	return (int64_t)used < 0 ? 0 : (ssize_t)(used > r->cap ? r->cap : used);
+}
+
+ssize_t ring_count(const struct ring *r)
+{
+	if (r == NULL || r->shm == NULL)
+		return -EINVAL;
+	return count_snapshot(r);
+}
+
+ssize_t ring_free(const struct ring *r)
+{
+	ssize_t used = ring_count(r);
+
+	return used < 0 ? used : (ssize_t)r->cap - used;
+}
+
+int ring_is_closed(const struct ring *r)
+{
+	if (r == NULL || r->shm == NULL)
+		return -EINVAL;
+	return (ring_pvt_load(&r->shm->prod.tail, acquire) & RING_CLOSED_BIT) != 0;
+}

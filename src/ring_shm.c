@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Regions: named POSIX shm objects, anonymous shared memory, sealed memfds
+ * and caller memory; creating, attaching and closing handles on them.
+ */
+#include "ring_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RING_PVT_OWN_MAP 0x1u
+#define RING_PVT_OWN_FD 0x2u
+
+static int check_name(const char *name)
+{
+	size_t len;
+
+	if (name == NULL || name[0] != '/')
+		return -EINVAL;
+	len = strnlen(name, RING_NAME_MAX + 1);
+	if (len > RING_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (len == 1 || strchr(name + 1, '/') != NULL)
+		return -EINVAL;
+	if (strcmp(name, "/.") == 0 || strcmp(name, "/..") == 0)
+		return -EINVAL;
+	return 0;
+}
+
+static void handle_reset(struct ring *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+}
+
+/* Map fd (size bytes), validate and fill r, which then owns map and fd. */
+static int attach_fd(struct ring *r, int fd, uint64_t size, uint32_t kind)
+{
+	void *map;
+	int rc;
+
+	if (size < sizeof(struct ring_shared))
+		return size == 0 ? -EAGAIN : -EBADMSG;
+	if (size > RING_PVT_MAX_BYTES)
+		return -EMSGSIZE;
+	/* Map exactly what the object holds, never a size read from it. */
+	map = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	rc = ring_pvt_attach(r, map, (size_t)size, 1, kind);
+	if (rc < 0) {
+		munmap(map, (size_t)size);
+		return rc;
+	}
+	r->map = map;
+	r->map_len = (size_t)size;
+	r->fd = fd;
+	r->own = RING_PVT_OWN_MAP | RING_PVT_OWN_FD;
+	return 0;
+}
+
+static int attach_fd_stat(struct ring *r, int fd, uint32_t kind)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EBADMSG;
+	return attach_fd(r, fd, (uint64_t)st.st_size, kind);
+}
+
+/* Reserve every page now, so that running out of shm space fails here
+ * rather than as SIGBUS on a later store. */
+static int reserve(int fd, uint64_t total)
+{
+	int rc = posix_fallocate(fd, 0, (off_t)total);
+
+	if (rc == EOPNOTSUPP || rc == ENOSYS) {
+		/* A filesystem without fallocate: size it, then touch below. */
+		if (ftruncate(fd, (off_t)total) < 0)
+			return -errno;
+		return 0;
+	}
+	return -rc;
+}
+
+/* Size, map and format a fresh fd; on success r owns it. */
+static int format_fd(struct ring *r, int fd, const struct ring_params *p,
+		     const struct ring_geom *g)
+{
+	void *map;
+	int rc = reserve(fd, g->total);
+
+	if (rc < 0)
+		return rc;
+	map = mmap(NULL, (size_t)g->total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	ring_pvt_format(map, p, g);
+	rc = ring_pvt_attach(r, map, (size_t)g->total, 1, p->kind);
+	if (rc < 0) {
+		munmap(map, (size_t)g->total);
+		return rc;
+	}
+	r->map = map;
+	r->map_len = (size_t)g->total;
+	r->fd = fd;
+	r->own = RING_PVT_OWN_MAP | RING_PVT_OWN_FD;
+	return 0;
+}
+
+int ring_create(struct ring *r, const char *name, const struct ring_params *p)
+{
+	struct ring_geom g;
+	int fd, rc;
+
+	if (r == NULL)
+		return -EINVAL;
+	rc = ring_pvt_check_params(p, &g);
+	if (rc < 0)
+		return rc;
+	rc = check_name(name);
+	if (rc < 0)
+		return rc;
+	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, p->mode ? p->mode : 0600);
+	if (fd < 0)
+		return -errno;
+	handle_reset(r);
+	rc = format_fd(r, fd, p, &g);
+	if (rc < 0) {
+		/* The object is ours (O_EXCL): leave nothing half-made behind. */
+		shm_unlink(name);
+		close(fd);
+		handle_reset(r);
+	}
+	return rc;
+}
+
+int ring_open(struct ring *r, const char *name, uint32_t kind)
+{
+	int fd, rc;
+
+	if (r == NULL)
+		return -EINVAL;
+	rc = check_name(name);
+	if (rc < 0)
+		return rc;
+	fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	handle_reset(r);
+	rc = attach_fd_stat(r, fd, kind);
+	if (rc < 0) {
+		close(fd);
+		handle_reset(r);
+	}
+	return rc;
+}
+
+int ring_unlink(const char *name)
+{
+	int rc = check_name(name);
+
+	if (rc < 0)
+		return rc;
+	return shm_unlink(name) < 0 ? -errno : 0;
+}
+
+int ring_create_anon(struct ring *r, const struct ring_params *p)
+{
+	struct ring_geom g;
+	void *map;
+	int rc;
+
+	if (r == NULL)
+		return -EINVAL;
+	rc = ring_pvt_check_params(p, &g);
+	if (rc < 0)
+		return rc;
+	map = mmap(NULL, (size_t)g.total, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	handle_reset(r);
+	ring_pvt_format(map, p, &g);
+	rc = ring_pvt_attach(r, map, (size_t)g.total, 1, p->kind);
+	if (rc < 0) {
+		munmap(map, (size_t)g.total);
+		handle_reset(r);
+		return rc;
+	}
+	r->map = map;
+	r->map_len = (size_t)g.total;
+	r->own = RING_PVT_OWN_MAP;
+	return 0;
+}
+
+int ring_create_memfd(struct ring *r, const char *name, const struct ring_params *p)
+{
+	struct ring_geom g;
+	int fd, rc;
+
+	if (r == NULL)
+		return -EINVAL;
+	rc = ring_pvt_check_params(p, &g);
+	if (rc < 0)
+		return rc;
+	fd = memfd_create(name ? name : "shmring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	handle_reset(r);
+	rc = format_fd(r, fd, p, &g);
+	/* Sealed: no process holding the fd can shrink it under a mapping
+	 * (SIGBUS) or grow it. */
+	if (rc == 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		if (r->map != NULL)
+			munmap(r->map, r->map_len);
+		close(fd);
+		handle_reset(r);
+	}
+	return rc;
+}
+
+int ring_open_fd(struct ring *r, int fd, uint32_t kind)
+{
+	int dup_fd, rc;
+
+	if (r == NULL)
+		return -EINVAL;
+	if (fd < 0)
+		return -EBADF;
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return -errno;
+	handle_reset(r);
+	rc = attach_fd_stat(r, dup_fd, kind);
+	if (rc < 0) {
+		close(dup_fd);
+		handle_reset(r);
+	}
+	return rc;
+}
+
+int ring_fd(const struct ring *r)
+{
+	return r != NULL && r->fd >= 0 && r->shm != NULL ? r->fd : -EBADF;
+}
+
+int ring_init_mem(struct ring *r, void *mem, size_t len, const struct ring_params *p)
+{
+	struct ring_geom g;
+	int rc;
+
+	if (r == NULL || mem == NULL || ((uintptr_t)mem & 7) != 0)
+		return -EINVAL;
+	rc = ring_pvt_check_params(p, &g);
+	if (rc < 0)
+		return rc;
+	if (len < g.total)
+		return -EMSGSIZE;
+	handle_reset(r);
+	ring_pvt_format(mem, p, &g);
+	rc = ring_pvt_attach(r, mem, len, 0, p->kind);
+	if (rc < 0)
+		handle_reset(r);
+	return rc;
+}
+
+int ring_attach_mem(struct ring *r, void *mem, size_t len, uint32_t kind)
+{
+	int rc;
+
+	if (r == NULL || mem == NULL || ((uintptr_t)mem & 7) != 0)
+		return -EINVAL;
+	handle_reset(r);
+	rc = ring_pvt_attach(r, mem, len, 0, kind);
+	if (rc < 0)
+		handle_reset(r);
+	return rc;
+}
+
+int ring_close(struct ring *r)
+{
+	if (r == NULL || r->shm == NULL)
+		return 0;
+	if ((r->own & RING_PVT_OWN_MAP) && r->map != NULL)
+		munmap(r->map, r->map_len);
+	if ((r->own & RING_PVT_OWN_FD) && r->fd >= 0)
+		close(r->fd);
+	handle_reset(r);
+	return 0;
+}
