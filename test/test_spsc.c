@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SPSC ring, both capacity rules, in one process: exact capacity, count/free
+ * at every step, wraparound over many laps with single, bulk and burst moves
+ * (checked against a model), free-running indices across 2^32, odd
+ * capacities, element sizes 1..1000 checked byte for byte, end of stream, and
+ * a round trip through every kind of region.
+ */
+#include <criterion/criterion.h>
+
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include <shmring/ring.h>
+
+#include "common.h"
+
+static const uint32_t rules[] = {RING_RULE_N1, RING_RULE_COUNT};
+
+static struct ring_params spsc(uint32_t rule, uint64_t slots, uint64_t esz, uint32_t flags)
+{
+	struct ring_params p = {RING_KIND_SPSC, rule, slots, esz, flags, 0};
+
+	return p;
+}
+
+static uint64_t expected_cap(uint32_t rule, uint64_t n)
+{
+	return rule == RING_RULE_N1 ? n - 1 : n;
+}
+
+/* A ring formatted in heap memory; *len receives its size. */
+static void *mem_ring(struct ring *r, const struct ring_params *p, size_t *len)
+{
+	ssize_t sz = ring_memsize(p);
+	void *mem;
+
+	cr_assert_gt(sz, 0, "ring_memsize: %zd", sz);
+	mem = aligned_alloc(64, ((size_t)sz + 63) & ~(size_t)63);
+	cr_assert_not_null(mem);
+	cr_assert_eq(ring_init_mem(r, mem, (size_t)sz, p), 0);
+	*len = (size_t)sz;
+	return mem;
+}
+
+static void check_count(const struct ring *r, uint64_t used)
+{
+	cr_assert_eq(ring_count(r), (ssize_t)used, "count %zd, expected %llu", ring_count(r),
+		     (unsigned long long)used);
+	cr_assert_eq(ring_free(r), (ssize_t)(ring_capacity(r) - used), "free %zd, expected %llu",
+		     ring_free(r), (unsigned long long)(ring_capacity(r) - used));
+}
+
+/*
+ * Fill from an empty ring whose indices sit at `offset`: exactly the capacity
+ * fits, count and free agree at each step, the next push is -EAGAIN, and
+ * everything comes back in order.
+ */
+static void fill_drain(uint32_t rule, uint64_t n, uint64_t offset)
+{
+	struct ring_params p = spsc(rule, n, 8, 0);
+	uint64_t cap = expected_cap(rule, n), i, v;
+	struct ring r;
+	size_t len;
+	void *mem = mem_ring(&r, &p, &len);
+
+	cr_assert_eq(ring_capacity(&r), cap, "rule %u n %llu: capacity %zu", rule,
+		     (unsigned long long)n, ring_capacity(&r));
+	for (i = 0; i < offset; i++) {
+		cr_assert_eq(ring_push(&r, &i), 0);
+		cr_assert_eq(ring_pop(&r, &v), 0);
+	}
+	for (i = 0; i < cap; i++) {
+		check_count(&r, i);
+		v = 1000 + i;
+		cr_assert_eq(ring_push(&r, &v), 0, "rule %u n %llu: push %llu failed", rule,
+			     (unsigned long long)n, (unsigned long long)i);
+	}
+	check_count(&r, cap);
+	v = 7;
+	cr_assert_eq(ring_push(&r, &v), -EAGAIN);
+	cr_assert_eq(ring_push_burst(&r, &v, 1), -EAGAIN);
+	cr_assert_eq(ring_push_bulk(&r, &v, 1), -EAGAIN);
+	check_count(&r, cap);
+	for (i = 0; i < cap; i++) {
+		v = 0;
+		cr_assert_eq(ring_pop(&r, &v), 0);
+		cr_assert_eq(v, 1000 + i, "rule %u n %llu: got %llu at %llu", rule,
+			     (unsigned long long)n, (unsigned long long)v, (unsigned long long)i);
+		check_count(&r, cap - i - 1);
+	}
+	cr_assert_eq(ring_pop(&r, &v), -EAGAIN);
+	cr_assert_eq(ring_pop_burst(&r, &v, 1), -EAGAIN);
+	cr_assert_eq(ring_pop_bulk(&r, &v, 1), -EAGAIN);
+	ring_close(&r);
+	free(mem);
+}
+
+Test(spsc, n1_holds_n_minus_1_count_holds_n)
+{
+	static const uint64_t sizes[] = {1, 2, 3, 4, 7, 8, 1000, 1024};
+	size_t i, k;
+	uint64_t off;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			uint64_t n = sizes[i];
+
+			if (rules[k] == RING_RULE_N1 && n < 2)
+				continue;
+			/* Every start position on small rings, a few on big ones. */
+			for (off = 0; off < n; off += n <= 8 ? 1 : n / 3)
+				fill_drain(rules[k], n, off);
+		}
+	}
+}
+
+/* A small deterministic generator, so failures reproduce. */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static uint64_t raw_tail(const struct ring *r)
+{
+	return atomic_load_explicit(&r->shm->prod.tail, memory_order_relaxed);
+}
+
+/*
+ * Model-checked traffic through separate producer and consumer handles on one
+ * ring: random single/bulk/burst moves on both sides, every return code and
+ * every byte compared with what a model says. `start` is where both indices
+ * begin (count rule only).
+ */
+static void traffic(uint32_t rule, uint64_t n, uint64_t esz, uint32_t flags, uint64_t laps,
+		    uint64_t start)
+{
+	struct ring_params p = spsc(rule, n, esz, flags);
+	struct ring init, prod, cons;
+	uint64_t cap = expected_cap(rule, n);
+	uint64_t pushed = 0, popped = 0, seed = 0x9E3779B97F4A7C15u ^ (n * 131 + esz);
+	uint64_t total = laps * n, i;
+	unsigned char *buf = malloc((size_t)(cap * esz));
+	size_t len;
+	void *mem = mem_ring(&init, &p, &len);
+
+	cr_assert_not_null(buf);
+	if (start != 0) {
+		/* Only the count rule has free-running indices; an empty ring
+		 * is any tail == head. */
+		cr_assert_eq(rule, RING_RULE_COUNT);
+		atomic_store_explicit(&init.shm->prod.tail, start, memory_order_relaxed);
+		atomic_store_explicit(&init.shm->cons.head, start, memory_order_relaxed);
+	}
+	cr_assert_eq(ring_attach_mem(&prod, mem, len, RING_KIND_SPSC), 0);
+	cr_assert_eq(ring_attach_mem(&cons, mem, len, RING_KIND_ANY), 0);
+	cr_assert_eq(ring_capacity(&prod), cap);
+	cr_assert_eq(ring_elem_size(&cons), esz);
+
+	while (popped < total) {
+		uint64_t used = pushed - popped, k = 1 + rnd(&seed) % cap, want;
+		unsigned mode = (unsigned)(rnd(&seed) % 3);
+		ssize_t rc;
+
+		/* Producer side. */
+		for (i = 0; i < k; i++)
+			test_fill(buf + i * esz, (size_t)esz, pushed + i);
+		if (mode == 0) {
+			for (i = 0; i < k; i++) {
+				rc = ring_push(&prod, buf + i * esz);
+				if (used + i < cap) {
+					cr_assert_eq(rc, 0, "push: %zd", rc);
+				} else {
+					cr_assert_eq(rc, -EAGAIN, "push on full: %zd", rc);
+					break;
+				}
+			}
+			pushed += i;
+		} else if (mode == 1) {
+			rc = ring_push_bulk(&prod, buf, (size_t)k);
+			want = used + k <= cap ? (uint64_t)k : (uint64_t)-EAGAIN;
+			cr_assert_eq((uint64_t)rc, want, "bulk push %llu with %llu used: %zd",
+				     (unsigned long long)k, (unsigned long long)used, rc);
+			if (rc > 0)
+				pushed += k;
+		} else {
+			rc = ring_push_burst(&prod, buf, (size_t)k);
+			want = cap - used < k ? cap - used : k;
+			if (want == 0)
+				want = (uint64_t)-EAGAIN;
+			cr_assert_eq((uint64_t)rc, want, "burst push %llu with %llu used: %zd",
+				     (unsigned long long)k, (unsigned long long)used, rc);
+			if (rc > 0)
+				pushed += (uint64_t)rc;
+		}
+		check_count(&cons, pushed - popped);
+		check_count(&prod, pushed - popped);
+
+		/* Consumer side: the buffer starts as garbage each time. */
+		used = pushed - popped;
+		k = 1 + rnd(&seed) % cap;
+		mode = (unsigned)(rnd(&seed) % 3);
+		memset(buf, 0xA5, (size_t)(cap * esz));
+		if (mode == 0) {
+			for (i = 0; i < k; i++) {
+				rc = ring_pop(&cons, buf + i * esz);
+				if (i < used) {
+					cr_assert_eq(rc, 0, "pop: %zd", rc);
+				} else {
+					cr_assert_eq(rc, -EAGAIN, "pop on empty: %zd", rc);
+					break;
+				}
+			}
+			want = i;
+		} else if (mode == 1) {
+			rc = ring_pop_bulk(&cons, buf, (size_t)k);
+			want = k <= used ? k : (uint64_t)-EAGAIN;
+			cr_assert_eq((uint64_t)rc, want, "bulk pop %llu with %llu used: %zd",
+				     (unsigned long long)k, (unsigned long long)used, rc);
+			want = rc > 0 ? k : 0;
+		} else {
+			rc = ring_pop_burst(&cons, buf, (size_t)k);
+			want = used < k ? used : k;
+			if (want == 0)
+				want = (uint64_t)-EAGAIN;
+			cr_assert_eq((uint64_t)rc, want, "burst pop %llu with %llu used: %zd",
+				     (unsigned long long)k, (unsigned long long)used, rc);
+			want = rc > 0 ? (uint64_t)rc : 0;
+		}
+		for (i = 0; i < want; i++)
+			cr_assert(test_check(buf + i * esz, (size_t)esz, popped + i),
+				  "rule %u n %llu esz %llu: element %llu corrupt", rule,
+				  (unsigned long long)n, (unsigned long long)esz,
+				  (unsigned long long)(popped + i));
+		popped += want;
+		check_count(&cons, pushed - popped);
+		check_count(&prod, pushed - popped);
+		if (rule == RING_RULE_N1) {
+			/* n-1 rule: positions live in [0, n) and wrap there,
+			 * so they never approach 2^32. */
+			cr_assert_eq(raw_tail(&prod), pushed % n);
+		} else {
+			cr_assert_eq(raw_tail(&prod), start + pushed);
+		}
+	}
+	ring_close(&prod);
+	ring_close(&cons);
+	ring_close(&init);
+	free(mem);
+	free(buf);
+}
+
+Test(spsc, wraparound_many_laps)
+{
+	static const uint64_t sizes[] = {1, 2, 3, 7, 8, 64, 1000};
+	size_t i, k;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			if (rules[k] == RING_RULE_N1 && sizes[i] < 2)
+				continue;
+			traffic(rules[k], sizes[i], 8, 0, sizes[i] < 100 ? 2000 : 40, 0);
+		}
+}
+
+/* The same traffic on rings created for blocking use: the non-blocking
+ * calls must behave identically (the wake check only adds a fence). */
+Test(spsc, wraparound_blocking_flag)
+{
+	traffic(RING_RULE_N1, 7, 8, RING_F_BLOCKING, 500, 0);
+	traffic(RING_RULE_COUNT, 8, 8, RING_F_BLOCKING, 500, 0);
+}
+
+Test(spsc, element_sizes_byte_for_byte)
+{
+	static const uint64_t esz[] = {1, 8, 64, 1000};
+	static const uint64_t sizes[] = {3, 7, 16};
+	size_t i, j, k;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < sizeof(esz) / sizeof(esz[0]); i++)
+			for (j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++)
+				traffic(rules[k], sizes[j], esz[i], 0, 200, 0);
+}
+
+/*
+ * Count rule: both indices start at 2^32 - 5, so the traffic moves tail and
+ * head across 2^32 (traffic() checks the raw tail equals start + pushed, i.e.
+ * that it really went past). The n-1 rule has no such test: its positions are
+ * in [0, n) and never cross.
+ */
+Test(spsc, count_rule_indices_cross_2_32)
+{
+	const uint64_t start = (UINT64_C(1) << 32) - 5;
+	static const uint64_t sizes[] = {1, 3, 7, 8, 1000};
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		traffic(RING_RULE_COUNT, sizes[i], 8, 0, 50, start);
+		traffic(RING_RULE_COUNT, sizes[i], 64, 0, 20, start);
+	}
+	/* And across 2^33 + one more boundary deep into the 64-bit range. */
+	traffic(RING_RULE_COUNT, 7, 8, 0, 50, (UINT64_C(1) << 33) - 3);
+	traffic(RING_RULE_COUNT, 8, 8, 0, 50, (UINT64_C(1) << 62) - 3);
+}
+
+Test(spsc, bulk_all_or_nothing_and_burst_partial)
+{
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		struct ring_params p = spsc(rules[k], 8, 8, 0);
+		uint64_t cap = expected_cap(rules[k], 8), src[16], dst[16], i;
+		struct ring r;
+		size_t len;
+		void *mem = mem_ring(&r, &p, &len);
+
+		for (i = 0; i < 16; i++)
+			src[i] = 100 + i;
+		/* -EINVAL: zero, or more than could ever fit. */
+		cr_assert_eq(ring_push_bulk(&r, src, 0), -EINVAL);
+		cr_assert_eq(ring_pop_bulk(&r, dst, 0), -EINVAL);
+		cr_assert_eq(ring_push_burst(&r, src, 0), -EINVAL);
+		cr_assert_eq(ring_pop_burst(&r, dst, 0), -EINVAL);
+		cr_assert_eq(ring_push_bulk(&r, src, (size_t)cap + 1), -EINVAL);
+		cr_assert_eq(ring_pop_bulk(&r, dst, (size_t)cap + 1), -EINVAL);
+		check_count(&r, 0);
+
+		/* Fill to cap - 2: a bulk of 3 fails whole, leaves all as is. */
+		cr_assert_eq(ring_push_bulk(&r, src, (size_t)cap - 2), (ssize_t)cap - 2);
+		cr_assert_eq(ring_push_bulk(&r, src + cap - 2, 3), -EAGAIN);
+		check_count(&r, cap - 2);
+		/* A burst of 5 takes the 2 that fit. */
+		cr_assert_eq(ring_push_burst(&r, src + cap - 2, 5), 2);
+		check_count(&r, cap);
+		cr_assert_eq(ring_push_burst(&r, src, 5), -EAGAIN);
+
+		/* Bulk pop of more than stored fails whole. */
+		cr_assert_eq(ring_pop_bulk(&r, dst, 3), 3);
+		for (i = 0; i < 3; i++)
+			cr_assert_eq(dst[i], 100 + i);
+		cr_assert_eq(ring_pop_bulk(&r, dst, (size_t)cap), -EAGAIN);
+		check_count(&r, cap - 3);
+		/* A burst of 16 returns the cap - 3 that are there, in order. */
+		memset(dst, 0, sizeof(dst));
+		cr_assert_eq(ring_pop_burst(&r, dst, 16), (ssize_t)cap - 3);
+		for (i = 0; i < cap - 3; i++)
+			cr_assert_eq(dst[i], 103 + i);
+		check_count(&r, 0);
+		cr_assert_eq(ring_pop_burst(&r, dst, 16), -EAGAIN);
+
+		/* A bulk of exactly capacity fits in an empty ring (for the
+		 * n-1 ring, starting at slot 7, it wraps around the end). */
+		cr_assert_eq(ring_push_bulk(&r, src, (size_t)cap), (ssize_t)cap);
+		cr_assert_eq(ring_pop_bulk(&r, dst, (size_t)cap), (ssize_t)cap);
+		for (i = 0; i < cap; i++)
+			cr_assert_eq(dst[i], 100 + i);
+		ring_close(&r);
+		free(mem);
+	}
+}
+
+Test(spsc, close_write_drains_then_epipe)
+{
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		struct ring_params p = spsc(rules[k], 7, 8, 0);
+		struct ring prod, cons;
+		uint64_t v, dst[8], i;
+		size_t len;
+		void *mem = mem_ring(&prod, &p, &len);
+
+		cr_assert_eq(ring_attach_mem(&cons, mem, len, RING_KIND_SPSC), 0);
+		cr_assert_eq(ring_is_closed(&cons), 0);
+		for (v = 0; v < 5; v++)
+			cr_assert_eq(ring_push(&prod, &v), 0);
+		cr_assert_eq(ring_close_write(&prod), 0);
+		cr_assert_eq(ring_close_write(&prod), 0, "close_write is idempotent");
+		cr_assert_eq(ring_is_closed(&cons), 1);
+		cr_assert_eq(ring_is_closed(&prod), 1);
+		v = 99;
+		cr_assert_eq(ring_push(&prod, &v), -EPIPE);
+		cr_assert_eq(ring_push_bulk(&prod, &v, 1), -EPIPE);
+		cr_assert_eq(ring_push_burst(&prod, &v, 1), -EPIPE);
+		check_count(&cons, 5);
+
+		/* Drain: single, then a bulk asking for more than remains
+		 * (-EPIPE, nothing moved), then a burst for the rest. */
+		cr_assert_eq(ring_pop(&cons, &v), 0);
+		cr_assert_eq(v, 0);
+		cr_assert_eq(ring_pop_bulk(&cons, dst, 5), -EPIPE);
+		check_count(&cons, 4);
+		cr_assert_eq(ring_pop_bulk(&cons, dst, 2), 2);
+		cr_assert_eq(dst[0], 1);
+		cr_assert_eq(dst[1], 2);
+		cr_assert_eq(ring_pop_burst(&cons, dst, 8), 2);
+		cr_assert_eq(dst[0], 3);
+		cr_assert_eq(dst[1], 4);
+		for (i = 0; i < 2; i++) {
+			cr_assert_eq(ring_pop(&cons, &v), -EPIPE);
+			cr_assert_eq(ring_pop_burst(&cons, dst, 8), -EPIPE);
+			cr_assert_eq(ring_pop_bulk(&cons, dst, 1), -EPIPE);
+		}
+		check_count(&cons, 0);
+		cr_assert_eq(ring_push(&prod, &v), -EPIPE);
+		ring_close(&cons);
+		ring_close(&prod);
+		free(mem);
+	}
+}
+
+/* Push through `a`, pop through `b`: a few laps of values checked. */
+static void round_trip(struct ring *a, struct ring *b)
+{
+	uint64_t cap = ring_capacity(a), i, lap, v;
+
+	cr_assert_eq(ring_capacity(b), cap);
+	for (lap = 0; lap < 3; lap++) {
+		for (i = 0; i < cap; i++) {
+			v = lap * 1000 + i;
+			cr_assert_eq(ring_push(a, &v), 0);
+		}
+		cr_assert_eq(ring_push(a, &v), -EAGAIN);
+		check_count(b, cap);
+		for (i = 0; i < cap; i++) {
+			cr_assert_eq(ring_pop(b, &v), 0);
+			cr_assert_eq(v, lap * 1000 + i);
+		}
+		cr_assert_eq(ring_pop(b, &v), -EAGAIN);
+	}
+}
+
+Test(spsc, every_region_type_round_trips)
+{
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		struct ring_params p = spsc(rules[k], 5, 8, 0);
+		struct ring a, b;
+		char name[64];
+		size_t len;
+		void *mem;
+		int fd;
+
+		/* Named: a second handle opened by name. */
+		test_shm_name(name, sizeof(name), "spsc");
+		cr_assert_eq(ring_create(&a, name, &p), 0);
+		cr_assert_eq(ring_open(&b, name, RING_KIND_SPSC), 0);
+		cr_assert_eq(ring_unlink(name), 0);
+		round_trip(&a, &b);
+		cr_assert_eq(ring_close(&a), 0);
+		cr_assert_eq(ring_close(&b), 0);
+
+		/* Anonymous: one handle (its sharing is tested over fork). */
+		cr_assert_eq(ring_create_anon(&a, &p), 0);
+		cr_assert_eq(ring_fd(&a), -EBADF);
+		round_trip(&a, &a);
+		cr_assert_eq(ring_close(&a), 0);
+
+		/* memfd: a second handle through the descriptor. */
+		cr_assert_eq(ring_create_memfd(&a, "spsc-test", &p), 0);
+		fd = ring_fd(&a);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(ring_open_fd(&b, fd, RING_KIND_ANY), 0);
+		cr_assert_neq(ring_fd(&b), fd, "the handle keeps its own duplicate");
+		round_trip(&a, &b);
+		round_trip(&b, &a);
+		cr_assert_eq(ring_close(&a), 0);
+		cr_assert_eq(ring_close(&b), 0);
+
+		/* Caller memory: a second handle attached to the same bytes. */
+		mem = mem_ring(&a, &p, &len);
+		cr_assert_eq(ring_attach_mem(&b, mem, len, RING_KIND_SPSC), 0);
+		round_trip(&a, &b);
+		cr_assert_eq(ring_close(&a), 0);
+		cr_assert_eq(ring_close(&b), 0);
+		free(mem);
+	}
+}
