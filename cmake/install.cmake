@@ -21,10 +21,28 @@ install(FILES ${PROJECT_BINARY_DIR}/shmringConfig.cmake
 
 # pkg-config: -lshmring picks the shared library; --static adds what the
 # archive needs.
+set(SHMRING_PC_LIBS_PRIVATE "")
 if(SHMRING_HAVE_URCU)
-  set(SHMRING_PC_LIBS_PRIVATE "-lurcu-common")
+  if(SHMRING_URCU_LIBDIR)
+    set(SHMRING_PC_LIBS_PRIVATE "-L${SHMRING_URCU_LIBDIR} ")
+  endif()
+  string(APPEND SHMRING_PC_LIBS_PRIVATE "-lurcu-common")
+endif()
+# Paths relative to the .pc file, so the package works wherever it is
+# installed (cmake --install --prefix, DESTDIR, a moved tree), as the CMake
+# package does; absolute install dirs are used as they are.
+set(SHMRING_PC_DIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}" OR IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
+  set(SHMRING_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+  set(SHMRING_PC_LIBDIR "${CMAKE_INSTALL_FULL_LIBDIR}")
+  set(SHMRING_PC_INCLUDEDIR "${CMAKE_INSTALL_FULL_INCLUDEDIR}")
 else()
-  set(SHMRING_PC_LIBS_PRIVATE "")
+  file(RELATIVE_PATH _shmring_pc_up "${CMAKE_INSTALL_PREFIX}/${SHMRING_PC_DIR}"
+    "${CMAKE_INSTALL_PREFIX}")
+  string(REGEX REPLACE "/$" "" _shmring_pc_up "${_shmring_pc_up}")
+  set(SHMRING_PC_PREFIX "\${pcfiledir}/${_shmring_pc_up}")
+  set(SHMRING_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
+  set(SHMRING_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/shmring.pc.in ${PROJECT_BINARY_DIR}/shmring.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/shmring.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+install(FILES ${PROJECT_BINARY_DIR}/shmring.pc DESTINATION ${SHMRING_PC_DIR})
