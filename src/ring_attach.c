@@ -80,7 +80,7 @@ void ring_pvt_format(void *mem, const struct ring_params *p, const struct ring_g
 		for (i = 0; i < p->slots; i++) {
 			struct ring_mpmc_slot *sl = (struct ring_mpmc_slot *)(void *)(slots + i * g->stride);
 
-			ring_pvt_store(&sl->seq, i, relaxed);
+			ring_pvt_store(&sl->seq, RING_MPMC_FREE(i), relaxed);
 		}
 	}
 	/* R0: everything above is visible to a process that reads RING_READY.
@@ -126,6 +126,12 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	r->cap = g.cap;
 	r->esz = (uint32_t)c.elem_size;
 	r->stride = (uint32_t)g.stride;
+	if (c.kind == RING_KIND_MPMC)
+		r->mode = RING_PVT_MODE_MPMC;
+	else if (c.rule == RING_RULE_N1)
+		r->mode = RING_PVT_MODE_SPSC_N1;
+	else
+		r->mode = g.mask != 0 || c.slots == 1 ? RING_PVT_MODE_SPSC_MASK : RING_PVT_MODE_SPSC_MOD;
 	r->kind = c.kind;
 	r->rule = c.rule;
 	r->flags = c.flags;

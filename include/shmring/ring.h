@@ -85,15 +85,16 @@ struct ring {
 	uint64_t cap;             /* elements a user can store */
 	uint32_t esz;             /* element size */
 	uint32_t stride;          /* slot size */
+	uint32_t mode;            /* RING_PVT_MODE_*: kind, rule and mask in one */
+	uint32_t flags;
 	uint32_t kind;
 	uint32_t rule;
-	uint32_t flags;
-	uint32_t own;             /* RING_PVT_OWN_*: what ring_close releases */
 	/* Lifecycle. */
 	void *map;
 	size_t map_len;
 	int fd;
-	uint8_t pad0[128 - 84];
+	uint32_t own;             /* RING_PVT_OWN_*: what ring_close releases */
+	uint8_t pad0[128 - 88];
 	/* Producer-private: the consumer index as last read (SPSC). */
 	uint64_t prod_cache;
 	uint8_t pad1[56];
@@ -104,6 +105,12 @@ struct ring {
 
 RING_STATIC_ASSERT(offsetof(struct ring, prod_cache) == 128, "handle layout");
 RING_STATIC_ASSERT(offsetof(struct ring, cons_cache) == 192, "handle layout");
+
+/* Which fast path a handle takes (struct ring.mode), fixed at attach. */
+#define RING_PVT_MODE_SPSC_MASK 0u /* SPSC, count rule, power-of-two n */
+#define RING_PVT_MODE_SPSC_MOD 1u  /* SPSC, count rule, other n */
+#define RING_PVT_MODE_SPSC_N1 2u   /* SPSC, n-1 rule */
+#define RING_PVT_MODE_MPMC 3u
 
 /* ---- Lifecycle (src/ring_shm.c, src/ring_attach.c) ---------------------- */
 
@@ -261,17 +268,45 @@ extern "C" {
 /* ---- Non-blocking push/pop (inline) ------------------------------------- */
 
 /*
+ * The most common ring (SPSC, count rule, power-of-two slots) is inlined at
+ * each call site with its rule and mask as constants. Every other flavour is
+ * a call to one header-defined function per direction, so that its registers
+ * and branches stay out of the caller's loop; inside it, each flavour is again
+ * specialised by constants.
+ */
+static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const void *src,
+							       size_t cnt, int burst)
+{
+	if (r->mode == RING_PVT_MODE_SPSC_N1)
+		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_N1, 0);
+	if (r->mode == RING_PVT_MODE_SPSC_MOD)
+		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_COUNT, 0);
+	return ring_pvt_mpmc_enqueue(r, src, cnt, burst);
+}
+
+static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *dst,
+							       size_t cnt, int burst)
+{
+	if (r->mode == RING_PVT_MODE_SPSC_N1)
+		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_N1, 0);
+	if (r->mode == RING_PVT_MODE_SPSC_MOD)
+		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_COUNT, 0);
+	return ring_pvt_mpmc_dequeue(r, dst, cnt, burst);
+}
+
+#define RING_PVT_DISPATCH(r, spsc, other, ...)                                    \
+	(ring_pvt_likely((r)->mode == RING_PVT_MODE_SPSC_MASK)                    \
+		 ? spsc(r, __VA_ARGS__, RING_RULE_COUNT, 1)                       \
+		 : other(r, __VA_ARGS__))
+
+/*
  * Copy one element (elem_size bytes) into the ring.
  * Returns 0, -EAGAIN (full), -EPIPE (closed), -EUCLEAN.
  */
-static inline int ring_push(struct ring *r, const void *elem)
+RING_PVT_INLINE int ring_push(struct ring *r, const void *elem)
 {
-	ssize_t rc;
+	ssize_t rc = RING_PVT_DISPATCH(r, ring_pvt_spsc_enqueue, ring_pvt_enqueue_other, elem, 1, 0);
 
-	if (r->kind == RING_KIND_SPSC)
-		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0);
-	else
-		rc = ring_pvt_mpmc_enqueue(r, elem, 1, 0);
 	return rc < 0 ? (int)rc : 0;
 }
 
@@ -279,14 +314,10 @@ static inline int ring_push(struct ring *r, const void *elem)
  * Copy the oldest element out of the ring into elem.
  * Returns 0, -EAGAIN (empty), -EPIPE (empty and closed), -EUCLEAN.
  */
-static inline int ring_pop(struct ring *r, void *elem)
+RING_PVT_INLINE int ring_pop(struct ring *r, void *elem)
 {
-	ssize_t rc;
+	ssize_t rc = RING_PVT_DISPATCH(r, ring_pvt_spsc_dequeue, ring_pvt_dequeue_other, elem, 1, 0);
 
-	if (r->kind == RING_KIND_SPSC)
-		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0);
-	else
-		rc = ring_pvt_mpmc_dequeue(r, elem, 1, 0);
 	return rc < 0 ? (int)rc : 0;
 }
 
@@ -295,13 +326,11 @@ static inline int ring_pop(struct ring *r, void *elem)
  * Returns n, -EAGAIN (fewer than n free), -EPIPE, -EUCLEAN, -EINVAL (n == 0
  * or n > capacity: could never succeed).
  */
-static inline ssize_t ring_push_bulk(struct ring *r, const void *src, size_t n)
+RING_PVT_INLINE ssize_t ring_push_bulk(struct ring *r, const void *src, size_t n)
 {
 	if (ring_pvt_unlikely(n - 1 >= r->cap))
 		return -EINVAL;
-	if (r->kind == RING_KIND_SPSC)
-		return ring_pvt_spsc_enqueue(r, src, n, 0);
-	return ring_pvt_mpmc_enqueue(r, src, n, 0);
+	return RING_PVT_DISPATCH(r, ring_pvt_spsc_enqueue, ring_pvt_enqueue_other, src, n, 0);
 }
 
 /*
@@ -310,13 +339,11 @@ static inline ssize_t ring_push_bulk(struct ring *r, const void *src, size_t n)
  * remain: ring_count() says how many, ring_pop_burst() drains them), -EUCLEAN,
  * -EINVAL (n == 0 or n > capacity).
  */
-static inline ssize_t ring_pop_bulk(struct ring *r, void *dst, size_t n)
+RING_PVT_INLINE ssize_t ring_pop_bulk(struct ring *r, void *dst, size_t n)
 {
 	if (ring_pvt_unlikely(n - 1 >= r->cap))
 		return -EINVAL;
-	if (r->kind == RING_KIND_SPSC)
-		return ring_pvt_spsc_dequeue(r, dst, n, 0);
-	return ring_pvt_mpmc_dequeue(r, dst, n, 0);
+	return RING_PVT_DISPATCH(r, ring_pvt_spsc_dequeue, ring_pvt_dequeue_other, dst, n, 0);
 }
 
 /*
@@ -324,13 +351,12 @@ static inline ssize_t ring_pop_bulk(struct ring *r, void *dst, size_t n)
  * Returns the count pushed (1..n), -EAGAIN (full), -EPIPE, -EUCLEAN,
  * -EINVAL (n == 0).
  */
-static inline ssize_t ring_push_burst(struct ring *r, const void *src, size_t n)
+RING_PVT_INLINE ssize_t ring_push_burst(struct ring *r, const void *src, size_t n)
 {
 	if (ring_pvt_unlikely(n == 0))
 		return -EINVAL;
-	if (r->kind == RING_KIND_SPSC)
-		return ring_pvt_spsc_enqueue(r, src, n, 1);
-	return ring_pvt_mpmc_enqueue(r, src, n, 1);
+	n = n < r->cap ? n : (size_t)r->cap; /* the fast paths rely on n <= capacity */
+	return RING_PVT_DISPATCH(r, ring_pvt_spsc_enqueue, ring_pvt_enqueue_other, src, n, 1);
 }
 
 /*
@@ -338,13 +364,12 @@ static inline ssize_t ring_push_burst(struct ring *r, const void *src, size_t n)
  * Returns the count popped (1..n), -EAGAIN (empty), -EPIPE (closed and
  * drained), -EUCLEAN, -EINVAL (n == 0).
  */
-static inline ssize_t ring_pop_burst(struct ring *r, void *dst, size_t n)
+RING_PVT_INLINE ssize_t ring_pop_burst(struct ring *r, void *dst, size_t n)
 {
 	if (ring_pvt_unlikely(n == 0))
 		return -EINVAL;
-	if (r->kind == RING_KIND_SPSC)
-		return ring_pvt_spsc_dequeue(r, dst, n, 1);
-	return ring_pvt_mpmc_dequeue(r, dst, n, 1);
+	n = n < r->cap ? n : (size_t)r->cap;
+	return RING_PVT_DISPATCH(r, ring_pvt_spsc_dequeue, ring_pvt_dequeue_other, dst, n, 1);
 }
 
 #ifdef __cplusplus

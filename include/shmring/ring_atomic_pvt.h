@@ -54,9 +54,16 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define ring_pvt_likely(x) __builtin_expect(!!(x), 1)
 #define ring_pvt_unlikely(x) __builtin_expect(!!(x), 0)
+/* The fast path must be inlined at each call site so that constant
+ * arguments (one element, the rule) fold away; compilers otherwise keep one
+ * shared out-of-line copy of the generic function. */
+#define RING_PVT_INLINE static inline __attribute__((always_inline))
+#define RING_PVT_NOINLINE __attribute__((noinline, unused))
 #else
+#define RING_PVT_NOINLINE
 #define ring_pvt_likely(x) (x)
 #define ring_pvt_unlikely(x) (x)
+#define RING_PVT_INLINE static inline
 #endif
 
 #endif /* SHMRING_RING_ATOMIC_PVT_H */

@@ -65,12 +65,19 @@ extern "C" {
 #define RING_CLOSED_BIT (UINT64_C(1) << 63)
 
 /*
- * MPMC slot sequence word: a producer whose claimed slot position is p marks a
- * slot it gave up on (a dead claimant repaired by a survivor) with
- * RING_MPMC_SKIP(p) instead of p + 1. Consumers meet it only on their slow path
- * (it never equals p + 1) and step over the slot without delivering it.
+ * MPMC slot sequence word, for the slot of free-running position p:
+ * RING_MPMC_FREE(p) while the producer of p may fill it, RING_MPMC_FULL(p)
+ * once that producer published its element, RING_MPMC_FREE(p + n) once the
+ * consumer of p has read it. Positions are doubled so that "full for p" and
+ * "free for p + 1" differ even when n == 1 (Vyukov's p / p + 1 / p + n
+ * encoding makes them equal there). A slot given up on (a dead claimant
+ * repaired by a survivor) holds RING_MPMC_SKIP(p) instead of RING_MPMC_FULL(p):
+ * consumers meet it only on their slow path and step over the slot without
+ * delivering it.
  */
-#define RING_MPMC_SKIP(p) (((p) + 1) ^ RING_CLOSED_BIT)
+#define RING_MPMC_FREE(p) ((uint64_t)(p) << 1)
+#define RING_MPMC_FULL(p) (((uint64_t)(p) << 1) | 1u)
+#define RING_MPMC_SKIP(p) (RING_MPMC_FULL(p) ^ RING_CLOSED_BIT)
 
 struct ring_hdr {
 	uint64_t magic;       /* RING_MAGIC */
@@ -122,8 +129,8 @@ struct ring_shared {
 };
 
 struct ring_mpmc_slot {
-	/* Vyukov's per-slot sequence: p when free for the producer of position
-	 * p, p + 1 when it holds that producer's element, p + n once consumed. */
+	/* Per-slot sequence (Vyukov's, positions doubled): RING_MPMC_FREE(p),
+	 * RING_MPMC_FULL(p), RING_MPMC_FREE(p + n); see RING_MPMC_FREE. */
 	RING_ATOMIC(uint64_t) seq;
 	/* elem_size bytes of payload follow */
 };

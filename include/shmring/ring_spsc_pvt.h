@@ -36,7 +36,7 @@ RING_API ssize_t ring_pvt_spsc_room(struct ring *r, uint64_t tail, size_t cnt, i
 RING_API ssize_t ring_pvt_spsc_avail(struct ring *r, uint64_t head, size_t cnt, int burst);
 
 /* Copy cnt elements between the ring, from slot idx on, and buf. */
-static inline void ring_pvt_spsc_copy(const struct ring *r, uint64_t idx, void *buf,
+RING_PVT_INLINE void ring_pvt_spsc_copy(const struct ring *r, uint64_t idx, void *buf,
 				      size_t cnt, int to_ring)
 {
 	unsigned char *slot = r->slots + idx * r->esz;
@@ -62,27 +62,44 @@ static inline void ring_pvt_spsc_copy(const struct ring *r, uint64_t idx, void *
 	}
 }
 
-static inline ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, size_t cnt,
-					    int burst)
+/* Slot index of position pos; `masked` is a compile-time constant. */
+RING_PVT_INLINE uint64_t ring_pvt_spsc_index(const struct ring *r, uint64_t pos, uint32_t rule,
+					     int masked)
+{
+	if (rule == RING_RULE_N1)
+		return pos; /* already in [0, n) */
+	return masked ? pos & r->mask : pos % r->n;
+}
+
+/*
+ * Push up to cnt elements (all of them unless burst). `rule` and `masked` are
+ * constants at every call site (see RING_PVT_DISPATCH), so each flavour
+ * compiles to its own straight-line code.
+ */
+RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, size_t cnt,
+					      int burst, uint32_t rule, int masked)
 {
 	struct ring_shared *s = r->shm;
-	/* Own index: only this producer writes it, so relaxed is enough. */
+	/* Own index: only this producer writes it, so relaxed is enough. It is
+	 * still range-checked below: the peer can write it too. */
 	uint64_t t = ring_pvt_load(&s->prod.tail, relaxed);
-	uint64_t idx, next;
+	uint64_t next;
 
-	if (r->rule == RING_RULE_COUNT) {
-		/* prod_cache <= the real head, so used is an upper bound. A
-		 * closed tail (top bit set) makes used huge: slow path. */
+	if (rule == RING_RULE_COUNT) {
+		/* prod_cache <= the real head, so used is an upper bound and
+		 * cap - used the free slots. A closed tail (top bit) or a
+		 * corrupt one makes that negative: slow path. Should a hostile
+		 * value pass, cnt <= cap (the callers clamp it) keeps the copy
+		 * inside the slots. */
 		uint64_t used = t - r->prod_cache;
 
-		if (ring_pvt_unlikely(used >= r->cap || r->cap - used < cnt)) {
+		if (ring_pvt_unlikely((int64_t)(r->cap - used) < (int64_t)cnt)) {
 			ssize_t room = ring_pvt_spsc_room(r, t, cnt, burst);
 
 			if (room < 0)
 				return room;
 			cnt = (size_t)room;
 		}
-		idx = ring_pvt_slot_of(r, t);
 		next = t + cnt;
 	} else {
 		uint64_t h = r->prod_cache;
@@ -99,40 +116,52 @@ static inline ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, siz
 				return room;
 			cnt = (size_t)room;
 		}
-		idx = t;
 		next = t + cnt;
 		if (next >= r->n)
 			next -= r->n;
 	}
-	ring_pvt_spsc_copy(r, idx, (void *)(uintptr_t)src, cnt, 1);
+	ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, t, rule, masked), (void *)(uintptr_t)src,
+			   cnt, 1);
 	/* R1: publishes the slots written above. Pairs with A2 in
-	 * ring_pvt_spsc_avail(): a consumer that sees this tail sees them. */
+	 * ring_pvt_spsc_dequeue() / ring_pvt_spsc_avail(): a consumer that
+	 * sees this tail sees them. */
 	ring_pvt_store(&s->prod.tail, next, release);
 	if (r->flags & RING_F_BLOCKING)
 		ring_pvt_after_push(r);
 	return (ssize_t)cnt;
 }
 
-static inline ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t cnt, int burst)
+/* Pop up to cnt elements (all of them unless burst); see the enqueue. */
+RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t cnt, int burst,
+					      uint32_t rule, int masked)
 {
 	struct ring_shared *s = r->shm;
 	/* Own index: only this consumer writes it, so relaxed is enough. */
 	uint64_t h = ring_pvt_load(&s->cons.head, relaxed);
-	uint64_t idx, next;
+	uint64_t next;
 
-	if (r->rule == RING_RULE_COUNT) {
+	if (rule == RING_RULE_COUNT) {
 		/* cons_cache <= the real tail, so avail is a lower bound; an
 		 * avail of 0 or above capacity (corrupt head) goes slow. */
 		uint64_t avail = r->cons_cache - h;
 
 		if (ring_pvt_unlikely(avail - 1 >= r->cap || avail < cnt)) {
-			ssize_t got = ring_pvt_spsc_avail(r, h, cnt, burst);
+			/* A2: pairs with R1: the slots before t are written.
+			 * The common refresh stays inline; empty, closed and
+			 * corrupt go out of line. */
+			uint64_t t = ring_pvt_load(&s->prod.tail, acquire);
 
-			if (got < 0)
-				return got;
-			cnt = (size_t)got;
+			avail = t - h;
+			if (ring_pvt_likely(avail - 1 < r->cap && avail >= cnt)) {
+				r->cons_cache = t;
+			} else {
+				ssize_t got = ring_pvt_spsc_avail(r, h, cnt, burst);
+
+				if (got < 0)
+					return got;
+				cnt = (size_t)got;
+			}
 		}
-		idx = ring_pvt_slot_of(r, h);
 		next = h + cnt;
 	} else {
 		uint64_t t = r->cons_cache;
@@ -148,12 +177,11 @@ static inline ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t cn
 				return got;
 			cnt = (size_t)got;
 		}
-		idx = h;
 		next = h + cnt;
 		if (next >= r->n)
 			next -= r->n;
 	}
-	ring_pvt_spsc_copy(r, idx, dst, cnt, 0);
+	ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, h, rule, masked), dst, cnt, 0);
 	/* R2: frees the slots read above. Pairs with A1 in
 	 * ring_pvt_spsc_room(): the producer overwrites them only after it
 	 * sees this head, so only after these reads. */
