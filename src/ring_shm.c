@@ -43,6 +43,10 @@ static int attach_fd(struct ring *r, int fd, uint64_t size, uint32_t kind)
 	void *map;
 	int rc;
 
+	/* A bad kind first: -EAGAIN on an empty object would have the caller
+	 * retry a call that can never succeed. */
+	if (kind != RING_KIND_ANY && kind != RING_KIND_SPSC && kind != RING_KIND_MPMC)
+		return -EINVAL;
 	if (size < sizeof(struct ring_shared))
 		return size == 0 ? -EAGAIN : -EBADMSG;
 	if (size > RING_PVT_MAX_BYTES)
