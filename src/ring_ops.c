@@ -75,26 +75,91 @@ int ring_pvt_mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int 
 {
 	struct ring_shared *s = r->shm;
 	struct ring_mpmc_slot *sl = ring_pvt_mpmc_slot(r, pos + k);
+	/* A4 again: a SKIP word is published like an element. */
 	uint64_t seq = ring_pvt_load(&sl->seq, acquire);
 	uint64_t tw, remain;
 
-	/* A slot a survivor gave up on: step over it at the front. */
+	/* A slot a survivor gave up on, at the head: claim it like an element
+	 * and free it for the next lap without delivering anything. */
 	if (k == 0 && seq == RING_MPMC_SKIP(pos)) {
 		uint64_t expect = pos;
 
-		if (ring_pvt_cas(&s->cons.head, &expect, pos + 1, relaxed, relaxed))
-			ring_pvt_store(&sl->seq, pos + r->n, release); /* R4 */
+		if (ring_pvt_cas(&s->cons.head, &expect, pos + 1, release, relaxed))
+			ring_pvt_store(&sl->seq, RING_MPMC_FREE(pos + r->n), release); /* R4 */
 		return 0;
 	}
 	/* Empty at pos + k, or its producer has not finished. Acquire pairs
-	 * with the release in ring_close_write(). Producers cannot claim
+	 * with the release RMW in ring_close_write(). Producers cannot claim
 	 * after the close (the bit fails their CAS), so once closed the
-	 * positions below tail are all that will ever arrive. */
+	 * positions below tail are all that will ever arrive. pos was read
+	 * before tail and head only grows, so remain is never too small: a
+	 * stale pos gives -EAGAIN and a retry, never an early -EPIPE. A head
+	 * past tail (only a hostile peer) makes remain huge: -EAGAIN. */
 	tw = ring_pvt_load(&s->prod.tail, acquire);
 	if (tw & RING_CLOSED_BIT) {
 		remain = (tw & ~RING_CLOSED_BIT) - pos;
 		if (remain == 0 || (!burst && remain < cnt))
 			return -EPIPE;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * The retry loops of the one-element MPMC calls. Each try reloads the index,
+ * so a stale or contended position costs one of RING_PVT_RETRIES tries; what
+ * the first mismatch means is decided only from words read in that try.
+ */
+ssize_t ring_pvt_mpmc_push1_slow(struct ring *r, const void *elem)
+{
+	struct ring_shared *s = r->shm;
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
+	unsigned tries;
+
+	for (tries = 0; tries < RING_PVT_RETRIES; tries++) {
+		uint64_t pos = ring_pvt_load(&s->prod.tail, relaxed);
+		struct ring_mpmc_slot *sl;
+		int64_t d;
+
+		if (pos & RING_CLOSED_BIT)
+			return -EPIPE;
+		if (ring_pvt_mpmc_claim1(s, &g, &pos, &sl)) {
+			ring_pvt_mpmc_fill1(r, &g, sl, pos, elem);
+			return 1;
+		}
+		/* Full (or the consumer of the last lap still reading) is an
+		 * answer; a lost CAS or a stale pos is a retry. Relaxed: only
+		 * the value is judged, no slot is touched. */
+		d = (int64_t)(ring_pvt_load(&ring_pvt_mpmc_at(&g, pos)->seq, relaxed) -
+			      RING_MPMC_FREE(pos));
+		if (d < 0 && !(pos & RING_CLOSED_BIT))
+			return -EAGAIN;
+	}
+	return -EAGAIN;
+}
+
+ssize_t ring_pvt_mpmc_pop1_slow(struct ring *r, void *elem)
+{
+	struct ring_shared *s = r->shm;
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
+	unsigned tries;
+
+	for (tries = 0; tries < RING_PVT_RETRIES; tries++) {
+		uint64_t pos = ring_pvt_load(&s->cons.head, relaxed);
+		struct ring_mpmc_slot *sl;
+		int64_t d;
+
+		if (ring_pvt_mpmc_take1(s, &g, &pos, &sl)) {
+			ring_pvt_mpmc_drain1(r, &g, sl, pos, elem);
+			return 1;
+		}
+		d = (int64_t)(ring_pvt_load(&ring_pvt_mpmc_at(&g, pos)->seq, relaxed) -
+			      RING_MPMC_FULL(pos));
+		if (d < 0) {
+			int rc = ring_pvt_mpmc_stuck(r, pos, 0, 1, 0);
+
+			if (rc < 0)
+				return rc;
+		}
 	}
 	return -EAGAIN;
 }

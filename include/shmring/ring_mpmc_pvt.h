@@ -3,27 +3,69 @@
  * MPMC fast path: a bounded queue with a sequence word per slot, after
  * Dmitry Vyukov's design. Internal: include <shmring/ring.h>.
  *
- * tail and head are free-running positions claimed by CAS. Slot p % n holds
- * seq == p while free for the producer of position p, p + 1 once that
- * producer has written it, and p + n once the consumer of p has read it (free
- * for the next lap). Full and empty are told apart by the sequence words, so
- * all n slots are usable: the n-1 rule has nothing to buy here and is refused
- * for MPMC rings.
+ * tail (producers) and head (consumers) are free-running positions, each
+ * advanced only by a successful CAS from the value the caller checked. The
+ * slot of position p (p mod n) holds, in its sequence word (ring_layout.h):
+ *   RING_MPMC_FREE(p)      free: the producer of p may claim and fill it
+ *   RING_MPMC_FULL(p)      the producer of p published its element
+ *   RING_MPMC_FREE(p + n)  the consumer of p has read it: free for the next lap
+ * Positions are doubled in the word so that FULL(p) never equals FREE(p + 1),
+ * which Vyukov's p / p + 1 encoding gets wrong for n == 1.
  *
- * Nothing here waits for another process: a slot claimed but not yet
- * published (or not yet released) reads as empty (full), and the caller gets
- * -EAGAIN. CAS failures and stale positions are retried at most
- * RING_PVT_RETRIES times, then -EAGAIN. A hostile peer can therefore make
- * calls fail or deliver garbage, but not loop forever or reach outside the
- * slots: every slot address comes from a position reduced modulo n.
+ * Capacity: all n slots hold data. The n-1 rule exists so that two
+ * single-writer indices alone can tell full from empty; here the slot words
+ * tell them apart (a producer at p needs FREE(p), a consumer needs FULL(p)),
+ * so a spare slot would buy nothing. MPMC rings with RING_RULE_N1 are refused
+ * (-EINVAL) at creation and -EPROTO at attach.
  *
- * A process that dies between claiming position p and publishing it leaves
- * slot p with seq == p: consumers see "empty" at p forever (later elements
- * stay in the ring, undelivered, nothing is lost or reordered). A survivor can
- * repair it by storing RING_MPMC_SKIP(p) in that slot's seq: consumers then
- * step over p. A consumer that dies between claiming p and releasing it loses
- * that one element (it had taken it) and leaves seq == p + 1; producers see
- * "full" at p until a survivor stores p + n. Neither repair is automatic.
+ * Bounded work. Nothing here waits for another thread or process: a slot
+ * claimed but not yet published reads as empty, one not yet released reads as
+ * full, and the caller gets -EAGAIN. A lost CAS race or a stale position is
+ * retried at most RING_PVT_RETRIES times per call, then the call returns
+ * -EAGAIN although the ring may be neither full nor empty; ring_*_wait() tell
+ * the two apart before sleeping. Each try scans at most cnt slots, and cnt
+ * is at most the capacity (bulk: checked by ring.h; burst: clamped below).
+ * Every slot address comes from a position reduced modulo this handle's n, so
+ * a hostile peer writing any value into tail, head or a sequence word can make
+ * calls fail or deliver garbage payloads, never loop without bound or touch
+ * memory outside the slots.
+ *
+ * Closing: ring_close_write() sets RING_CLOSED_BIT in tail with an RMW, so a
+ * producer's claim CAS (expecting a tail without the bit) fails once the ring
+ * is closed and its retry returns -EPIPE: a push either claimed before the
+ * close (and is delivered) or fails. A consumer returns -EPIPE only when tail
+ * is closed and no position remains between its head and tail (bulk: fewer
+ * than it asked for); positions claimed before the close but still being
+ * written give -EAGAIN until they are published.
+ *
+ * Counting: ring_count() is tail - head, positions claimed by producers minus
+ * positions claimed by consumers. It includes elements still being written
+ * and excludes slots still being read, so ring_free() can exceed what a push
+ * can take at that instant.
+ *
+ * A process that dies in the middle of a call:
+ * - Before its claim CAS succeeded: no effect on the ring.
+ * - Producer, after claiming positions [p, p + k) and before publishing all
+ *   of them: each unpublished slot keeps FREE(q). Consumers stop at the first
+ *   such q (pop returns -EAGAIN; after a close, -EAGAIN instead of -EPIPE,
+ *   since q < tail), so the elements published after q stay in the ring,
+ *   undelivered but not lost or reordered. Producers keep filling the other
+ *   slots until the ring is full, then get -EAGAIN. Its payload bytes were
+ *   never published: nothing partial is delivered. Elements of [p, p + k)
+ *   published before the death are delivered normally.
+ * - Consumer, after claiming [p, p + k) and before releasing all of them:
+ *   the elements it claimed are lost (they were its to take; one already
+ *   copied out went down with it). Each unreleased slot keeps FULL(q); other
+ *   consumers carry on past it, and producers get -EAGAIN ("full") when they
+ *   come round to it one lap later.
+ * Nothing repairs this automatically (a dead claimant cannot be told from a
+ * slow one here). Room for a survivor that knows the claimant is dead: a slot
+ * stuck at FREE(q) with q < tail can be set to RING_MPMC_SKIP(q), which
+ * consumers step over without delivering (single and burst pops step over it
+ * when it reaches the head; a bulk pop whose range covers a SKIP slot not at
+ * the head returns -EAGAIN until a single or burst pop gets there); a slot
+ * stuck at FULL(q) with q < head can be set to FREE(q + n). Neither loses a
+ * committed element.
  */
 #ifndef SHMRING_RING_MPMC_PVT_H
 #define SHMRING_RING_MPMC_PVT_H
@@ -40,96 +82,259 @@
 extern "C" {
 #endif
 
-static inline struct ring_mpmc_slot *ring_pvt_mpmc_slot(const struct ring *r, uint64_t pos)
+/*
+ * The geometry a call needs, copied from the handle into locals before the
+ * first atomic: the compiler may not cache handle fields across an acquire
+ * load or a CAS, so reading them from r each time would reload them.
+ */
+struct ring_pvt_mpmc_geom {
+	unsigned char *slots;
+	uint64_t mask; /* n - 1 for power-of-two n (0 for n == 1), else 0 */
+	uint64_t n;
+	uint32_t stride;
+	uint32_t esz;
+};
+
+RING_PVT_INLINE struct ring_pvt_mpmc_geom ring_pvt_mpmc_geom_of(const struct ring *r)
 {
-	return (struct ring_mpmc_slot *)(void *)(r->slots + ring_pvt_slot_of(r, pos) * r->stride);
+	struct ring_pvt_mpmc_geom g;
+
+	g.slots = r->slots;
+	g.mask = r->mask;
+	g.n = r->n;
+	g.stride = r->stride;
+	g.esz = r->esz;
+	return g;
 }
 
-static inline unsigned char *ring_pvt_mpmc_payload(struct ring_mpmc_slot *sl)
+/* The slot of position pos: always one of the n slots, whatever pos is. */
+RING_PVT_INLINE struct ring_mpmc_slot *ring_pvt_mpmc_at(const struct ring_pvt_mpmc_geom *g,
+							uint64_t pos)
+{
+	uint64_t idx = ring_pvt_likely(g->mask != 0) ? (pos & g->mask) : (pos % g->n);
+
+	return (struct ring_mpmc_slot *)(void *)(g->slots + idx * g->stride);
+}
+
+/* The same from a handle, for the out-of-line code. */
+RING_PVT_INLINE struct ring_mpmc_slot *ring_pvt_mpmc_slot(const struct ring *r, uint64_t pos)
+{
+	struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
+
+	return ring_pvt_mpmc_at(&g, pos);
+}
+
+RING_PVT_INLINE unsigned char *ring_pvt_mpmc_payload(struct ring_mpmc_slot *sl)
 {
 	return (unsigned char *)(void *)sl + sizeof(struct ring_mpmc_slot);
 }
 
-/* Number of consecutive slots from pos whose seq equals pos + i + off (at
- * most cnt); *d gets the first mismatch as a signed difference. */
-static inline size_t ring_pvt_mpmc_scan(const struct ring *r, uint64_t pos, size_t cnt,
-					uint64_t off, int64_t *d)
+/* Out of line (src/ring_ops.c): why a dequeue cannot take cnt slots at pos,
+ * the first k being ready. Steps over a RING_MPMC_SKIP slot at pos (returns
+ * 0: retry), else returns -EAGAIN or -EPIPE. */
+RING_API int ring_pvt_mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int burst);
+
+/* Out of line (src/ring_ops.c): the whole bounded retry loop of a one
+ * element push or pop, taken when the first try did not succeed. */
+RING_API ssize_t ring_pvt_mpmc_push1_slow(struct ring *r, const void *elem);
+RING_API ssize_t ring_pvt_mpmc_pop1_slow(struct ring *r, void *elem);
+
+/*
+ * One try at claiming position *pos for a one-element push: 1 and the slot
+ * to write in *slp, or 0 (not free for *pos, or the CAS lost; *pos then holds
+ * the tail the CAS found). A successful CAS means tail still equalled *pos,
+ * so the slot found by the check is the one claimed.
+ *
+ * The closed bit costs nothing here: the expected word is pos rotated left by
+ * one, RING_MPMC_FREE(pos) for an open tail but an odd value for a closed
+ * one. A slot at a closed tail T never holds RING_MPMC_FULL(T) (only the
+ * producer of T writes it, and it needed tail == T without the bit), so a
+ * closed tail always mismatches and goes to the slow path, which says -EPIPE.
+ */
+RING_PVT_INLINE int ring_pvt_mpmc_claim1(struct ring_shared *s, const struct ring_pvt_mpmc_geom *g,
+					 uint64_t *pos, struct ring_mpmc_slot **slp)
+{
+	struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(g, *pos);
+	/* A3: pairs with R4, the consumer of the last lap finished reading
+	 * the slot before it freed it. */
+	uint64_t seq = ring_pvt_load(&sl->seq, acquire);
+
+	*slp = sl;
+	if (ring_pvt_unlikely(seq != (*pos << 1 | *pos >> 63)))
+		return 0;
+	/* R5: see ring_pvt_mpmc_enqueue(). */
+	return ring_pvt_cas(&s->prod.tail, pos, *pos + 1, release, relaxed);
+}
+
+/* The same for a one-element pop: 1 and the slot to read in *slp, or 0. */
+RING_PVT_INLINE int ring_pvt_mpmc_take1(struct ring_shared *s, const struct ring_pvt_mpmc_geom *g,
+					uint64_t *pos, struct ring_mpmc_slot **slp)
+{
+	struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(g, *pos);
+	/* A4: pairs with R3, the producer finished writing the slot before
+	 * it published it. */
+	uint64_t seq = ring_pvt_load(&sl->seq, acquire);
+
+	*slp = sl;
+	if (ring_pvt_unlikely(seq != RING_MPMC_FULL(*pos)))
+		return 0;
+	/* R6: see ring_pvt_mpmc_dequeue(). */
+	return ring_pvt_cas(&s->cons.head, pos, *pos + 1, release, relaxed);
+}
+
+/* Write the element into a claimed slot and publish it. */
+RING_PVT_INLINE void ring_pvt_mpmc_fill1(struct ring *r, const struct ring_pvt_mpmc_geom *g,
+					 struct ring_mpmc_slot *sl, uint64_t pos, const void *elem)
+{
+	ring_pvt_copy_elem(ring_pvt_mpmc_payload(sl), elem, g->esz);
+	/* R3: publishes the element. Pairs with A4 in the consumer. */
+	ring_pvt_store(&sl->seq, RING_MPMC_FULL(pos), release);
+	if (r->flags & RING_F_BLOCKING)
+		ring_pvt_after_push(r);
+}
+
+/* Read the element out of a taken slot and free the slot for the next lap. */
+RING_PVT_INLINE void ring_pvt_mpmc_drain1(struct ring *r, const struct ring_pvt_mpmc_geom *g,
+					  struct ring_mpmc_slot *sl, uint64_t pos, void *elem)
+{
+	ring_pvt_copy_elem(elem, ring_pvt_mpmc_payload(sl), g->esz);
+	/* R4: frees the slot for the producer of pos + n. Pairs with A3: that
+	 * producer writes only after this read. */
+	ring_pvt_store(&sl->seq, RING_MPMC_FREE(pos + g->n), release);
+	if (r->flags & RING_F_BLOCKING)
+		ring_pvt_after_pop(r);
+}
+
+/* One element in: one inline try, the retries out of line. */
+RING_PVT_INLINE ssize_t ring_pvt_mpmc_push1(struct ring *r, const void *elem)
+{
+	struct ring_shared *s = r->shm;
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
+	uint64_t pos = ring_pvt_load(&s->prod.tail, relaxed);
+	struct ring_mpmc_slot *sl;
+
+	if (ring_pvt_unlikely(!ring_pvt_mpmc_claim1(s, &g, &pos, &sl)))
+		return ring_pvt_mpmc_push1_slow(r, elem);
+	ring_pvt_mpmc_fill1(r, &g, sl, pos, elem);
+	return 1;
+}
+
+/* One element out: one inline try, the retries out of line. */
+RING_PVT_INLINE ssize_t ring_pvt_mpmc_pop1(struct ring *r, void *elem)
+{
+	struct ring_shared *s = r->shm;
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
+	uint64_t pos = ring_pvt_load(&s->cons.head, relaxed);
+	struct ring_mpmc_slot *sl;
+
+	if (ring_pvt_unlikely(!ring_pvt_mpmc_take1(s, &g, &pos, &sl)))
+		return ring_pvt_mpmc_pop1_slow(r, elem);
+	ring_pvt_mpmc_drain1(r, &g, sl, pos, elem);
+	return 1;
+}
+
+/*
+ * Number of consecutive slots from pos that are ready (at most cnt): for
+ * producers (full == 0) slot pos + i must hold FREE(pos + i), for consumers
+ * (full == 1) FULL(pos + i). *d gets the first mismatch as a signed
+ * difference seq - expected: < 0 means "not yet" (full for producers, empty
+ * or still being written for consumers, or a SKIP word), > 0 means pos is
+ * stale (others got there first).
+ */
+RING_PVT_INLINE size_t ring_pvt_mpmc_scan(const struct ring_pvt_mpmc_geom *g, uint64_t pos,
+					  size_t cnt, uint64_t full, int64_t *d)
 {
 	size_t k;
 
 	*d = 0;
 	for (k = 0; k < cnt; k++) {
-		struct ring_mpmc_slot *sl = ring_pvt_mpmc_slot(r, pos + k);
-		/* A3 (producers, off 0): pairs with R4, the consumer of the
-		 * last lap finished reading the slot. A4 (consumers, off 1):
-		 * pairs with R3, the producer finished writing it. */
+		struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(g, pos + k);
+		/* A3 (producers) and A4 (consumers), as in the single
+		 * element calls above. */
 		uint64_t seq = ring_pvt_load(&sl->seq, acquire);
 
-		*d = (int64_t)(seq - (pos + k + off));
+		*d = (int64_t)(seq - (RING_MPMC_FREE(pos + k) | full));
 		if (*d != 0)
 			break;
 	}
 	return k;
 }
 
-static inline ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, size_t cnt,
-					    int burst)
+RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, size_t cnt,
+					      int burst)
 {
 	struct ring_shared *s = r->shm;
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
 	const unsigned char *b = (const unsigned char *)src;
-	uint64_t pos = ring_pvt_load(&s->prod.tail, relaxed);
+	uint64_t pos;
 	unsigned tries = RING_PVT_RETRIES;
 	size_t k, i;
 	int64_t d;
 
+	if (cnt == 1)
+		return ring_pvt_mpmc_push1(r, src);
+	/* A burst never needs more than n slots: bounds the scan. */
+	if (burst && cnt > g.n)
+		cnt = (size_t)g.n;
+	pos = ring_pvt_load(&s->prod.tail, relaxed);
 	for (;;) {
+		/* Checked before the scan: RING_MPMC_FREE() drops the top
+		 * bit, so a closed tail could otherwise match free slots. */
 		if (ring_pvt_unlikely(pos & RING_CLOSED_BIT))
 			return -EPIPE;
-		k = ring_pvt_mpmc_scan(r, pos, cnt, 0, &d);
-		if (ring_pvt_likely(k == cnt || (burst && k > 0 && d < 0))) {
+		k = ring_pvt_mpmc_scan(&g, pos, cnt, 0, &d);
+		if (ring_pvt_likely(k == cnt) || (burst && k > 0)) {
 			/* Claim [pos, pos + k). Fails if another producer
-			 * moved tail or the ring was closed (top bit). The
-			 * slot contents are ordered by A3/R3, not by this. */
-			if (ring_pvt_cas(&s->prod.tail, &pos, pos + k, relaxed, relaxed))
+			 * moved tail or the ring was closed (top bit), and
+			 * then reloads pos. The slot contents are ordered by
+			 * A3/R3, not by this CAS. R5: release, so that a
+			 * reader of tail that sees this claim also sees the
+			 * head it depended on (ring_count never finds more
+			 * than n used). */
+			if (ring_pvt_cas(&s->prod.tail, &pos, pos + k, release, relaxed))
 				break;
 		} else if (d < 0) {
 			return -EAGAIN; /* full, or a consumer still reading */
 		} else {
-			/* d > 0: pos is stale, another producer got there. */
-			pos = ring_pvt_load(&s->prod.tail, relaxed);
+			pos = ring_pvt_load(&s->prod.tail, relaxed); /* stale */
 		}
-		if (--tries == 0)
+		if (ring_pvt_unlikely(--tries == 0))
 			return -EAGAIN;
 	}
 	for (i = 0; i < k; i++) {
-		struct ring_mpmc_slot *sl = ring_pvt_mpmc_slot(r, pos + i);
+		struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(&g, pos + i);
 
-		ring_pvt_copy_elem(ring_pvt_mpmc_payload(sl), b + i * r->esz, r->esz);
+		ring_pvt_copy_elem(ring_pvt_mpmc_payload(sl), b + i * g.esz, g.esz);
 		/* R3: publishes the element. Pairs with A4 in the consumer. */
-		ring_pvt_store(&sl->seq, pos + i + 1, release);
+		ring_pvt_store(&sl->seq, RING_MPMC_FULL(pos + i), release);
 	}
 	if (r->flags & RING_F_BLOCKING)
 		ring_pvt_after_push(r);
 	return (ssize_t)k;
 }
 
-/* Out of line (src/ring_mpmc.c): why a dequeue at pos cannot proceed. Steps
- * over a RING_MPMC_SKIP slot (returns 1: retry), else -EAGAIN or -EPIPE. */
-RING_API int ring_pvt_mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int burst);
-
-static inline ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t cnt, int burst)
+RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t cnt, int burst)
 {
 	struct ring_shared *s = r->shm;
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
 	unsigned char *b = (unsigned char *)dst;
-	uint64_t pos = ring_pvt_load(&s->cons.head, relaxed);
+	uint64_t pos;
 	unsigned tries = RING_PVT_RETRIES;
 	size_t k, i;
 	int64_t d;
 
+	if (cnt == 1)
+		return ring_pvt_mpmc_pop1(r, dst);
+	if (burst && cnt > g.n)
+		cnt = (size_t)g.n;
+	pos = ring_pvt_load(&s->cons.head, relaxed);
 	for (;;) {
-		k = ring_pvt_mpmc_scan(r, pos, cnt, 1, &d);
-		if (ring_pvt_likely(k == cnt || (burst && k > 0 && d < 0))) {
-			if (ring_pvt_cas(&s->cons.head, &pos, pos + k, relaxed, relaxed))
+		k = ring_pvt_mpmc_scan(&g, pos, cnt, 1, &d);
+		if (ring_pvt_likely(k == cnt) || (burst && k > 0)) {
+			/* R6: release, so that a reader of head that sees
+			 * this claim also sees the tail it depended on
+			 * (ring_count never finds head past tail). */
+			if (ring_pvt_cas(&s->cons.head, &pos, pos + k, release, relaxed))
 				break;
 		} else if (d < 0) {
 			int rc = ring_pvt_mpmc_stuck(r, pos, k, cnt, burst);
@@ -138,18 +343,18 @@ static inline ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t cn
 				return rc;
 			pos = ring_pvt_load(&s->cons.head, relaxed);
 		} else {
-			pos = ring_pvt_load(&s->cons.head, relaxed);
+			pos = ring_pvt_load(&s->cons.head, relaxed); /* stale */
 		}
-		if (--tries == 0)
+		if (ring_pvt_unlikely(--tries == 0))
 			return -EAGAIN;
 	}
 	for (i = 0; i < k; i++) {
-		struct ring_mpmc_slot *sl = ring_pvt_mpmc_slot(r, pos + i);
+		struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(&g, pos + i);
 
-		ring_pvt_copy_elem(b + i * r->esz, ring_pvt_mpmc_payload(sl), r->esz);
+		ring_pvt_copy_elem(b + i * g.esz, ring_pvt_mpmc_payload(sl), g.esz);
 		/* R4: frees the slot for the producer of pos + i + n. Pairs
 		 * with A3: that producer writes only after this read. */
-		ring_pvt_store(&sl->seq, pos + i + r->n, release);
+		ring_pvt_store(&sl->seq, RING_MPMC_FREE(pos + i + g.n), release);
 	}
 	if (r->flags & RING_F_BLOCKING)
 		ring_pvt_after_pop(r);
