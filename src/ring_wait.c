@@ -5,29 +5,42 @@
  * Protocol, per direction (consumers waiting for data shown; producers
  * waiting for room use prod_seq/prod_waiters the same way):
  *
- *   sleeper                              waker (after a push)
- *   s = load(cons_seq)                   store tail (release, R1)
- *   store(cons_waiters, 1)               F1: fence(seq_cst)
+ *   sleeper (wait_loop)                  waker (after a push)
+ *   s = load(cons_seq)        seq_cst    store tail / slot seq (R1, R3)
+ *   store(cons_waiters, 1)    seq_cst    F1: fence(seq_cst)
  *   F2: fence(seq_cst)                   if load(cons_waiters):
- *   try the pop again                        xchg(cons_waiters, 0)
- *   futex_wait(cons_seq, s)                  cons_seq += 1
+ *   try the pop again                        xchg(cons_waiters, 0)  seq_cst
+ *   futex_wait(cons_seq, s)                  cons_seq += 1          seq_cst
  *                                            futex_wake(cons_seq, all)
  *
- * F1/F2: of "tail store, waiters load" and "waiters store, tail load" at least
- * one side sees the other's store, so either the retry finds the element or
- * the waker sees the flag. The waker bumps cons_seq after reading the flag the
- * sleeper stored after reading s, so the sleeper's futex_wait either returns
- * at once (value changed) or is already queued when the wake comes.
+ * No lost wake-up, in three steps:
+ * 1. F1/F2 (store buffering): of "publish, then load the flag" and "store the
+ *    flag, then load the indices" at least one side sees the other's store.
+ *    So either the retry finds the element, or the waker's load returns the
+ *    sleeper's 1 or a later value of cons_waiters.
+ * 2. The first xchg after the sleeper's store in cons_waiters' modification
+ *    order reads a 1 (only wakers' xchg write 0, besides an SPSC consumer
+ *    withdrawing its own flag once it stopped waiting) and so bumps cons_seq.
+ *    If the waker's load returned 0, such an xchg came in between; if 1, the
+ *    waker's own xchg is one. All of these are seq_cst, so in the single
+ *    total order the sleeper's load of s precedes its flag store, which
+ *    precedes that xchg and its bump: s is a value from before the bump.
+ * 3. The kernel compares *cons_seq with s and queues the sleeper atomically
+ *    with respect to FUTEX_WAKE, so futex_wait either returns at once (value
+ *    changed) or is queued when the wake comes.
  *
- * The waker clears the flag it acted on, and every sleeper re-arms it each
- * time it goes back to sleep. A process that died asleep therefore costs one
- * extra wake, after which the flag stays clear and pushes stay syscall-free.
+ * The waker wakes all sleepers and clears the flag; every sleeper that does
+ * not get an element re-arms it before sleeping again. One flag serves any
+ * number of MPMC sleepers this way (waking one and clearing the flag would
+ * strand the others). A process that died asleep leaves the flag set: the
+ * next push or pop pays one wake syscall, clears it, and later calls stay
+ * syscall-free.
  *
  * The futex words live in the shared mapping, so these are shared futexes
  * (no FUTEX_PRIVATE_FLAG). liburcu's futex_async() is the syscall wrapper
- * (ring_futex_pvt.h); absolute CLOCK_MONOTONIC deadlines pass
- * FUTEX_WAIT_BITSET through it, since its FUTEX_WAIT takes a relative timeout
- * that would have to be recomputed after every EINTR.
+ * (ring_futex_pvt.h); the sleep uses FUTEX_WAIT_BITSET, the one futex wait
+ * that takes an absolute CLOCK_MONOTONIC deadline: FUTEX_WAIT's relative
+ * timeout would have to be recomputed after every EINTR.
  */
 #include "ring_internal.h"
 
@@ -47,17 +60,23 @@ static int32_t *futex_word(RING_ATOMIC(uint32_t) *w)
 	return (int32_t *)(void *)w;
 }
 
+static void bump_and_wake(RING_ATOMIC(uint32_t) *seq)
+{
+	ring_pvt_fetch_add(seq, 1, seq_cst);
+	ring_pvt_futex(futex_word(seq), FUTEX_WAKE, INT_MAX, NULL, 0);
+}
+
 void ring_pvt_wake(struct ring *r, int consumers)
 {
 	struct ring_wait_line *w = &r->shm->wait;
 	RING_ATOMIC(uint32_t) *waiters = consumers ? &w->cons_waiters : &w->prod_waiters;
 	RING_ATOMIC(uint32_t) *seq = consumers ? &w->cons_seq : &w->prod_seq;
 
-	/* Another waker took it, or the flag was cleared meanwhile. */
+	/* 0: another waker took this flag; its bump comes after our caller's
+	 * publication was visible to it, which covers our sleepers too. */
 	if (ring_pvt_xchg(waiters, 0, seq_cst) == 0)
 		return;
-	ring_pvt_fetch_add(seq, 1, seq_cst);
-	ring_pvt_futex(futex_word(seq), FUTEX_WAKE, INT_MAX, NULL, 0);
+	bump_and_wake(seq);
 }
 
 static int deadline_passed(const struct timespec *deadline)
@@ -81,6 +100,30 @@ static ssize_t try_op(struct ring *r, enum wait_op op, void *buf, size_t n)
 	}
 }
 
+/*
+ * MPMC only: 1 if the next position looks ready although the call just got
+ * -EAGAIN. MPMC calls also return -EAGAIN after RING_PVT_RETRIES lost CAS
+ * races, with elements (room) still there; sleeping then could last until the
+ * next push (pop), which may never come. SPSC -EAGAIN is always "empty/full".
+ * The words are only compared, never used as an address beyond mod n.
+ */
+static int mpmc_looks_ready(struct ring *r, int consumer)
+{
+	struct ring_shared *s = r->shm;
+	uint64_t pos, seq;
+
+	if (consumer) {
+		pos = ring_pvt_load(&s->cons.head, relaxed);
+		seq = ring_pvt_load(&ring_pvt_mpmc_slot(r, pos)->seq, acquire);
+		return seq == RING_MPMC_FULL(pos) || seq == RING_MPMC_SKIP(pos);
+	}
+	pos = ring_pvt_load(&s->prod.tail, relaxed);
+	if (pos & RING_CLOSED_BIT)
+		return 1; /* the retry will report -EPIPE */
+	seq = ring_pvt_load(&ring_pvt_mpmc_slot(r, pos)->seq, acquire);
+	return seq == RING_MPMC_FREE(pos);
+}
+
 static ssize_t wait_loop(struct ring *r, enum wait_op op, void *buf, size_t n,
 			 const struct timespec *deadline)
 {
@@ -88,6 +131,7 @@ static ssize_t wait_loop(struct ring *r, enum wait_op op, void *buf, size_t n,
 	struct ring_wait_line *w;
 	RING_ATOMIC(uint32_t) *waiters, *seqw;
 	ssize_t rc;
+	uint32_t s;
 	int i;
 
 	if (r == NULL || r->shm == NULL || buf == NULL)
@@ -106,23 +150,36 @@ static ssize_t wait_loop(struct ring *r, enum wait_op op, void *buf, size_t n,
 				return rc;
 			ring_pvt_cpu_relax();
 		}
-		/* Checked by this process's clock: -ETIMEDOUT never comes
-		 * before the deadline, whatever woke the futex. */
+		/* Checked by this process's clock on every pass, whatever
+		 * ended the last sleep (wake, EINTR, spurious, the kernel's
+		 * timer): -ETIMEDOUT never comes before the deadline, and the
+		 * deadline stays the caller's absolute one. */
 		if (deadline_passed(deadline))
 			return -ETIMEDOUT;
-		{
-			uint32_t s = ring_pvt_load(seqw, seq_cst);
+		s = ring_pvt_load(seqw, seq_cst);
+		ring_pvt_store(waiters, 1, seq_cst);
+		ring_pvt_fence(seq_cst); /* F2: pairs with F1 (and the close's RMW) */
+		rc = try_op(r, op, buf, n);
+		if (rc != -EAGAIN) {
+			/* SPSC: this was the only possible sleeper on this
+			 * side, so withdraw the flag and spare the peer a
+			 * wake syscall. MPMC: others may rely on it. */
+			if (r->kind == RING_KIND_SPSC)
+				ring_pvt_store(waiters, 0, relaxed);
+			return rc;
+		}
+		if (r->kind == RING_KIND_MPMC && mpmc_looks_ready(r, consumer))
+			continue; /* lost races, not empty/full: keep trying */
+		if (ring_pvt_futex(futex_word(seqw), FUTEX_WAIT_BITSET, (int32_t)s, deadline,
+				   FUTEX_BITSET_MATCH_ANY) < 0) {
+			/* EAGAIN: woken before we slept. EINTR: a signal.
+			 * ETIMEDOUT: judged above by our own clock. Anything
+			 * else (no futex support) would turn the loop into a
+			 * busy one: report it. */
+			int e = errno;
 
-			ring_pvt_store(waiters, 1, seq_cst);
-			ring_pvt_fence(seq_cst); /* F2: pairs with F1 */
-			rc = try_op(r, op, buf, n);
-			if (rc != -EAGAIN)
-				return rc;
-			/* EAGAIN (woken meanwhile), EINTR, ETIMEDOUT and
-			 * spurious wakes all lead back to the top, which
-			 * retries and re-checks the same deadline. */
-			ring_pvt_futex(futex_word(seqw), FUTEX_WAIT_BITSET, (int32_t)s, deadline,
-				       FUTEX_BITSET_MATCH_ANY);
+			if (e != EAGAIN && e != EINTR && e != ETIMEDOUT)
+				return -e;
 		}
 	}
 }
@@ -152,11 +209,17 @@ ssize_t ring_pop_burst_wait(struct ring *r, void *dst, size_t n, const struct ti
 	return wait_loop(r, OP_POP_BURST, dst, n, deadline);
 }
 
+/* now + timeout_ns, saturated so that a huge timeout means "practically
+ * never" rather than a time_t overflow. */
 static int deadline_after(uint64_t timeout_ns, struct timespec *d)
 {
+	uint64_t sec = timeout_ns / 1000000000u;
+
 	if (clock_gettime(CLOCK_MONOTONIC, d) < 0)
 		return -errno;
-	d->tv_sec += (time_t)(timeout_ns / 1000000000u);
+	if (sec > (uint64_t)INT32_MAX)
+		sec = INT32_MAX; /* 68 years */
+	d->tv_sec += (time_t)sec;
 	d->tv_nsec += (long)(timeout_ns % 1000000000u);
 	if (d->tv_nsec >= 1000000000L) {
 		d->tv_sec++;
@@ -193,12 +256,17 @@ int ring_close_write(struct ring *r)
 	ring_pvt_fetch_or(&r->shm->prod.tail, RING_CLOSED_BIT, seq_cst);
 	if (!(r->flags & RING_F_BLOCKING))
 		return 0;
+	/*
+	 * Wake both directions unconditionally, whatever the flags say: each
+	 * sleeper retries and meets the closed bit. No sleeper is missed: if a
+	 * sleeper's retry (after its F2) did not see the bit, F2 precedes the
+	 * seq_cst fetch_or above in the total order, so its load of s precedes
+	 * the bump below and its futex_wait cannot sleep through it. The flags
+	 * are left alone: clearing one here could hide a sleeper that armed it
+	 * after this point from the next push or pop.
+	 */
 	w = &r->shm->wait;
-	ring_pvt_fence(seq_cst); /* F1 for both directions */
-	/* Wake every sleeper unconditionally: each retries and sees -EPIPE. */
-	ring_pvt_store(&w->cons_waiters, 1, relaxed);
-	ring_pvt_store(&w->prod_waiters, 1, relaxed);
-	ring_pvt_wake(r, 1);
-	ring_pvt_wake(r, 0);
+	bump_and_wake(&w->cons_seq);
+	bump_and_wake(&w->prod_seq);
 	return 0;
 }
