@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Checks shared by the hostile-region harnesses (fuzz_attach, fuzz_peer).
+ *
+ * check_accepted(): a ring the library accepted must be consistent, judged
+ * independently of the library from the header bytes and the region length.
+ *
+ * hostile_op(): one push/pop/bulk/burst/timed/count call on a ring whose
+ * shared words may hold anything. Results may be errors or garbage payloads,
+ * but only the documented codes, never more elements than asked for, and
+ * never a write past the caller's buffer: pop buffers are heap blocks of
+ * exactly the asked size, so AddressSanitizer sees any overrun, and the
+ * region itself ends at a guard page (fuzz_region.h).
+ */
+#ifndef SHMRING_FUZZ_HOSTILE_H
+#define SHMRING_FUZZ_HOSTILE_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <shmring/ring.h>
+
+#include "fuzz_input.h"
+
+/* Header fields as the creator would have written them, checked on their
+ * own: returns the region size the ring needs, or 0 if the header is not one
+ * a creator could have written. */
+static inline uint64_t expected_total(const struct ring_hdr *h)
+{
+	uint64_t stride, data;
+
+	if (h->magic != RING_MAGIC || h->version != RING_LAYOUT_VERSION)
+		return 0;
+	if (h->kind != RING_KIND_SPSC && h->kind != RING_KIND_MPMC)
+		return 0;
+	if (h->rule != RING_RULE_N1 && h->rule != RING_RULE_COUNT)
+		return 0;
+	if (h->kind == RING_KIND_MPMC && h->rule == RING_RULE_N1)
+		return 0;
+	if ((h->flags & ~RING_F_ALL) != 0 || h->elem_size == 0 || h->elem_size > RING_ELEM_MAX)
+		return 0;
+	if (h->slots == 0 || (h->rule == RING_RULE_N1 && h->slots < 2))
+		return 0;
+	stride = h->kind == RING_KIND_SPSC ? h->elem_size : (8 + h->elem_size + 7) / 8 * 8;
+	if (h->stride != stride || h->data_offset != RING_DATA_OFFSET)
+		return 0;
+	if (h->slots > (UINT64_MAX / 2) / stride)
+		return 0;
+	data = h->slots * stride;
+	if (data > UINT64_MAX / 2)
+		return 0;
+	if (h->total_size != (RING_DATA_OFFSET + data + 63) / 64 * 64)
+		return 0;
+	return h->total_size;
+}
+
+/* r was attached (rc 0) to len bytes at mem asking for kind. */
+static inline void check_accepted(const struct ring *r, const unsigned char *mem, size_t len,
+				  uint32_t kind)
+{
+	struct ring_hdr h;
+	uint64_t total;
+
+	FUZZ_CHECK(len >= sizeof(struct ring_shared));
+	memcpy(&h, mem, sizeof(h));
+	total = expected_total(&h);
+	FUZZ_CHECK(total != 0 && total <= len);
+	FUZZ_CHECK(ring_pvt_load(&((const struct ring_shared *)(const void *)mem)->hdr.ready,
+				 relaxed) == RING_READY);
+	FUZZ_CHECK(kind == RING_KIND_ANY || kind == h.kind);
+	FUZZ_CHECK(r->shm == (const void *)mem);
+	FUZZ_CHECK(r->slots == mem + RING_DATA_OFFSET);
+	FUZZ_CHECK(r->n == h.slots && r->esz == h.elem_size && r->stride == h.stride);
+	FUZZ_CHECK(r->kind == h.kind && r->rule == h.rule && r->flags == h.flags);
+	FUZZ_CHECK(ring_capacity(r) == (h.rule == RING_RULE_N1 ? h.slots - 1 : h.slots));
+	/* The last slot ends inside the region. */
+	FUZZ_CHECK(RING_DATA_OFFSET + r->n * r->stride <= len);
+}
+
+static inline int is_ring_err(ssize_t rc)
+{
+	return rc == -EAGAIN || rc == -EPIPE || rc == -EUCLEAN;
+}
+
+/* Roles for hostile_op(). */
+#define ROLE_PRODUCER 1
+#define ROLE_CONSUMER 2
+#define ROLE_ANY (ROLE_PRODUCER | ROLE_CONSUMER)
+
+/* Largest burst a hostile op asks for, and the byte budget of its buffer. */
+#define HOSTILE_MAX_N 8
+#define HOSTILE_MAX_BYTES ((size_t)1 << 20)
+
+/* One call on r in the given role(s); checks the result is a documented one. */
+static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
+{
+	size_t esz = ring_elem_size(r), cap = ring_capacity(r);
+	size_t n_max = HOSTILE_MAX_BYTES / esz < HOSTILE_MAX_N ? HOSTILE_MAX_BYTES / esz : HOSTILE_MAX_N;
+	size_t n = (size_t)fi_range(in, 1, n_max ? n_max : 1);
+	int blocking = (ring_flags(r) & RING_F_BLOCKING) != 0;
+	struct timespec past = {0, 0};
+	unsigned op = (unsigned)fi_range(in, 0, 7);
+	unsigned char *buf;
+	ssize_t rc;
+
+	if (n_max == 0)
+		return; /* an element larger than any buffer this harness makes */
+	buf = malloc(n * esz);
+	FUZZ_CHECK(buf != NULL);
+	if (role == ROLE_ANY)
+		role = fi_bool(in) ? ROLE_PRODUCER : ROLE_CONSUMER;
+	if (role == ROLE_PRODUCER)
+		fi_bytes(in, buf, n * esz);
+	switch (op) {
+	case 0:
+		rc = role == ROLE_PRODUCER ? ring_push(r, buf) : ring_pop(r, buf);
+		FUZZ_CHECK(rc == 0 || is_ring_err(rc));
+		break;
+	case 1:
+		rc = role == ROLE_PRODUCER ? ring_push_bulk(r, buf, n) : ring_pop_bulk(r, buf, n);
+		FUZZ_CHECK(n > cap ? rc == -EINVAL : (rc == (ssize_t)n || is_ring_err(rc)));
+		break;
+	case 2:
+		rc = role == ROLE_PRODUCER ? ring_push_burst(r, buf, n) : ring_pop_burst(r, buf, n);
+		FUZZ_CHECK((rc >= 1 && rc <= (ssize_t)n) || is_ring_err(rc));
+		break;
+	case 3: /* a deadline already past: spins, then -ETIMEDOUT */
+		rc = role == ROLE_PRODUCER ? ring_push_wait(r, buf, &past) : ring_pop_wait(r, buf, &past);
+		FUZZ_CHECK(blocking ? (rc == 0 || rc == -ETIMEDOUT || is_ring_err(rc)) : rc == -ENOTSUP);
+		FUZZ_CHECK(rc != -EAGAIN);
+		break;
+	case 4: /* a deadline ~now: may sleep on a hostile futex word, briefly */
+		rc = role == ROLE_PRODUCER ? ring_push_timeout(r, buf, fi_range(in, 0, 2000))
+					   : ring_pop_timeout(r, buf, fi_range(in, 0, 2000));
+		FUZZ_CHECK(blocking ? (rc == 0 || rc == -ETIMEDOUT || is_ring_err(rc)) : rc == -ENOTSUP);
+		FUZZ_CHECK(rc != -EAGAIN);
+		break;
+	case 5:
+		rc = role == ROLE_PRODUCER ? ring_push_burst_wait(r, buf, n, &past)
+					   : ring_pop_burst_wait(r, buf, n, &past);
+		FUZZ_CHECK(blocking ? ((rc >= 1 && rc <= (ssize_t)n) || rc == -ETIMEDOUT || is_ring_err(rc))
+				    : rc == -ENOTSUP);
+		FUZZ_CHECK(rc != -EAGAIN);
+		break;
+	case 6:
+		rc = ring_count(r);
+		FUZZ_CHECK((rc >= 0 && (size_t)rc <= cap) || rc == -EUCLEAN);
+		rc = ring_free(r);
+		FUZZ_CHECK((rc >= 0 && (size_t)rc <= cap) || rc == -EUCLEAN);
+		rc = ring_is_closed(r);
+		FUZZ_CHECK(rc == 0 || rc == 1);
+		break;
+	default:
+		if (role == ROLE_PRODUCER && fi_range(in, 0, 3) == 0) {
+			FUZZ_CHECK(ring_close_write(r) == 0);
+			FUZZ_CHECK(ring_is_closed(r) == 1);
+		}
+		break;
+	}
+	free(buf);
+}
+
+#endif /* SHMRING_FUZZ_HOSTILE_H */
