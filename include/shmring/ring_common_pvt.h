@@ -66,11 +66,14 @@ static inline uint64_t ring_pvt_slot_of(const struct ring *r, uint64_t pos)
  * After publishing (push) or releasing (pop) slots on a blocking ring: wake
  * the other side if it may be asleep.
  *
- * F1: the seq_cst fence orders the index store just made before the load of
- * the waiter word. It pairs with F2 in ring_wait.c, where a sleeper stores the
- * waiter word, fences, then re-reads the index. With both fences at least one
- * side sees the other's store, so a sleeper either finds the new element or is
- * woken; release/acquire alone allows both to miss (store buffering).
+ * F1: the seq_cst fence orders the store just made (SPSC: tail or head; MPMC:
+ * the slot's sequence word) before the load of the waiter word. It pairs with
+ * F2 in ring_wait.c, where a sleeper stores the waiter word, fences, then
+ * retries its push/pop. With both fences at least one side sees the other's
+ * store, so a sleeper either finds the new element (room) or is woken;
+ * release/acquire alone allows both to miss (store buffering), even on x86.
+ * The whole argument, wake side included, is at the top of ring_wait.c.
+ * Costs a non-blocking ring nothing: callers test RING_F_BLOCKING first.
  */
 static inline void ring_pvt_after_push(struct ring *r)
 {
