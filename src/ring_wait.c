@@ -37,10 +37,10 @@
  * syscall-free.
  *
  * The futex words live in the shared mapping, so these are shared futexes
- * (no FUTEX_PRIVATE_FLAG). liburcu's futex_async() is the syscall wrapper
- * (ring_futex_pvt.h); the sleep uses FUTEX_WAIT_BITSET, the one futex wait
- * that takes an absolute CLOCK_MONOTONIC deadline: FUTEX_WAIT's relative
- * timeout would have to be recomputed after every EINTR.
+ * (no FUTEX_PRIVATE_FLAG). Wakes go through liburcu's futex_async(); the
+ * sleep is FUTEX_WAIT_BITSET, the one futex wait that takes an absolute
+ * CLOCK_MONOTONIC deadline (FUTEX_WAIT's relative timeout would have to be
+ * recomputed after every EINTR), issued directly: ring_futex_pvt.h says why.
  */
 #include "ring_internal.h"
 
@@ -63,7 +63,7 @@ static int32_t *futex_word(RING_ATOMIC(uint32_t) *w)
 static void bump_and_wake(RING_ATOMIC(uint32_t) *seq)
 {
 	ring_pvt_fetch_add(seq, 1, seq_cst);
-	ring_pvt_futex(futex_word(seq), FUTEX_WAKE, INT_MAX, NULL, 0);
+	ring_pvt_futex_wake(futex_word(seq));
 }
 
 void ring_pvt_wake(struct ring *r, int consumers)
@@ -170,8 +170,7 @@ static ssize_t wait_loop(struct ring *r, enum wait_op op, void *buf, size_t n,
 		}
 		if (r->kind == RING_KIND_MPMC && mpmc_looks_ready(r, consumer))
 			continue; /* lost races, not empty/full: keep trying */
-		if (ring_pvt_futex(futex_word(seqw), FUTEX_WAIT_BITSET, (int32_t)s, deadline,
-				   FUTEX_BITSET_MATCH_ANY) < 0) {
+		if (ring_pvt_futex_wait(futex_word(seqw), (int32_t)s, deadline) < 0) {
 			/* EAGAIN: woken before we slept. EINTR: a signal.
 			 * ETIMEDOUT: judged above by our own clock. Anything
 			 * else (no futex support) would turn the loop into a
