@@ -88,12 +88,14 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 	if (rule == RING_RULE_COUNT) {
 		/* prod_cache <= the real head, so used is an upper bound and
 		 * cap - used the free slots. A closed tail (top bit) or a
-		 * corrupt one makes that negative: slow path. Should a hostile
-		 * value pass, cnt <= cap (the callers clamp it) keeps the copy
-		 * inside the slots. */
+		 * corrupt one makes used exceed cap: slow path. Compared
+		 * unsigned: as a signed difference a closed tail more than cap
+		 * ahead of a stale cache looked like room (a push after close).
+		 * Should a hostile value pass, cnt <= cap (the callers clamp
+		 * it) keeps the copy inside the slots. */
 		uint64_t used = t - r->prod_cache;
 
-		if (ring_pvt_unlikely((int64_t)(r->cap - used) < (int64_t)cnt)) {
+		if (ring_pvt_unlikely(used > r->cap || r->cap - used < cnt)) {
 			ssize_t room = ring_pvt_spsc_room(r, t, cnt, burst);
 
 			if (room < 0)
