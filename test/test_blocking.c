@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include <shmring/ring.h>
@@ -136,7 +137,22 @@ static pid_t fork_child(void)
 	pid_t pid = fork();
 
 	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid == 0)
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a failed test */
 	return pid;
+}
+
+/* Wait until a child sets *flag; -1 if the child ended first. */
+static int wait_flag(volatile uint64_t *flag, pid_t child)
+{
+	while (*flag == 0) {
+		char st = proc_state(child);
+
+		if (st == 'Z' || st == 'X' || st == 0)
+			return *flag != 0 ? 0 : -1;
+		sched_yield();
+	}
+	return 0;
 }
 
 static void expect_exit(pid_t pid, int code, const char *what)
@@ -511,8 +527,8 @@ static void timeouts_storm(uint32_t kind, uint32_t rule)
 		seen[3] = (uint64_t)signals_seen - seen[0];
 		_exit(0);
 	}
-	while (seen[1] == 0)
-		sched_yield();
+	if (wait_flag(&seen[1], waiter) != 0)
+		expect_exit(waiter, 0, "waiter before the storm");
 	storm = fork_child();
 	if (storm == 0) {
 		struct timespec ts = {0, 20000};
@@ -523,9 +539,13 @@ static void timeouts_storm(uint32_t kind, uint32_t rule)
 			nanosleep(&ts, NULL);
 		}
 	}
-	while (seen[2] == 0)
-		sched_yield();
-	cr_assert_eq(wait_asleep(&waiter, 1, &empty.shm->wait.cons_waiters), 0);
+	if (wait_flag(&seen[2], waiter) != 0 ||
+	    wait_asleep(&waiter, 1, &empty.shm->wait.cons_waiters) != 0) {
+		kill(storm, SIGKILL);
+		test_wait_child(storm);
+		expect_exit(waiter, 0, "waiter under the signal storm");
+		cr_assert_fail("waiter ended early");
+	}
 	pusher = fork_child();
 	if (pusher == 0) {
 		unsigned char e[ESZ];
