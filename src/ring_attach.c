@@ -130,8 +130,12 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 		r->mode = RING_PVT_MODE_MPMC;
 	else if (c.rule == RING_RULE_N1)
 		r->mode = RING_PVT_MODE_SPSC_N1;
+	else if (g.mask == 0 && c.slots != 1)
+		r->mode = RING_PVT_MODE_SPSC_MOD;
+	else if (c.elem_size == 8 && !(c.flags & RING_F_BLOCKING))
+		r->mode = RING_PVT_MODE_SPSC_FAST;
 	else
-		r->mode = g.mask != 0 || c.slots == 1 ? RING_PVT_MODE_SPSC_MASK : RING_PVT_MODE_SPSC_MOD;
+		r->mode = RING_PVT_MODE_SPSC_MASK;
 	r->kind = c.kind;
 	r->rule = c.rule;
 	r->flags = c.flags;
@@ -144,7 +148,7 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 		head = head < c.slots ? head : 0;
 		tail = tail < c.slots ? tail : 0;
 	}
-	r->prod_cache = head;
+	r->prod_cache = c.rule == RING_RULE_N1 ? head : head + g.cap;
 	r->cons_cache = tail;
 	return 0;
 }

@@ -39,7 +39,7 @@ ssize_t ring_pvt_spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
 	h = ring_pvt_load(&r->shm->cons.head, acquire);
 	if (!spsc_consistent(r, t, h))
 		return -EUCLEAN;
-	r->prod_cache = h;
+	r->prod_cache = r->rule == RING_RULE_N1 ? h : h + r->cap; /* see struct ring */
 	free_slots = spsc_free(r, t, h);
 	if (free_slots < cnt) {
 		if (!burst || free_slots == 0)

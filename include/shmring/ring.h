@@ -95,7 +95,9 @@ struct ring {
 	int fd;
 	uint32_t own;             /* RING_PVT_OWN_*: what ring_close releases */
 	uint8_t pad0[128 - 88];
-	/* Producer-private: the consumer index as last read (SPSC). */
+	/* Producer-private (SPSC). n-1 rule: the consumer index as last read.
+	 * Count rule: that index + capacity, the producer position at which
+	 * the ring is full as far as this producer knows. */
 	uint64_t prod_cache;
 	uint8_t pad1[56];
 	/* Consumer-private: the producer index as last read (SPSC). */
@@ -107,8 +109,10 @@ RING_STATIC_ASSERT(offsetof(struct ring, prod_cache) == 128, "handle layout");
 RING_STATIC_ASSERT(offsetof(struct ring, cons_cache) == 192, "handle layout");
 
 /* Which fast path a handle takes (struct ring.mode), fixed at attach. */
-#define RING_PVT_MODE_SPSC_MASK 0u /* SPSC, count rule, power-of-two n */
-#define RING_PVT_MODE_SPSC_MOD 1u  /* SPSC, count rule, other n */
+#define RING_PVT_MODE_SPSC_FAST 0u /* SPSC, count rule, power-of-two n,
+					   * 8-byte elements, not blocking */
+#define RING_PVT_MODE_SPSC_MASK 1u /* SPSC, count rule, power-of-two n */
+#define RING_PVT_MODE_SPSC_MOD 4u  /* SPSC, count rule, other n */
 #define RING_PVT_MODE_SPSC_N1 2u   /* SPSC, n-1 rule */
 #define RING_PVT_MODE_MPMC 3u
 
@@ -258,6 +262,18 @@ RING_API void ring_pvt_wake(struct ring *r, int consumers);
 }
 #endif
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Defined below; the inline fast path hands its rare cases to them. */
+static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const void *src,
+							size_t cnt, int burst);
+static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *dst, size_t cnt,
+							int burst);
+#ifdef __cplusplus
+}
+#endif
+
 #include "ring_spsc_pvt.h"
 #include "ring_mpmc_pvt.h"
 
@@ -268,8 +284,10 @@ extern "C" {
 /* ---- Non-blocking push/pop (inline) ------------------------------------- */
 
 /*
- * The most common ring (SPSC, count rule, power-of-two slots) is inlined at
- * each call site with its rule and mask as constants. Every other flavour is
+ * The most common ring (SPSC, count rule, power-of-two slots, 8-byte
+ * elements: a sequence number, an offset, a pointer-sized handle; no
+ * futexes) is inlined at each call site with its rule, mask and copy as
+ * constants: no call, so no registers to save. Every other flavour is
  * a call to one header-defined function per direction, so that its registers
  * and branches stay out of the caller's loop; inside it, each flavour is again
  * specialised by constants.
@@ -277,6 +295,8 @@ extern "C" {
 static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const void *src,
 							       size_t cnt, int burst)
 {
+	if (r->mode <= RING_PVT_MODE_SPSC_MASK) /* SPSC_FAST comes here when full */
+		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_COUNT, 1);
 	if (r->mode == RING_PVT_MODE_SPSC_N1)
 		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_N1, 0);
 	if (r->mode == RING_PVT_MODE_SPSC_MOD)
@@ -287,6 +307,8 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const vo
 static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *dst,
 							       size_t cnt, int burst)
 {
+	if (r->mode <= RING_PVT_MODE_SPSC_MASK) /* SPSC_FAST comes here when empty */
+		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_COUNT, 1);
 	if (r->mode == RING_PVT_MODE_SPSC_N1)
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_N1, 0);
 	if (r->mode == RING_PVT_MODE_SPSC_MOD)
@@ -295,8 +317,8 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
 }
 
 #define RING_PVT_DISPATCH(r, spsc, other, ...)                                    \
-	(ring_pvt_likely((r)->mode == RING_PVT_MODE_SPSC_MASK)                    \
-		 ? spsc(r, __VA_ARGS__, RING_RULE_COUNT, 1)                       \
+	(ring_pvt_likely((r)->mode == RING_PVT_MODE_SPSC_FAST)                    \
+		 ? spsc(r, __VA_ARGS__, RING_RULE_COUNT, 2)                       \
 		 : other(r, __VA_ARGS__))
 
 /*

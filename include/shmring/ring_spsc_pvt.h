@@ -30,7 +30,7 @@
 extern "C" {
 #endif
 
-/* Slow paths (src/ring_spsc.c): reload the other side's index and decide
+/* Slow paths (src/ring_ops.c): reload the other side's index and decide
  * how many elements move, or why none can. */
 RING_API ssize_t ring_pvt_spsc_room(struct ring *r, uint64_t tail, size_t cnt, int burst);
 RING_API ssize_t ring_pvt_spsc_avail(struct ring *r, uint64_t head, size_t cnt, int burst);
@@ -62,7 +62,8 @@ RING_PVT_INLINE void ring_pvt_spsc_copy(const struct ring *r, uint64_t idx, void
 	}
 }
 
-/* Slot index of position pos; `masked` is a compile-time constant. */
+/* Slot index of position pos. `masked` is a constant: 0 for pos % n, 1 for
+ * pos & mask, 2 for pos & mask in a RING_PVT_MODE_SPSC_FAST ring. */
 RING_PVT_INLINE uint64_t ring_pvt_spsc_index(const struct ring *r, uint64_t pos, uint32_t rule,
 					     int masked)
 {
@@ -72,9 +73,9 @@ RING_PVT_INLINE uint64_t ring_pvt_spsc_index(const struct ring *r, uint64_t pos,
 }
 
 /*
- * Push up to cnt elements (all of them unless burst). `rule` and `masked` are
- * constants at every call site (see RING_PVT_DISPATCH), so each flavour
- * compiles to its own straight-line code.
+ * Push up to cnt elements (all of them unless burst); cnt <= capacity. `rule`
+ * and `masked` are constants at every call site (see RING_PVT_DISPATCH), so
+ * each flavour compiles to its own straight-line code.
  */
 RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, size_t cnt,
 					      int burst, uint32_t rule, int masked)
@@ -86,23 +87,26 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 	uint64_t next;
 
 	if (rule == RING_RULE_COUNT) {
-		/* prod_cache <= the real head, so used is an upper bound and
-		 * cap - used the free slots. A closed tail (top bit) or a
-		 * corrupt one makes used exceed cap: slow path. Compared
-		 * unsigned: as a signed difference a closed tail more than cap
-		 * ahead of a stale cache looked like room (a push after close).
-		 * Should a hostile value pass, cnt <= cap (the callers clamp
-		 * it) keeps the copy inside the slots. */
-		uint64_t used = t - r->prod_cache;
+		/* prod_cache is the position at which the ring fills given the
+		 * head last read, which is <= the real head: never optimistic.
+		 * A closed tail (top bit) is above any such position: slow
+		 * path. A corrupt tail below it passes, and then writes at
+		 * most cnt <= capacity slots, each reduced modulo n. */
+		next = t + cnt;
+		if (ring_pvt_unlikely(next > r->prod_cache)) {
+			ssize_t room;
 
-		if (ring_pvt_unlikely(used > r->cap || r->cap - used < cnt)) {
-			ssize_t room = ring_pvt_spsc_room(r, t, cnt, burst);
-
+			/* The inlined flavour hands the whole call over (a tail
+			 * call): no value outlives a call, so the caller's
+			 * loop saves no registers for this rare case. */
+			if (masked == 2)
+				return ring_pvt_enqueue_other(r, src, cnt, burst);
+			room = ring_pvt_spsc_room(r, t, cnt, burst);
 			if (room < 0)
 				return room;
 			cnt = (size_t)room;
+			next = t + cnt;
 		}
-		next = t + cnt;
 	} else {
 		uint64_t h = r->prod_cache;
 		uint64_t free_slots;
@@ -122,13 +126,16 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 		if (next >= r->n)
 			next -= r->n;
 	}
-	ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, t, rule, masked), (void *)(uintptr_t)src,
-			   cnt, 1);
+	if (masked == 2 && cnt == 1)
+		memcpy(r->slots + (t & r->mask) * 8, src, 8);
+	else
+		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, t, rule, masked),
+				   (void *)(uintptr_t)src, cnt, 1);
 	/* R1: publishes the slots written above. Pairs with A2 in
 	 * ring_pvt_spsc_dequeue() / ring_pvt_spsc_avail(): a consumer that
 	 * sees this tail sees them. */
 	ring_pvt_store(&s->prod.tail, next, release);
-	if (r->flags & RING_F_BLOCKING)
+	if (masked != 2 && (r->flags & RING_F_BLOCKING))
 		ring_pvt_after_push(r);
 	return (ssize_t)cnt;
 }
@@ -143,28 +150,31 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 	uint64_t next;
 
 	if (rule == RING_RULE_COUNT) {
-		/* cons_cache <= the real tail, so avail is a lower bound; an
-		 * avail of 0 or above capacity (corrupt head) goes slow. */
-		uint64_t avail = r->cons_cache - h;
-
-		if (ring_pvt_unlikely(avail - 1 >= r->cap || avail < cnt)) {
+		/* cons_cache is the tail last read, <= the real tail. A head
+		 * above it (or corrupt) asks for a refresh; a corrupt head far
+		 * below it passes and reads slots reduced modulo n: garbage,
+		 * never out of bounds. */
+		next = h + cnt;
+		if (ring_pvt_unlikely(next > r->cons_cache)) {
 			/* A2: pairs with R1: the slots before t are written.
 			 * The common refresh stays inline; empty, closed and
 			 * corrupt go out of line. */
 			uint64_t t = ring_pvt_load(&s->prod.tail, acquire);
+			uint64_t avail = t - h;
 
-			avail = t - h;
 			if (ring_pvt_likely(avail - 1 < r->cap && avail >= cnt)) {
 				r->cons_cache = t;
+			} else if (masked == 2) {
+				return ring_pvt_dequeue_other(r, dst, cnt, burst);
 			} else {
 				ssize_t got = ring_pvt_spsc_avail(r, h, cnt, burst);
 
 				if (got < 0)
 					return got;
 				cnt = (size_t)got;
+				next = h + cnt;
 			}
 		}
-		next = h + cnt;
 	} else {
 		uint64_t t = r->cons_cache;
 		uint64_t avail;
@@ -183,12 +193,15 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 		if (next >= r->n)
 			next -= r->n;
 	}
-	ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, h, rule, masked), dst, cnt, 0);
+	if (masked == 2 && cnt == 1)
+		memcpy(dst, r->slots + (h & r->mask) * 8, 8);
+	else
+		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, h, rule, masked), dst, cnt, 0);
 	/* R2: frees the slots read above. Pairs with A1 in
 	 * ring_pvt_spsc_room(): the producer overwrites them only after it
 	 * sees this head, so only after these reads. */
 	ring_pvt_store(&s->cons.head, next, release);
-	if (r->flags & RING_F_BLOCKING)
+	if (masked != 2 && (r->flags & RING_F_BLOCKING))
 		ring_pvt_after_pop(r);
 	return (ssize_t)cnt;
 }
