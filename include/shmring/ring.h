@@ -31,6 +31,12 @@
  * process that pushes and another that pops should each have their own handle
  * (ring_open, ring_attach_mem), though sharing one is correct. After fork() the
  * child may use the handle it inherited.
+ *
+ * SPSC handles cache the other side's index. The producer (consumer) role may
+ * move to another handle only through a fresh attach (ring_open,
+ * ring_attach_mem, ring_open_fd) made after the previous holder stopped: an
+ * n-1 rule handle whose cache is more than one lap old would otherwise
+ * misjudge the free (used) slots.
  */
 #ifndef SHMRING_RING_H
 #define SHMRING_RING_H
@@ -241,7 +247,8 @@ RING_API int ring_close_write(struct ring *r);
  * passes or the ring is closed; signals do not end the wait early.
  * Errors: -ENOTSUP (ring created without RING_F_BLOCKING), -ETIMEDOUT
  * (deadline passed, nothing moved; never returned before it), -EPIPE, -EUCLEAN,
- * -EINVAL.
+ * -EINVAL (bad tv_nsec, NULL buffer), or the errno of an unexpected futex
+ * failure (-ENOSYS on a kernel without futexes).
  */
 RING_API int ring_push_wait(struct ring *r, const void *elem, const struct timespec *deadline);
 RING_API int ring_pop_wait(struct ring *r, void *elem, const struct timespec *deadline);
@@ -327,8 +334,16 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
  */
 RING_PVT_INLINE int ring_push(struct ring *r, const void *elem)
 {
-	ssize_t rc = RING_PVT_DISPATCH(r, ring_pvt_spsc_enqueue, ring_pvt_enqueue_other, elem, 1, 0);
+	ssize_t rc;
 
+	/* Single MPMC elements are inlined too: their path hands every rare
+	 * case to an out-of-line call, so it adds no register pressure. */
+	if (ring_pvt_likely(r->mode == RING_PVT_MODE_SPSC_FAST))
+		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_COUNT, 2);
+	else if (r->mode == RING_PVT_MODE_MPMC)
+		rc = ring_pvt_mpmc_push1(r, elem);
+	else
+		rc = ring_pvt_enqueue_other(r, elem, 1, 0);
 	return rc < 0 ? (int)rc : 0;
 }
 
@@ -338,8 +353,14 @@ RING_PVT_INLINE int ring_push(struct ring *r, const void *elem)
  */
 RING_PVT_INLINE int ring_pop(struct ring *r, void *elem)
 {
-	ssize_t rc = RING_PVT_DISPATCH(r, ring_pvt_spsc_dequeue, ring_pvt_dequeue_other, elem, 1, 0);
+	ssize_t rc;
 
+	if (ring_pvt_likely(r->mode == RING_PVT_MODE_SPSC_FAST))
+		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_COUNT, 2);
+	else if (r->mode == RING_PVT_MODE_MPMC)
+		rc = ring_pvt_mpmc_pop1(r, elem);
+	else
+		rc = ring_pvt_dequeue_other(r, elem, 1, 0);
 	return rc < 0 ? (int)rc : 0;
 }
 
