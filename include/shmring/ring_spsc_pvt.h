@@ -116,11 +116,19 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 			return ring_pvt_spsc_room(r, t, cnt, burst);
 		free_slots = (h > t ? h - t : h + r->n - t) - 1;
 		if (ring_pvt_unlikely(free_slots < cnt)) {
-			ssize_t room = ring_pvt_spsc_room(r, t, cnt, burst);
+			/* A1 (see ring_pvt_spsc_room): refresh inline; full and
+			 * corrupt go out of line. */
+			h = ring_pvt_load(&s->cons.head, acquire);
+			free_slots = (h > t ? h - t : h + r->n - t) - 1;
+			if (ring_pvt_likely(h < r->n && free_slots >= cnt)) {
+				r->prod_cache = h;
+			} else {
+				ssize_t room = ring_pvt_spsc_room(r, t, cnt, burst);
 
-			if (room < 0)
-				return room;
-			cnt = (size_t)room;
+				if (room < 0)
+					return room;
+				cnt = (size_t)room;
+			}
 		}
 		next = t + cnt;
 		if (next >= r->n)
@@ -183,11 +191,19 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 			return -EUCLEAN;
 		avail = t >= h ? t - h : t + r->n - h;
 		if (ring_pvt_unlikely(avail < cnt)) {
-			ssize_t got = ring_pvt_spsc_avail(r, h, cnt, burst);
+			/* A2: refresh inline; empty, closed (top bit, so
+			 * t >= n) and corrupt go out of line. */
+			t = ring_pvt_load(&s->prod.tail, acquire);
+			avail = t >= h ? t - h : t + r->n - h;
+			if (ring_pvt_likely(t < r->n && avail >= cnt)) {
+				r->cons_cache = t;
+			} else {
+				ssize_t got = ring_pvt_spsc_avail(r, h, cnt, burst);
 
-			if (got < 0)
-				return got;
-			cnt = (size_t)got;
+				if (got < 0)
+					return got;
+				cnt = (size_t)got;
+			}
 		}
 		next = h + cnt;
 		if (next >= r->n)
