@@ -17,34 +17,13 @@
 #include <shmring/ring.h>
 
 #include "common.h"
+#include "cr_ring.h"
 
 static struct ring_params mpmc(uint64_t slots, uint64_t esz, uint32_t flags)
 {
 	struct ring_params p = {RING_KIND_MPMC, RING_RULE_COUNT, slots, esz, flags, 0};
 
 	return p;
-}
-
-/* A ring formatted in heap memory; *len receives its size. */
-static void *mem_ring(struct ring *r, const struct ring_params *p, size_t *len)
-{
-	ssize_t sz = ring_memsize(p);
-	void *mem;
-
-	cr_assert_gt(sz, 0, "ring_memsize: %zd", sz);
-	mem = aligned_alloc(64, ((size_t)sz + 63) & ~(size_t)63);
-	cr_assert_not_null(mem);
-	cr_assert_eq(ring_init_mem(r, mem, (size_t)sz, p), 0);
-	*len = (size_t)sz;
-	return mem;
-}
-
-static void check_count(const struct ring *r, uint64_t used)
-{
-	cr_assert_eq(ring_count(r), (ssize_t)used, "count %zd, expected %llu", ring_count(r),
-		     (unsigned long long)used);
-	cr_assert_eq(ring_free(r), (ssize_t)(ring_capacity(r) - used), "free %zd",
-		     ring_free(r));
 }
 
 static RING_ATOMIC(uint64_t) *seq_word(const struct ring *r, uint64_t pos)

@@ -15,6 +15,7 @@
 #include <shmring/ring.h>
 
 #include "common.h"
+#include "cr_ring.h"
 
 static const uint32_t rules[] = {RING_RULE_N1, RING_RULE_COUNT};
 
@@ -28,28 +29,6 @@ static struct ring_params spsc(uint32_t rule, uint64_t slots, uint64_t esz, uint
 static uint64_t expected_cap(uint32_t rule, uint64_t n)
 {
 	return rule == RING_RULE_N1 ? n - 1 : n;
-}
-
-/* A ring formatted in heap memory; *len receives its size. */
-static void *mem_ring(struct ring *r, const struct ring_params *p, size_t *len)
-{
-	ssize_t sz = ring_memsize(p);
-	void *mem;
-
-	cr_assert_gt(sz, 0, "ring_memsize: %zd", sz);
-	mem = aligned_alloc(64, ((size_t)sz + 63) & ~(size_t)63);
-	cr_assert_not_null(mem);
-	cr_assert_eq(ring_init_mem(r, mem, (size_t)sz, p), 0);
-	*len = (size_t)sz;
-	return mem;
-}
-
-static void check_count(const struct ring *r, uint64_t used)
-{
-	cr_assert_eq(ring_count(r), (ssize_t)used, "count %zd, expected %llu", ring_count(r),
-		     (unsigned long long)used);
-	cr_assert_eq(ring_free(r), (ssize_t)(ring_capacity(r) - used), "free %zd, expected %llu",
-		     ring_free(r), (unsigned long long)(ring_capacity(r) - used));
 }
 
 /*
