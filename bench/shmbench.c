@@ -478,7 +478,7 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {5, 0, "bench-out", NULL, NULL, NULL, 200, 3.0, 30};
+	struct opts o = {5, 0, "bench-out", NULL, NULL, NULL, 200, 2.0, 30};
 	struct counts cn = {2000000, 4000000, 30000, 100000, 10000, 400000, 2000, 30000,
 			    2000000, 30000};
 	char path[4096];
