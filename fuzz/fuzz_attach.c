@@ -17,6 +17,7 @@
  *   ring_attach_mem on everything else.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,13 +120,15 @@ static void via_memfd(const unsigned char *bytes, size_t len, uint32_t kind, int
 {
 	struct ring r;
 	struct stat st;
-	int fd = memfd_create("shmring-fuzz-attach", MFD_CLOEXEC);
+	int fd = memfd_create("shmring-fuzz-attach", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	int rc;
 
 	if (fd < 0)
 		return; /* out of descriptors or memory: not the library's fault */
 	FUZZ_CHECK(ftruncate(fd, (off_t)len) == 0);
 	FUZZ_CHECK(len == 0 || pwrite(fd, bytes, len, 0) == (ssize_t)len);
+	/* ring_open_fd takes only objects sealed against shrinking. */
+	FUZZ_CHECK(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0);
 	memset(&r, 0xff, sizeof(r));
 	rc = ring_open_fd(&r, fd, kind);
 	if (kind > RING_KIND_MPMC) {

@@ -94,7 +94,6 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	struct ring_hdr c;
 	struct ring_geom g;
 	uint32_t ready;
-	uint64_t head, tail;
 
 	if (kind != RING_KIND_ANY && kind != RING_KIND_SPSC && kind != RING_KIND_MPMC)
 		return -EINVAL;
@@ -139,16 +138,12 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	r->kind = c.kind;
 	r->rule = c.rule;
 	r->flags = c.flags;
-	/* Start the caches from the current indices. They must keep the fast
-	 * path's invariants even if the indices are garbage: an n-1 cache is
-	 * always < n; a count cache is checked against capacity on use. */
-	head = ring_pvt_load(&s->cons.head, acquire);
-	tail = ring_pvt_load(&s->prod.tail, acquire) & ~RING_CLOSED_BIT;
-	if (c.rule == RING_RULE_N1) {
-		head = head < c.slots ? head : 0;
-		tail = tail < c.slots ? tail : 0;
-	}
-	r->prod_cache = c.rule == RING_RULE_N1 ? head : head + g.cap;
-	r->cons_cache = tail;
+	/* Start the caches with values that make each side's first call read
+	 * the other's index through the validating path, whatever the indices
+	 * hold by then: nothing read from shared memory before that call is
+	 * trusted. Count rule: a limit of 0 (no room) and a tail of 0 (nothing
+	 * to read). n-1 rule: n, out of range, which the fast path refuses. */
+	r->prod_cache = c.rule == RING_RULE_N1 ? c.slots : 0;
+	r->cons_cache = c.rule == RING_RULE_N1 ? c.slots : 0;
 	return 0;
 }

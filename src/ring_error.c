@@ -29,7 +29,7 @@ static const struct err_text table[] = {
 	{ENOSPC, "no space left for shared memory"},
 	{ENOMEM, "out of memory"},
 	{EACCES, "permission denied"},
-	{EPERM, "operation not permitted"},
+	{EPERM, "operation not permitted (ring_open_fd: descriptor not sealed against shrinking)"},
 	{EMFILE, "too many open files"},
 	{ENFILE, "too many open files in the system"},
 	{EBADF, "bad file descriptor"},

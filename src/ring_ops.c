@@ -84,8 +84,13 @@ int ring_pvt_mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int 
 	if (k == 0 && seq == RING_MPMC_SKIP(pos)) {
 		uint64_t expect = pos;
 
-		if (ring_pvt_cas(&s->cons.head, &expect, pos + 1, release, relaxed))
+		if (ring_pvt_cas(&s->cons.head, &expect, pos + 1, release, relaxed)) {
 			ring_pvt_store(&sl->seq, RING_MPMC_FREE(pos + r->n), release); /* R4 */
+			/* The slot is room now: wake a producer waiting for it,
+			 * as a pop would. */
+			if (r->flags & RING_F_BLOCKING)
+				ring_pvt_after_pop(r);
+		}
 		return 0;
 	}
 	/* Empty at pos + k, or its producer has not finished. Acquire pairs

@@ -67,14 +67,21 @@ static int attach_fd(struct ring *r, int fd, uint64_t size, uint32_t kind)
 	return 0;
 }
 
-static int attach_fd_stat(struct ring *r, int fd, uint32_t kind)
+/* need_seal: the object must be sealed against shrinking (see ring_open_fd). */
+static int attach_fd_stat(struct ring *r, int fd, uint32_t kind, int need_seal)
 {
 	struct stat st;
+	int seals;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EBADMSG;
+	if (need_seal) {
+		seals = fcntl(fd, F_GET_SEALS);
+		if (seals < 0 || !(seals & F_SEAL_SHRINK))
+			return -EPERM;
+	}
 	return attach_fd(r, fd, (uint64_t)st.st_size, kind);
 }
 
@@ -85,7 +92,8 @@ static int reserve(int fd, uint64_t total)
 	int rc = posix_fallocate(fd, 0, (off_t)total);
 
 	if (rc == EOPNOTSUPP || rc == ENOSYS) {
-		/* A filesystem without fallocate: size it, then touch below. */
+		/* A filesystem without fallocate (glibc emulates it for most):
+		 * the size is set, but running out of space later faults. */
 		if (ftruncate(fd, (off_t)total) < 0)
 			return -errno;
 		return 0;
@@ -158,7 +166,7 @@ int ring_open(struct ring *r, const char *name, uint32_t kind)
 	if (fd < 0)
 		return -errno;
 	handle_reset(r);
-	rc = attach_fd_stat(r, fd, kind);
+	rc = attach_fd_stat(r, fd, kind, 0);
 	if (rc < 0) {
 		close(fd);
 		handle_reset(r);
@@ -244,7 +252,10 @@ int ring_open_fd(struct ring *r, int fd, uint32_t kind)
 	if (dup_fd < 0)
 		return -errno;
 	handle_reset(r);
-	rc = attach_fd_stat(r, dup_fd, kind);
+	/* A descriptor can come from a process this one does not trust; were
+	 * its object not sealed, that process could shrink it under our
+	 * mapping and make our next access fault (SIGBUS). */
+	rc = attach_fd_stat(r, dup_fd, kind, 1);
 	if (rc < 0) {
 		close(dup_fd);
 		handle_reset(r);
@@ -281,7 +292,7 @@ int ring_attach_mem(struct ring *r, void *mem, size_t len, uint32_t kind)
 {
 	int rc;
 
-	if (r == NULL || mem == NULL || ((uintptr_t)mem & 7) != 0)
+	if (r == NULL || mem == NULL || ((uintptr_t)mem & 7) != 0 || len == 0)
 		return -EINVAL;
 	handle_reset(r);
 	rc = ring_pvt_attach(r, mem, len, 0, kind);

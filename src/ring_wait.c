@@ -113,16 +113,20 @@ static int mpmc_looks_ready(struct ring *r, int consumer)
 	struct ring_shared *s = r->shm;
 	uint64_t pos, seq;
 
+	/* A slot word past the one expected means pos is stale: another
+	 * process moved on meanwhile, and the retry will find a newer pos.
+	 * Sleeping then could miss the element (room) behind it, since its
+	 * publisher has already looked for sleepers. */
 	if (consumer) {
 		pos = ring_pvt_load(&s->cons.head, relaxed);
 		seq = ring_pvt_load(&ring_pvt_mpmc_slot(r, pos)->seq, acquire);
-		return seq == RING_MPMC_FULL(pos) || seq == RING_MPMC_SKIP(pos);
+		return (int64_t)(seq - RING_MPMC_FULL(pos)) >= 0 || seq == RING_MPMC_SKIP(pos);
 	}
 	pos = ring_pvt_load(&s->prod.tail, relaxed);
 	if (pos & RING_CLOSED_BIT)
 		return 1; /* the retry will report -EPIPE */
 	seq = ring_pvt_load(&ring_pvt_mpmc_slot(r, pos)->seq, acquire);
-	return seq == RING_MPMC_FREE(pos);
+	return (int64_t)(seq - RING_MPMC_FREE(pos)) >= 0;
 }
 
 static ssize_t wait_loop(struct ring *r, enum wait_op op, void *buf, size_t n,

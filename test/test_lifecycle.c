@@ -543,6 +543,72 @@ Test(lifecycle, descriptors)
 }
 
 /*
+ * ring_open_fd takes only objects sealed against shrinking: a valid ring in an
+ * unsealed memfd, or behind a named ring's descriptor, could be shrunk by the
+ * process that sent it.
+ */
+Test(lifecycle, open_fd_refuses_unsealed)
+{
+	struct ring_params p = {RING_KIND_SPSC, RING_RULE_COUNT, 8, 8, 0, 0};
+	ssize_t sz = ring_memsize(&p);
+	char name[64];
+	struct ring a, b;
+	void *mem;
+	int fd;
+
+	cr_assert_gt(sz, 0);
+	mem = aligned_alloc(64, (size_t)sz);
+	cr_assert_not_null(mem);
+	EXPECT_CODE(ring_init_mem(&a, mem, (size_t)sz, &p), 0);
+	fd = memfd_create("unsealed", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(pwrite(fd, mem, (size_t)sz, 0), sz);
+	EXPECT_CODE(ring_open_fd(&b, fd, RING_KIND_ANY), -EPERM);
+	/* Sealed against growing only: still refused. */
+	cr_assert_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), 0);
+	EXPECT_CODE(ring_open_fd(&b, fd, RING_KIND_ANY), -EPERM);
+	/* Sealed against shrinking: the same bytes are accepted. */
+	cr_assert_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	EXPECT_CODE(ring_open_fd(&b, fd, RING_KIND_ANY), 0);
+	EXPECT_CODE(ring_close(&b), 0);
+	close(fd);
+
+	test_shm_name(name, sizeof(name), "unsealed");
+	EXPECT_CODE(ring_create(&a, name, &p), 0);
+	ring_unlink(name);
+	EXPECT_CODE(ring_open_fd(&b, ring_fd(&a), RING_KIND_ANY), -EPERM);
+	EXPECT_CODE(ring_close(&a), 0);
+	free(mem);
+}
+
+/* A zeroed or closed handle is refused by every call, inline ones included. */
+Test(lifecycle, zeroed_and_closed_handles)
+{
+	struct ring_params p = {RING_KIND_SPSC, RING_RULE_COUNT, 8, 8, 0, 0};
+	struct ring r;
+	uint64_t v[4] = {1, 2, 3, 4};
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		if (round == 0) {
+			memset(&r, 0, sizeof(r));
+		} else {
+			EXPECT_CODE(ring_create_anon(&r, &p), 0);
+			EXPECT_CODE(ring_close(&r), 0);
+		}
+		EXPECT_CODE(ring_push(&r, v), -EINVAL);
+		EXPECT_CODE(ring_pop(&r, v), -EINVAL);
+		EXPECT_CODE(ring_push_burst(&r, v, 4), -EINVAL);
+		EXPECT_CODE(ring_pop_burst(&r, v, 4), -EINVAL);
+		EXPECT_CODE(ring_push_bulk(&r, v, 4), -EINVAL);
+		EXPECT_CODE(ring_pop_bulk(&r, v, 4), -EINVAL);
+		EXPECT_CODE(ring_count(&r), -EINVAL);
+		EXPECT_CODE(ring_close_write(&r), -EINVAL);
+		EXPECT_CODE(ring_pop_wait(&r, v, NULL), -EINVAL);
+	}
+}
+
+/*
  * A full /dev/shm fails at create with -ENOSPC. Run in a child with a private
  * mount namespace whose /dev/shm is a 64 KiB tmpfs, so the real one is never
  * filled. Needs CAP_SYS_ADMIN; skipped (with the reason) where unavailable.

@@ -439,6 +439,37 @@ Test(mpmc, claimed_unreleased_slot_gives_eagain)
 	free(mem);
 }
 
+/*
+ * Stepping over a SKIP slot frees it, like a pop: a producer asleep for room
+ * must be woken. The waiter flag stands for that producer (armed as
+ * ring_push_wait arms it); the step must clear it and bump the futex word.
+ */
+Test(mpmc, skip_step_wakes_waiting_producers)
+{
+	struct ring_params p = mpmc(1, 8, RING_F_BLOCKING);
+	uint64_t v = 7;
+	uint32_t seq0;
+	struct ring r;
+	size_t len;
+	void *mem = mem_ring(&r, &p, &len);
+
+	/* A producer claimed position 0 and died; a survivor marked it. */
+	ring_pvt_store(&r.shm->prod.tail, 1, relaxed);
+	ring_pvt_store(seq_word(&r, 0), RING_MPMC_SKIP(0), release);
+	cr_assert_eq(ring_push(&r, &v), -EAGAIN); /* the one slot is taken */
+	ring_pvt_store(&r.shm->wait.prod_waiters, 1, seq_cst);
+	seq0 = ring_pvt_load(&r.shm->wait.prod_seq, seq_cst);
+	cr_assert_eq(ring_pop(&r, &v), -EAGAIN); /* steps over 0, nothing to deliver */
+	cr_assert_eq(ring_pvt_load(&r.shm->wait.prod_waiters, seq_cst), 0);
+	cr_assert_neq(ring_pvt_load(&r.shm->wait.prod_seq, seq_cst), seq0);
+	v = 8;
+	cr_assert_eq(ring_push(&r, &v), 0); /* the slot is room again */
+	cr_assert_eq(ring_pop(&r, &v), 0);
+	cr_assert_eq(v, 8);
+	ring_close(&r);
+	free(mem);
+}
+
 /* A slot a survivor marked RING_MPMC_SKIP is stepped over at the head and
  * freed for the next lap; a bulk pop that would have to cross it waits. */
 Test(mpmc, skip_slot_stepped_over)

@@ -461,3 +461,42 @@ Test(spsc, every_region_type_round_trips)
 		free(mem);
 	}
 }
+
+/*
+ * The caches a handle starts with come from shared memory a peer can write.
+ * A consumer index raised while a producer attaches, then put back, must not
+ * let that producer overfill the ring: each side's first call re-reads the
+ * other's index through the validating path.
+ */
+Test(spsc, attach_caches_not_trusted)
+{
+	uint32_t rules[] = {RING_RULE_COUNT, RING_RULE_N1};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		struct ring_params p = {RING_KIND_SPSC, rules[i], 8, 8, 0, 0};
+		struct ring init, prod, cons;
+		uint64_t v = 0, pushed = 0;
+		size_t len;
+		void *mem = mem_ring(&init, &p, &len);
+
+		ring_pvt_store(&init.shm->cons.head, rules[i] == RING_RULE_N1 ? 5 : 1000, relaxed);
+		cr_assert_eq(ring_attach_mem(&prod, mem, len, RING_KIND_SPSC), 0);
+		ring_pvt_store(&init.shm->prod.tail, 3, relaxed); /* a garbage tail too */
+		cr_assert_eq(ring_attach_mem(&cons, mem, len, RING_KIND_SPSC), 0);
+		ring_pvt_store(&init.shm->cons.head, 0, relaxed);
+		ring_pvt_store(&init.shm->prod.tail, 0, relaxed);
+		/* The consumer must not deliver the 3 "elements" of the garbage
+		 * tail it attached under: the ring is empty now. */
+		cr_assert_eq(ring_pop(&cons, &v), -EAGAIN);
+		while (ring_push(&prod, &pushed) == 0 && pushed < 100)
+			pushed++;
+		cr_assert_eq(pushed, ring_capacity(&prod), "rule %u: pushed %llu into capacity %zu",
+			     rules[i], (unsigned long long)pushed, ring_capacity(&prod));
+		check_count(&cons, pushed);
+		ring_close(&prod);
+		ring_close(&cons);
+		ring_close(&init);
+		free(mem);
+	}
+}

@@ -10,7 +10,9 @@
  *
  * Results: 0 or a count on success, a negative errno on failure;
  * ring_strerror() describes every code. Codes shared by every call:
- *   -EINVAL     an argument is invalid (NULL handle, zero count, unknown flag)
+ *   -EINVAL     an argument is invalid (zero count, unknown flag; a zeroed
+ *               or closed handle; a NULL handle for the out-of-line calls —
+ *               the inline push/pop calls need a non-NULL handle)
  *   -EAGAIN     full (push) / empty (pop): nothing was moved
  *   -EPIPE      push: the ring was closed with ring_close_write();
  *               pop: closed and drained (end of stream)
@@ -103,10 +105,12 @@ struct ring {
 	uint8_t pad0[128 - 88];
 	/* Producer-private (SPSC). n-1 rule: the consumer index as last read.
 	 * Count rule: that index + capacity, the producer position at which
-	 * the ring is full as far as this producer knows. */
+	 * the ring is full as far as this producer knows. Starts at n (n-1
+	 * rule) or 0: nothing read yet. */
 	uint64_t prod_cache;
 	uint8_t pad1[56];
-	/* Consumer-private: the producer index as last read (SPSC). */
+	/* Consumer-private: the producer index as last read (SPSC); starts at
+	 * n (n-1 rule) or 0: nothing read yet. */
 	uint64_t cons_cache;
 	uint8_t pad2[56];
 };
@@ -115,12 +119,13 @@ RING_STATIC_ASSERT(offsetof(struct ring, prod_cache) == 128, "handle layout");
 RING_STATIC_ASSERT(offsetof(struct ring, cons_cache) == 192, "handle layout");
 
 /* Which fast path a handle takes (struct ring.mode), fixed at attach. */
-#define RING_PVT_MODE_SPSC_FAST 0u /* SPSC, count rule, power-of-two n,
-					   * 8-byte elements, not blocking */
-#define RING_PVT_MODE_SPSC_MASK 1u /* SPSC, count rule, power-of-two n */
+#define RING_PVT_MODE_NONE 0u      /* zeroed or closed handle: -EINVAL */
+#define RING_PVT_MODE_SPSC_FAST 1u /* SPSC, count rule, power-of-two n,
+				    * 8-byte elements, not blocking */
+#define RING_PVT_MODE_SPSC_MASK 2u /* SPSC, count rule, power-of-two n */
+#define RING_PVT_MODE_SPSC_N1 3u   /* SPSC, n-1 rule */
 #define RING_PVT_MODE_SPSC_MOD 4u  /* SPSC, count rule, other n */
-#define RING_PVT_MODE_SPSC_N1 2u   /* SPSC, n-1 rule */
-#define RING_PVT_MODE_MPMC 3u
+#define RING_PVT_MODE_MPMC 5u
 
 /* ---- Lifecycle (src/ring_shm.c, src/ring_attach.c) ---------------------- */
 
@@ -134,7 +139,8 @@ RING_API ssize_t ring_memsize(const struct ring_params *p);
 
 /*
  * Create the named ring `name` ("/name": one leading '/', no other, at most
- * RING_NAME_MAX bytes) with shm_open(O_CREAT|O_EXCL), reserve all of its pages
+ * RING_NAME_MAX bytes) with shm_open(O_CREAT|O_EXCL) and permissions
+ * params->mode (0600 if 0; as with open(2), the umask applies), reserve all of its pages
  * (a full /dev/shm fails here with -ENOSPC rather than SIGBUS later), format it
  * and attach `r`. An existing object of that name is never touched.
  * Errors: ring_memsize's, -EINVAL/-ENAMETOOLONG (bad name), -EEXIST, -ENOSPC,
@@ -175,9 +181,13 @@ RING_API int ring_create_anon(struct ring *r, const struct ring_params *p);
 RING_API int ring_create_memfd(struct ring *r, const char *name, const struct ring_params *p);
 
 /*
- * Attach to the ring in descriptor `fd` (a memfd from ring_create_memfd or any
- * shm descriptor); validates as ring_open does. The handle keeps its own
- * duplicate of fd. Errors: as ring_open, plus -EBADF.
+ * Attach to the ring in descriptor `fd`, which must be sealed against
+ * shrinking (a memfd from ring_create_memfd, or any memfd with F_SEAL_SHRINK):
+ * the descriptor may come from a process this one does not trust, and an
+ * unsealed object could be shrunk under the mapping (SIGBUS on the next
+ * access). Named rings are attached with ring_open. Validates as ring_open
+ * does. The handle keeps its own duplicate of fd.
+ * Errors: as ring_open, plus -EBADF, -EPERM (not sealed against shrinking).
  */
 RING_API int ring_open_fd(struct ring *r, int fd, uint32_t kind);
 
@@ -195,7 +205,8 @@ RING_API int ring_init_mem(struct ring *r, void *mem, size_t len, const struct r
 
 /*
  * Attach `r` to a ring that ring_init_mem (or any creator) formatted at `mem`,
- * `len` bytes mapped. Validates as ring_open does.
+ * `len` bytes mapped. Validates as ring_open does; -EINVAL for a NULL or
+ * misaligned mem or a len of 0.
  */
 RING_API int ring_attach_mem(struct ring *r, void *mem, size_t len, uint32_t kind);
 
@@ -302,25 +313,37 @@ extern "C" {
 static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const void *src,
 							       size_t cnt, int burst)
 {
-	if (r->mode <= RING_PVT_MODE_SPSC_MASK) /* SPSC_FAST comes here when full */
+	switch (r->mode) {
+	case RING_PVT_MODE_SPSC_FAST: /* comes here when full */
+	case RING_PVT_MODE_SPSC_MASK:
 		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_COUNT, 1);
-	if (r->mode == RING_PVT_MODE_SPSC_N1)
+	case RING_PVT_MODE_SPSC_N1:
 		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_N1, 0);
-	if (r->mode == RING_PVT_MODE_SPSC_MOD)
+	case RING_PVT_MODE_SPSC_MOD:
 		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_COUNT, 0);
-	return ring_pvt_mpmc_enqueue(r, src, cnt, burst);
+	case RING_PVT_MODE_MPMC:
+		return ring_pvt_mpmc_enqueue(r, src, cnt, burst);
+	default:
+		return -EINVAL; /* zeroed or closed handle */
+	}
 }
 
 static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *dst,
 							       size_t cnt, int burst)
 {
-	if (r->mode <= RING_PVT_MODE_SPSC_MASK) /* SPSC_FAST comes here when empty */
+	switch (r->mode) {
+	case RING_PVT_MODE_SPSC_FAST: /* comes here when empty */
+	case RING_PVT_MODE_SPSC_MASK:
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_COUNT, 1);
-	if (r->mode == RING_PVT_MODE_SPSC_N1)
+	case RING_PVT_MODE_SPSC_N1:
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_N1, 0);
-	if (r->mode == RING_PVT_MODE_SPSC_MOD)
+	case RING_PVT_MODE_SPSC_MOD:
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_COUNT, 0);
-	return ring_pvt_mpmc_dequeue(r, dst, cnt, burst);
+	case RING_PVT_MODE_MPMC:
+		return ring_pvt_mpmc_dequeue(r, dst, cnt, burst);
+	default:
+		return -EINVAL; /* zeroed or closed handle */
+	}
 }
 
 #define RING_PVT_DISPATCH(r, spsc, other, ...)                                    \

@@ -115,7 +115,8 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 		if (ring_pvt_unlikely(t >= r->n))
 			return ring_pvt_spsc_room(r, t, cnt, burst);
 		free_slots = (h > t ? h - t : h + r->n - t) - 1;
-		if (ring_pvt_unlikely(free_slots < cnt)) {
+		/* h == n: no index read yet (see ring_pvt_attach). */
+		if (ring_pvt_unlikely(h >= r->n || free_slots < cnt)) {
 			/* A1 (see ring_pvt_spsc_room): refresh inline; full and
 			 * corrupt go out of line. */
 			h = ring_pvt_load(&s->cons.head, acquire);
@@ -190,7 +191,8 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 		if (ring_pvt_unlikely(h >= r->n))
 			return -EUCLEAN;
 		avail = t >= h ? t - h : t + r->n - h;
-		if (ring_pvt_unlikely(avail < cnt)) {
+		/* t == n: no index read yet (see ring_pvt_attach). */
+		if (ring_pvt_unlikely(t >= r->n || avail < cnt)) {
 			/* A2: refresh inline; empty, closed (top bit, so
 			 * t >= n) and corrupt go out of line. */
 			t = ring_pvt_load(&s->prod.tail, acquire);
