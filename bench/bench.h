@@ -65,6 +65,7 @@ struct job {
 	int index;         /* producer index (MPMC) */
 	int nprod;         /* producers (MPMC) */
 	uint64_t gap_ns;   /* idle wake-up: pause between messages */
+	int fifo;          /* same-core stream: run under SCHED_FIFO (see run.c) */
 };
 
 /* What one child reports back, in the shared control block. */
