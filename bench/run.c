@@ -373,6 +373,9 @@ int run_case(const struct bcase *bc, const struct impl *im, const struct counts 
 		}
 		}
 	}
+	if (st == ST_OK && kids[0].job.fifo &&
+	    (strcmp(ctl->res[0].err, "fifo=0") == 0 || strcmp(ctl->res[1].err, "fifo=0") == 0))
+		snprintf(out->err, sizeof(out->err), "fifo=0: SCHED_FIFO refused, ran under CFS");
 	for (i = 0; i < nch; i++)
 		im->teardown(&ch[i]);
 	shared_free(ctl, ctl_len);
