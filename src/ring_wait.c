@@ -46,12 +46,14 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 
 #include "ring_futex_pvt.h"
 
 /* Tries before sleeping: long enough to ride out a busy peer's short stall,
  * short against a cross-core sleep and wake (200 tries took ~3 µs on the
- * development machine, a wake ~20 µs). Wasted when the peer shares the CPU. */
+ * development machine, a wake ~20 µs). Skipped when the peer was last seen
+ * on this CPU, where it cannot run while we spin. */
 #define RING_PVT_SPINS 200
 
 enum wait_op { OP_PUSH, OP_POP, OP_PUSH_BURST, OP_POP_BURST };
@@ -67,6 +69,21 @@ static void bump_and_wake(RING_ATOMIC(uint32_t) *seq)
 	ring_pvt_futex_wake(futex_word(seq));
 }
 
+/*
+ * Record the CPU this side runs on (see wait_loop's spin). Written only when
+ * it changed, so that it does not keep pulling the wait line, whose
+ * *_waiters words the peer's fast path reads, away from the peer.
+ */
+static uint32_t note_cpu(RING_ATOMIC(uint32_t) *word)
+{
+	int cpu = sched_getcpu();
+	uint32_t v = cpu < 0 ? 0 : (uint32_t)cpu + 1;
+
+	if (ring_pvt_load(word, relaxed) != v)
+		ring_pvt_store(word, v, relaxed);
+	return v;
+}
+
 void ring_pvt_wake(struct ring *r, int consumers)
 {
 	struct ring_wait_line *w = &r->shm->wait;
@@ -78,6 +95,8 @@ void ring_pvt_wake(struct ring *r, int consumers)
 	if (ring_pvt_xchg(waiters, 0, seq_cst) == 0)
 		return;
 	bump_and_wake(seq);
+	/* The waker is the other side of the sleepers it woke. */
+	note_cpu(consumers ? &w->prod_cpu : &w->cons_cpu);
 }
 
 static int deadline_passed(const struct timespec *deadline)
@@ -136,8 +155,8 @@ static ssize_t wait_loop(struct ring *r, enum wait_op op, void *buf, size_t n,
 	struct ring_wait_line *w;
 	RING_ATOMIC(uint32_t) *waiters, *seqw;
 	ssize_t rc;
-	uint32_t s;
-	int i;
+	uint32_t s, cpu;
+	int i, spins;
 
 	if (r == NULL || r->shm == NULL || buf == NULL)
 		return -EINVAL;
@@ -148,8 +167,16 @@ static ssize_t wait_loop(struct ring *r, enum wait_op op, void *buf, size_t n,
 	w = &r->shm->wait;
 	waiters = consumer ? &w->cons_waiters : &w->prod_waiters;
 	seqw = consumer ? &w->cons_seq : &w->prod_seq;
+	/* Spinning waits for a peer running elsewhere. A peer last seen on
+	 * this very CPU cannot run while we spin (on a busy CPU it may not run
+	 * before we sleep at all): go to sleep at once. The CPU words are
+	 * hints a hostile peer may fake; they change only how long we spin. */
+	cpu = note_cpu(consumer ? &w->cons_cpu : &w->prod_cpu);
+	spins = cpu != 0 && ring_pvt_load(consumer ? &w->prod_cpu : &w->cons_cpu, relaxed) == cpu
+			? 1
+			: RING_PVT_SPINS;
 	for (;;) {
-		for (i = 0; i < RING_PVT_SPINS; i++) {
+		for (i = 0; i < spins; i++) {
 			rc = try_op(r, op, buf, n);
 			if (rc != -EAGAIN)
 				return rc;

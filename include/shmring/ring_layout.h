@@ -118,7 +118,11 @@ struct ring_wait_line {
 	RING_ATOMIC(uint32_t) cons_waiters; /* nonzero: a consumer may be asleep */
 	RING_ATOMIC(uint32_t) prod_seq;     /* producers sleep on it; bumped to wake */
 	RING_ATOMIC(uint32_t) prod_waiters; /* nonzero: a producer may be asleep */
-	uint8_t pad[RING_LINE - 16];
+	/* CPU + 1 each side last waited or woke on (0: not known). A hint
+	 * only: a waiter whose peer shares its CPU sleeps without spinning. */
+	RING_ATOMIC(uint32_t) cons_cpu;
+	RING_ATOMIC(uint32_t) prod_cpu;
+	uint8_t pad[RING_LINE - 24];
 };
 
 struct ring_shared {
