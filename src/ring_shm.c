@@ -133,6 +133,7 @@ int ring_create(struct ring *r, const char *name, const struct ring_params *p)
 
 	if (r == NULL)
 		return -EINVAL;
+	handle_reset(r); /* closed on every error */
 	rc = ring_pvt_check_params(p, &g);
 	if (rc < 0)
 		return rc;
@@ -142,7 +143,6 @@ int ring_create(struct ring *r, const char *name, const struct ring_params *p)
 	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, p->mode ? p->mode : 0600);
 	if (fd < 0)
 		return -errno;
-	handle_reset(r);
 	rc = format_fd(r, fd, p, &g);
 	if (rc < 0) {
 		/* The object is ours (O_EXCL): leave nothing half-made behind. */
@@ -159,13 +159,13 @@ int ring_open(struct ring *r, const char *name, uint32_t kind)
 
 	if (r == NULL)
 		return -EINVAL;
+	handle_reset(r); /* closed on every error */
 	rc = check_name(name);
 	if (rc < 0)
 		return rc;
 	fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	handle_reset(r);
 	rc = attach_fd_stat(r, fd, kind, 0);
 	if (rc < 0) {
 		close(fd);
@@ -191,6 +191,7 @@ int ring_create_anon(struct ring *r, const struct ring_params *p)
 
 	if (r == NULL)
 		return -EINVAL;
+	handle_reset(r); /* closed on every error */
 	rc = ring_pvt_check_params(p, &g);
 	if (rc < 0)
 		return rc;
@@ -198,7 +199,6 @@ int ring_create_anon(struct ring *r, const struct ring_params *p)
 		   MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (map == MAP_FAILED)
 		return -errno;
-	handle_reset(r);
 	ring_pvt_format(map, p, &g);
 	rc = ring_pvt_attach(r, map, (size_t)g.total, 1, p->kind);
 	if (rc < 0) {
@@ -219,13 +219,13 @@ int ring_create_memfd(struct ring *r, const char *name, const struct ring_params
 
 	if (r == NULL)
 		return -EINVAL;
+	handle_reset(r); /* closed on every error */
 	rc = ring_pvt_check_params(p, &g);
 	if (rc < 0)
 		return rc;
 	fd = memfd_create(name ? name : "shmring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -errno;
-	handle_reset(r);
 	rc = format_fd(r, fd, p, &g);
 	/* Sealed: no process holding the fd can shrink it under a mapping
 	 * (SIGBUS) or grow it. */
@@ -246,12 +246,12 @@ int ring_open_fd(struct ring *r, int fd, uint32_t kind)
 
 	if (r == NULL)
 		return -EINVAL;
+	handle_reset(r); /* closed on every error */
 	if (fd < 0)
 		return -EBADF;
 	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (dup_fd < 0)
 		return -errno;
-	handle_reset(r);
 	/* A descriptor can come from a process this one does not trust; were
 	 * its object not sealed, that process could shrink it under our
 	 * mapping and make our next access fault (SIGBUS). */
@@ -273,14 +273,16 @@ int ring_init_mem(struct ring *r, void *mem, size_t len, const struct ring_param
 	struct ring_geom g;
 	int rc;
 
-	if (r == NULL || mem == NULL || ((uintptr_t)mem & 7) != 0)
+	if (r == NULL)
+		return -EINVAL;
+	handle_reset(r); /* closed on every error */
+	if (mem == NULL || ((uintptr_t)mem & 7) != 0)
 		return -EINVAL;
 	rc = ring_pvt_check_params(p, &g);
 	if (rc < 0)
 		return rc;
 	if (len < g.total)
 		return -EMSGSIZE;
-	handle_reset(r);
 	ring_pvt_format(mem, p, &g);
 	rc = ring_pvt_attach(r, mem, len, 0, p->kind);
 	if (rc < 0)
@@ -292,9 +294,11 @@ int ring_attach_mem(struct ring *r, void *mem, size_t len, uint32_t kind)
 {
 	int rc;
 
-	if (r == NULL || mem == NULL || ((uintptr_t)mem & 7) != 0 || len == 0)
+	if (r == NULL)
 		return -EINVAL;
-	handle_reset(r);
+	handle_reset(r); /* closed on every error */
+	if (mem == NULL || ((uintptr_t)mem & 7) != 0 || len == 0)
+		return -EINVAL;
 	rc = ring_pvt_attach(r, mem, len, 0, kind);
 	if (rc < 0)
 		handle_reset(r);

@@ -128,6 +128,8 @@ RING_STATIC_ASSERT(offsetof(struct ring, cons_cache) == 192, "handle layout");
 #define RING_PVT_MODE_MPMC 5u
 
 /* ---- Lifecycle (src/ring_shm.c, src/ring_attach.c) ---------------------- */
+/* Every constructor below leaves a non-NULL handle closed (as after
+ * ring_close) when it fails. */
 
 /*
  * Bytes a ring with these parameters occupies; for ring_init_mem().
