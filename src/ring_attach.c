@@ -132,7 +132,9 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	else if (g.mask == 0 && c.slots != 1)
 		r->mode = RING_PVT_MODE_SPSC_MOD;
 	else if (c.elem_size == 8 && !(c.flags & RING_F_BLOCKING))
-		r->mode = RING_PVT_MODE_SPSC_FAST;
+		r->mode = RING_PVT_MODE_SPSC_FAST8;
+	else if (c.elem_size == 64 && !(c.flags & RING_F_BLOCKING))
+		r->mode = RING_PVT_MODE_SPSC_FAST64;
 	else
 		r->mode = RING_PVT_MODE_SPSC_MASK;
 	r->kind = c.kind;

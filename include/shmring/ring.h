@@ -120,12 +120,13 @@ RING_STATIC_ASSERT(offsetof(struct ring, cons_cache) == 192, "handle layout");
 
 /* Which fast path a handle takes (struct ring.mode), fixed at attach. */
 #define RING_PVT_MODE_NONE 0u      /* zeroed or closed handle: -EINVAL */
-#define RING_PVT_MODE_SPSC_FAST 1u /* SPSC, count rule, power-of-two n,
-				    * 8-byte elements, not blocking */
+#define RING_PVT_MODE_SPSC_FAST8 1u /* SPSC, count rule, power-of-two n,
+				     * 8-byte elements, not blocking */
 #define RING_PVT_MODE_SPSC_MASK 2u /* SPSC, count rule, power-of-two n */
 #define RING_PVT_MODE_SPSC_N1 3u   /* SPSC, n-1 rule */
 #define RING_PVT_MODE_SPSC_MOD 4u  /* SPSC, count rule, other n */
 #define RING_PVT_MODE_MPMC 5u
+#define RING_PVT_MODE_SPSC_FAST64 6u /* as FAST8, with 64-byte elements */
 
 /* ---- Lifecycle (src/ring_shm.c, src/ring_attach.c) ---------------------- */
 /* Every constructor below leaves a non-NULL handle closed (as after
@@ -304,10 +305,13 @@ extern "C" {
 /* ---- Non-blocking push/pop (inline) ------------------------------------- */
 
 /*
- * The most common ring (SPSC, count rule, power-of-two slots, 8-byte
- * elements: a sequence number, an offset, a pointer-sized handle; no
- * futexes) is inlined at each call site with its rule, mask and copy as
- * constants: no call, so no registers to save. Every other flavour is
+ * The most common rings (SPSC, count rule, power-of-two slots, no futexes,
+ * 8-byte elements: a sequence number, an offset, a pointer-sized handle; or
+ * 64-byte ones, a cache line) are inlined at each call site with their rule,
+ * mask and copy as constants: no call, so no registers to save. This matters
+ * beyond the instruction count: a producer slower than its consumer keeps
+ * the ring near empty, and every message then costs the consumer a cache-line
+ * round trip on the producer's index. Every other flavour is
  * a call to one header-defined function per direction, so that its registers
  * and branches stay out of the caller's loop; inside it, each flavour is again
  * specialised by constants.
@@ -316,7 +320,8 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const vo
 							       size_t cnt, int burst)
 {
 	switch (r->mode) {
-	case RING_PVT_MODE_SPSC_FAST: /* comes here when full */
+	case RING_PVT_MODE_SPSC_FAST8: /* the FAST modes come here when full */
+	case RING_PVT_MODE_SPSC_FAST64:
 	case RING_PVT_MODE_SPSC_MASK:
 		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_COUNT, 1);
 	case RING_PVT_MODE_SPSC_N1:
@@ -334,7 +339,8 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
 							       size_t cnt, int burst)
 {
 	switch (r->mode) {
-	case RING_PVT_MODE_SPSC_FAST: /* comes here when empty */
+	case RING_PVT_MODE_SPSC_FAST8: /* the FAST modes come here when empty */
+	case RING_PVT_MODE_SPSC_FAST64:
 	case RING_PVT_MODE_SPSC_MASK:
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_COUNT, 1);
 	case RING_PVT_MODE_SPSC_N1:
@@ -349,8 +355,8 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
 }
 
 #define RING_PVT_DISPATCH(r, spsc, other, ...)                                    \
-	(ring_pvt_likely((r)->mode == RING_PVT_MODE_SPSC_FAST)                    \
-		 ? spsc(r, __VA_ARGS__, RING_RULE_COUNT, 2)                       \
+	(ring_pvt_likely((r)->mode == RING_PVT_MODE_SPSC_FAST8)                   \
+		 ? spsc(r, __VA_ARGS__, RING_RULE_COUNT, 8)                       \
 		 : other(r, __VA_ARGS__))
 
 /*
@@ -363,10 +369,12 @@ RING_PVT_INLINE int ring_push(struct ring *r, const void *elem)
 
 	/* Single MPMC elements are inlined too: their path hands every rare
 	 * case to an out-of-line call, so it adds no register pressure. */
-	if (ring_pvt_likely(r->mode == RING_PVT_MODE_SPSC_FAST))
-		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_COUNT, 2);
+	if (ring_pvt_likely(r->mode == RING_PVT_MODE_SPSC_FAST8))
+		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_COUNT, 8);
 	else if (r->mode == RING_PVT_MODE_MPMC)
 		rc = ring_pvt_mpmc_push1(r, elem);
+	else if (r->mode == RING_PVT_MODE_SPSC_FAST64)
+		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_COUNT, 64);
 	else
 		rc = ring_pvt_enqueue_other(r, elem, 1, 0);
 	return rc < 0 ? (int)rc : 0;
@@ -380,10 +388,12 @@ RING_PVT_INLINE int ring_pop(struct ring *r, void *elem)
 {
 	ssize_t rc;
 
-	if (ring_pvt_likely(r->mode == RING_PVT_MODE_SPSC_FAST))
-		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_COUNT, 2);
+	if (ring_pvt_likely(r->mode == RING_PVT_MODE_SPSC_FAST8))
+		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_COUNT, 8);
 	else if (r->mode == RING_PVT_MODE_MPMC)
 		rc = ring_pvt_mpmc_pop1(r, elem);
+	else if (r->mode == RING_PVT_MODE_SPSC_FAST64)
+		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_COUNT, 64);
 	else
 		rc = ring_pvt_dequeue_other(r, elem, 1, 0);
 	return rc < 0 ? (int)rc : 0;

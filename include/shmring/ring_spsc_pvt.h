@@ -62,23 +62,30 @@ RING_PVT_INLINE void ring_pvt_spsc_copy(const struct ring *r, uint64_t idx, void
 	}
 }
 
-/* Slot index of position pos. `masked` is a constant: 0 for pos % n, 1 for
- * pos & mask, 2 for pos & mask in a RING_PVT_MODE_SPSC_FAST ring. */
+/*
+ * `how`, a constant at every call site: 0 for slot = pos % n, 1 for
+ * pos & mask, or the element size (8 or 64) of a RING_PVT_MODE_SPSC_FAST8 /
+ * _FAST64 ring: a mask, copies by moves of that size, never blocking, and
+ * the full/empty cases handed whole to the out-of-line function.
+ */
+#define RING_PVT_HOW_FAST(how) ((how) >= 8)
+
+/* Slot index of position pos. */
 RING_PVT_INLINE uint64_t ring_pvt_spsc_index(const struct ring *r, uint64_t pos, uint32_t rule,
-					     int masked)
+					     int how)
 {
 	if (rule == RING_RULE_N1)
 		return pos; /* already in [0, n) */
-	return masked ? pos & r->mask : pos % r->n;
+	return how ? pos & r->mask : pos % r->n;
 }
 
 /*
  * Push up to cnt elements (all of them unless burst); cnt <= capacity. `rule`
- * and `masked` are constants at every call site (see RING_PVT_DISPATCH), so
+ * and `how` are constants at every call site (see RING_PVT_DISPATCH), so
  * each flavour compiles to its own straight-line code.
  */
 RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, size_t cnt,
-					      int burst, uint32_t rule, int masked)
+					      int burst, uint32_t rule, int how)
 {
 	struct ring_shared *s = r->shm;
 	/* Own index: only this producer writes it, so relaxed is enough. It is
@@ -99,7 +106,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 			/* The inlined flavour hands the whole call over (a tail
 			 * call): no value outlives a call, so the caller's
 			 * loop saves no registers for this rare case. */
-			if (masked == 2)
+			if (RING_PVT_HOW_FAST(how))
 				return ring_pvt_enqueue_other(r, src, cnt, burst);
 			room = ring_pvt_spsc_room(r, t, cnt, burst);
 			if (room < 0)
@@ -135,23 +142,23 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 		if (next >= r->n)
 			next -= r->n;
 	}
-	if (masked == 2 && cnt == 1)
-		memcpy(r->slots + (t & r->mask) * 8, src, 8);
+	if (RING_PVT_HOW_FAST(how) && cnt == 1)
+		ring_pvt_copy_const(r->slots + (t & r->mask) * (unsigned)how, src, (unsigned)how);
 	else
-		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, t, rule, masked),
+		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, t, rule, how),
 				   (void *)(uintptr_t)src, cnt, 1);
 	/* R1: publishes the slots written above. Pairs with A2 in
 	 * ring_pvt_spsc_dequeue() / ring_pvt_spsc_avail(): a consumer that
 	 * sees this tail sees them. */
 	ring_pvt_store(&s->prod.tail, next, release);
-	if (masked != 2 && (r->flags & RING_F_BLOCKING))
+	if (!RING_PVT_HOW_FAST(how) && (r->flags & RING_F_BLOCKING))
 		ring_pvt_after_push(r);
 	return (ssize_t)cnt;
 }
 
 /* Pop up to cnt elements (all of them unless burst); see the enqueue. */
 RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t cnt, int burst,
-					      uint32_t rule, int masked)
+					      uint32_t rule, int how)
 {
 	struct ring_shared *s = r->shm;
 	/* Own index: only this consumer writes it, so relaxed is enough. */
@@ -173,7 +180,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 
 			if (ring_pvt_likely(avail - 1 < r->cap && avail >= cnt)) {
 				r->cons_cache = t;
-			} else if (masked == 2) {
+			} else if (RING_PVT_HOW_FAST(how)) {
 				return ring_pvt_dequeue_other(r, dst, cnt, burst);
 			} else {
 				ssize_t got = ring_pvt_spsc_avail(r, h, cnt, burst);
@@ -211,15 +218,15 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 		if (next >= r->n)
 			next -= r->n;
 	}
-	if (masked == 2 && cnt == 1)
-		memcpy(dst, r->slots + (h & r->mask) * 8, 8);
+	if (RING_PVT_HOW_FAST(how) && cnt == 1)
+		ring_pvt_copy_const(dst, r->slots + (h & r->mask) * (unsigned)how, (unsigned)how);
 	else
-		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, h, rule, masked), dst, cnt, 0);
+		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, h, rule, how), dst, cnt, 0);
 	/* R2: frees the slots read above. Pairs with A1 in
 	 * ring_pvt_spsc_room(): the producer overwrites them only after it
 	 * sees this head, so only after these reads. */
 	ring_pvt_store(&s->cons.head, next, release);
-	if (masked != 2 && (r->flags & RING_F_BLOCKING))
+	if (!RING_PVT_HOW_FAST(how) && (r->flags & RING_F_BLOCKING))
 		ring_pvt_after_pop(r);
 	return (ssize_t)cnt;
 }
