@@ -13,7 +13,7 @@ static uint64_t spsc_free(const struct ring *r, uint64_t t, uint64_t h)
 {
 	if (r->rule == RING_RULE_COUNT)
 		return r->cap - (t - h);
-	return (h > t ? h - t : h + r->n - t) - 1;
+	return ring_pvt_n1_free(r, t, h);
 }
 
 /* Range check of a (head, tail) pair read from shared memory. */
@@ -187,7 +187,7 @@ static ssize_t count_snapshot(const struct ring *r)
 		if (r->rule == RING_RULE_N1) {
 			if (t >= r->n || h2 >= r->n)
 				return -EUCLEAN;
-			used = t >= h2 ? t - h2 : t + r->n - h2;
+			used = ring_pvt_n1_used(r, t, h2);
 		} else {
 			used = t - h2;
 		}

@@ -45,7 +45,6 @@ RING_PVT_INLINE void ring_pvt_copy_elem(void *dst, const void *src, uint32_t esz
 	}
 	switch (esz) {
 	case 4: memcpy(dst, src, 4); break;
-	case 8: memcpy(dst, src, 8); break;
 	case 16: memcpy(dst, src, 16); break;
 	case 32: memcpy(dst, src, 32); break;
 	case 64: memcpy(dst, src, 64); break;
@@ -63,12 +62,6 @@ RING_PVT_INLINE void ring_pvt_copy_const(void *dst, const void *src, unsigned si
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
-
-/* Slot index of a free-running position: a mask for power-of-two rings. */
-static inline uint64_t ring_pvt_slot_of(const struct ring *r, uint64_t pos)
-{
-	return ring_pvt_likely(r->mask != 0) ? (pos & r->mask) : (pos % r->n);
-}
 
 /*
  * After publishing (push) or releasing (pop) slots on a blocking ring: wake

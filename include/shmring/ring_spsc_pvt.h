@@ -62,6 +62,19 @@ RING_PVT_INLINE void ring_pvt_spsc_copy(const struct ring *r, uint64_t idx, void
 	}
 }
 
+/* n-1 rule, out = h and in = t in [0, n) (an h or t of n, "not read yet",
+ * gives values the callers never act on): elements stored, and free slots
+ * (n - 1 - used, written so that it costs no more than the subtraction). */
+RING_PVT_INLINE uint64_t ring_pvt_n1_used(const struct ring *r, uint64_t t, uint64_t h)
+{
+	return t >= h ? t - h : t + r->n - h;
+}
+
+RING_PVT_INLINE uint64_t ring_pvt_n1_free(const struct ring *r, uint64_t t, uint64_t h)
+{
+	return (h > t ? h - t : h + r->n - t) - 1;
+}
+
 /*
  * `how`, a constant at every call site: 0 for slot = pos % n, 1 for
  * pos & mask, or the element size (8 or 64) of a RING_PVT_MODE_SPSC_FAST8 /
@@ -121,13 +134,13 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 		/* t >= n: closed (top bit) or corrupt; both are slow-path news. */
 		if (ring_pvt_unlikely(t >= r->n))
 			return ring_pvt_spsc_room(r, t, cnt, burst);
-		free_slots = (h > t ? h - t : h + r->n - t) - 1;
+		free_slots = ring_pvt_n1_free(r, t, h);
 		/* h == n: no index read yet (see ring_pvt_attach). */
 		if (ring_pvt_unlikely(h >= r->n || free_slots < cnt)) {
 			/* A1 (see ring_pvt_spsc_room): refresh inline; full and
 			 * corrupt go out of line. */
 			h = ring_pvt_load(&s->cons.head, acquire);
-			free_slots = (h > t ? h - t : h + r->n - t) - 1;
+			free_slots = ring_pvt_n1_free(r, t, h);
 			if (ring_pvt_likely(h < r->n && free_slots >= cnt)) {
 				r->prod_cache = h;
 			} else {
@@ -197,13 +210,13 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 
 		if (ring_pvt_unlikely(h >= r->n))
 			return -EUCLEAN;
-		avail = t >= h ? t - h : t + r->n - h;
+		avail = ring_pvt_n1_used(r, t, h);
 		/* t == n: no index read yet (see ring_pvt_attach). */
 		if (ring_pvt_unlikely(t >= r->n || avail < cnt)) {
 			/* A2: refresh inline; empty, closed (top bit, so
 			 * t >= n) and corrupt go out of line. */
 			t = ring_pvt_load(&s->prod.tail, acquire);
-			avail = t >= h ? t - h : t + r->n - h;
+			avail = ring_pvt_n1_used(r, t, h);
 			if (ring_pvt_likely(t < r->n && avail >= cnt)) {
 				r->cons_cache = t;
 			} else {
