@@ -52,7 +52,11 @@ static inline uint64_t expected_total(const struct ring_hdr *h)
 	data = h->slots * stride;
 	if (data > UINT64_MAX / 2)
 		return 0;
-	if (h->total_size != (RING_DATA_OFFSET + data + 63) / 64 * 64)
+	if (h->max_parts == 0 || h->max_parts > RING_PARTS_MAX)
+		return 0;
+	if (h->part_offset != (RING_DATA_OFFSET + data + RING_LINE - 1) / RING_LINE * RING_LINE)
+		return 0;
+	if (h->total_size != h->part_offset + (uint64_t)h->max_parts * sizeof(struct ring_part))
 		return 0;
 	return h->total_size;
 }

@@ -12,11 +12,28 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A value that tells two rings of one name apart: from getrandom(), or, where
+ * that fails, from the clock and the pid (unique enough for that purpose). */
+uint64_t ring_pvt_random64(void)
+{
+	uint64_t v = 0;
+	struct timespec ts;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v) && v != 0)
+		return v;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 40);
+	return v ? v : 1;
+}
 
 int ring_pvt_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz,
-		      uint32_t flags, struct ring_geom *g)
+		      uint32_t flags, uint32_t max_parts, struct ring_geom *g)
 {
-	uint64_t stride, data;
+	uint64_t stride, data, table;
 
 	if (kind != RING_KIND_SPSC && kind != RING_KIND_MPMC)
 		return -EINVAL;
@@ -32,11 +49,16 @@ int ring_pvt_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz
 	if (slots == 0 || (rule == RING_RULE_N1 && slots < 2))
 		return -EINVAL;
 	stride = kind == RING_KIND_SPSC ? esz : (sizeof(struct ring_mpmc_slot) + esz + 7) & ~UINT64_C(7);
-	if (slots > (RING_PVT_MAX_BYTES - RING_DATA_OFFSET) / stride)
+	if (max_parts == 0 || max_parts > RING_PARTS_MAX)
+		return -EINVAL;
+	table = (uint64_t)max_parts * sizeof(struct ring_part);
+	if (slots > (RING_PVT_MAX_BYTES - RING_DATA_OFFSET - table - RING_LINE) / stride)
 		return -EOVERFLOW;
 	data = slots * stride;
 	g->stride = stride;
-	g->total = (RING_DATA_OFFSET + data + 63) & ~UINT64_C(63);
+	g->part_offset = (RING_DATA_OFFSET + data + RING_LINE - 1) & ~(uint64_t)(RING_LINE - 1);
+	g->max_parts = max_parts;
+	g->total = g->part_offset + table;
 	g->cap = rule == RING_RULE_N1 ? slots - 1 : slots;
 	g->mask = (slots & (slots - 1)) == 0 ? slots - 1 : 0;
 	return 0;
@@ -46,9 +68,10 @@ int ring_pvt_check_params(const struct ring_params *p, struct ring_geom *g)
 {
 	if (p == NULL)
 		return -EINVAL;
-	if (p->mode & ~0777u)
+	if (p->mode & ~0777u || p->reserved != 0)
 		return -EINVAL;
-	return ring_pvt_geometry(p->kind, p->rule, p->slots, p->elem_size, p->flags, g);
+	return ring_pvt_geometry(p->kind, p->rule, p->slots, p->elem_size, p->flags,
+				 p->max_parts ? p->max_parts : RING_PARTS_DEFAULT, g);
 }
 
 ssize_t ring_memsize(const struct ring_params *p)
@@ -66,6 +89,7 @@ void ring_pvt_format(void *mem, const struct ring_params *p, const struct ring_g
 	uint64_t i;
 
 	memset(s, 0, sizeof(*s));
+	memset((unsigned char *)mem + g->part_offset, 0, (size_t)g->max_parts * sizeof(struct ring_part));
 	s->hdr.magic = RING_MAGIC;
 	s->hdr.version = RING_LAYOUT_VERSION;
 	s->hdr.kind = p->kind;
@@ -76,6 +100,9 @@ void ring_pvt_format(void *mem, const struct ring_params *p, const struct ring_g
 	s->hdr.stride = g->stride;
 	s->hdr.data_offset = RING_DATA_OFFSET;
 	s->hdr.total_size = g->total;
+	s->hdr.max_parts = g->max_parts;
+	s->hdr.part_offset = g->part_offset;
+	s->hdr.create_id = ring_pvt_random64();
 	if (p->kind == RING_KIND_MPMC) {
 		for (i = 0; i < p->slots; i++) {
 			struct ring_mpmc_slot *sl = (struct ring_mpmc_slot *)(void *)(slots + i * g->stride);
@@ -87,6 +114,32 @@ void ring_pvt_format(void *mem, const struct ring_params *p, const struct ring_g
 	 * Pairs with A0 in ring_pvt_attach(). */
 	ring_pvt_store(&s->hdr.ready, RING_READY, release);
 }
+
+/*
+ * Copy the header out of shared memory, each field with exactly one load.
+ * The loads are volatile: a plain memcpy or struct copy lets the compiler
+ * re-read a field from the mapping later instead of the copy (gcc 12 -O2 does
+ * so for magic), and a re-read after validation would be a double fetch that a
+ * hostile peer could race. Validation below reads only the copy.
+ */
+#define HDR_LOAD(field) (c->field = *(const volatile __typeof__(c->field) *)&h->field)
+static void hdr_snapshot(struct ring_hdr *c, const struct ring_hdr *h)
+{
+	HDR_LOAD(magic);
+	HDR_LOAD(version);
+	HDR_LOAD(kind);
+	HDR_LOAD(rule);
+	HDR_LOAD(flags);
+	HDR_LOAD(slots);
+	HDR_LOAD(elem_size);
+	HDR_LOAD(stride);
+	HDR_LOAD(data_offset);
+	HDR_LOAD(total_size);
+	HDR_LOAD(max_parts);
+	HDR_LOAD(part_offset);
+	HDR_LOAD(create_id);
+}
+#undef HDR_LOAD
 
 int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t kind)
 {
@@ -102,16 +155,17 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	/* A0: pairs with R0 in ring_pvt_format(). */
 	ready = ring_pvt_load(&s->hdr.ready, acquire);
 	/* One snapshot; from here on only the local copy is used. */
-	memcpy(&c, &s->hdr, offsetof(struct ring_hdr, ready));
+	hdr_snapshot(&c, &s->hdr);
 	if (c.magic != RING_MAGIC)
 		return c.magic == 0 && ready == 0 ? -EAGAIN : -EBADMSG;
 	if (ready != RING_READY)
 		return ready == 0 ? -EAGAIN : -EBADMSG;
 	if (c.version != RING_LAYOUT_VERSION)
 		return -EPROTONOSUPPORT;
-	if (ring_pvt_geometry(c.kind, c.rule, c.slots, c.elem_size, c.flags, &g) < 0)
+	if (ring_pvt_geometry(c.kind, c.rule, c.slots, c.elem_size, c.flags, c.max_parts, &g) < 0)
 		return -EPROTO;
-	if (c.stride != g.stride || c.data_offset != RING_DATA_OFFSET || c.total_size != g.total)
+	if (c.stride != g.stride || c.data_offset != RING_DATA_OFFSET || c.total_size != g.total ||
+	    c.part_offset != g.part_offset)
 		return -EPROTO;
 	if (exact ? len != g.total : len < g.total)
 		return -EMSGSIZE;
@@ -140,6 +194,11 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	r->kind = c.kind;
 	r->rule = c.rule;
 	r->flags = c.flags;
+	r->parts = (struct ring_part *)(void *)((unsigned char *)mem + g.part_offset);
+	r->part = NULL;
+	r->max_parts = g.max_parts;
+	r->part_idx = 0;
+	r->create_id = c.create_id;
 	/* Start the caches with values that make each side's first call read
 	 * the other's index through the validating path, whatever the indices
 	 * hold by then: nothing read from shared memory before that call is

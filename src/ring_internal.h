@@ -11,6 +11,8 @@ struct ring_geom {
 	uint64_t total;
 	uint64_t cap;
 	uint64_t mask;
+	uint64_t part_offset; /* participant table: after the data, line-aligned */
+	uint32_t max_parts;
 };
 
 /* Largest region this library makes or accepts: far below any size_t or
@@ -19,8 +21,9 @@ struct ring_geom {
 
 /* ring_attach.c */
 int ring_pvt_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz,
-		      uint32_t flags, struct ring_geom *g);
+		      uint32_t flags, uint32_t max_parts, struct ring_geom *g);
 int ring_pvt_check_params(const struct ring_params *p, struct ring_geom *g);
+uint64_t ring_pvt_random64(void);
 void ring_pvt_format(void *mem, const struct ring_params *p, const struct ring_geom *g);
 /* Validate the header at mem (len bytes mapped; exact: len must equal the
  * ring's size, else at least it) and fill r. Touches nothing in r on error. */

@@ -96,7 +96,7 @@ void ring_pvt_wake(struct ring *r, int consumers)
 		return;
 	bump_and_wake(seq);
 	/* The waker is the other side of the sleepers it woke. */
-	note_cpu(consumers ? &w->prod_cpu : &w->cons_cpu);
+	note_cpu(consumers ? &r->shm->hint.prod_cpu : &r->shm->hint.cons_cpu);
 }
 
 static int deadline_passed(const struct timespec *deadline)
@@ -171,8 +171,8 @@ static ssize_t wait_loop(struct ring *r, enum wait_op op, void *buf, size_t n,
 	 * this very CPU cannot run while we spin (on a busy CPU it may not run
 	 * before we sleep at all): go to sleep at once. The CPU words are
 	 * hints a hostile peer may fake; they change only how long we spin. */
-	cpu = note_cpu(consumer ? &w->cons_cpu : &w->prod_cpu);
-	spins = cpu != 0 && ring_pvt_load(consumer ? &w->prod_cpu : &w->cons_cpu, relaxed) == cpu
+	cpu = note_cpu(consumer ? &r->shm->hint.cons_cpu : &r->shm->hint.prod_cpu);
+	spins = cpu != 0 && ring_pvt_load(consumer ? &r->shm->hint.prod_cpu : &r->shm->hint.cons_cpu, relaxed) == cpu
 			? 1
 			: RING_PVT_SPINS;
 	for (;;) {

@@ -263,7 +263,7 @@ static void *thread_main(void *arg)
 
 static int create_ring(void)
 {
-	struct ring_params p = {RING_KIND_MPMC, RING_RULE_COUNT, slots, esz, 0, 0};
+	struct ring_params p = {RING_KIND_MPMC, RING_RULE_COUNT, slots, esz, 0, 0, 0, 0};
 
 	if (strcmp(region, "anon") == 0)
 		return use_threads ? -EINVAL : ring_create_anon(&creator, &p);

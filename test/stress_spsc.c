@@ -42,7 +42,7 @@ static void *run_side(void *arg)
 /* One variant; returns 0 if every message arrived in order, intact. */
 static int variant(uint32_t rule, uint64_t slots, uint64_t esz, int shared, uint64_t count)
 {
-	struct ring_params p = {RING_KIND_SPSC, rule, slots, esz, 0, 0};
+	struct ring_params p = {RING_KIND_SPSC, rule, slots, esz, 0, 0, 0, 0};
 	ssize_t len = ring_memsize(&p);
 	struct ring init, prod, cons;
 	struct side ps, cs;

@@ -33,7 +33,7 @@
 
 static struct ring_params params(uint32_t kind, uint32_t rule, uint64_t slots, uint32_t flags)
 {
-	struct ring_params p = {kind, rule, slots, ESZ, flags, 0};
+	struct ring_params p = {kind, rule, slots, ESZ, flags, 0, 0, 0};
 
 	return p;
 }

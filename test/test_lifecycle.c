@@ -31,7 +31,7 @@
 
 static struct ring_params params(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz)
 {
-	struct ring_params p = {kind, rule, slots, esz, 0, 0};
+	struct ring_params p = {kind, rule, slots, esz, 0, 0, 0, 0};
 
 	return p;
 }
@@ -192,21 +192,32 @@ Test(lifecycle, memsize_values)
 	struct stat st;
 	char name[64];
 
-	/* Header blocks, then slots * stride, rounded up to 64 bytes. SPSC
-	 * stride = elem_size; MPMC stride = 8-byte sequence + elem, rounded
-	 * up to 8. */
+	/* Header blocks, then slots * stride rounded up to RING_LINE, then the
+	 * participant table (RING_PARTS_DEFAULT entries of 128 bytes unless
+	 * max_parts says otherwise). SPSC stride = elem_size; MPMC stride =
+	 * 8-byte sequence + elem, rounded up to 8. */
+#define TABLE(n) ((n) * sizeof(struct ring_part))
 	p = params(RING_KIND_SPSC, RING_RULE_N1, 8, 8);
-	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 64);
+	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 128 + TABLE(RING_PARTS_DEFAULT));
 	p = params(RING_KIND_SPSC, RING_RULE_COUNT, 3, 1);
-	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 64);
+	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 128 + TABLE(RING_PARTS_DEFAULT));
 	p = params(RING_KIND_SPSC, RING_RULE_COUNT, 1000, 1000);
-	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 1000000);
+	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 1000064 + TABLE(RING_PARTS_DEFAULT));
 	p = params(RING_KIND_SPSC, RING_RULE_COUNT, 7, 65);
-	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 512);  /* 455 -> 512 */
+	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 512 + TABLE(RING_PARTS_DEFAULT)); /* 455 */
 	p = params(RING_KIND_MPMC, RING_RULE_COUNT, 4, 1);
-	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 64);   /* stride 16 */
+	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 128 + TABLE(RING_PARTS_DEFAULT)); /* 64 */
 	p = params(RING_KIND_MPMC, RING_RULE_COUNT, 4, 9);
-	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 128);  /* stride 24: 96 */
+	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 128 + TABLE(RING_PARTS_DEFAULT)); /* 96 */
+	p.max_parts = 1;
+	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 128 + TABLE(1));
+	p.max_parts = RING_PARTS_MAX;
+	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 128 + TABLE(RING_PARTS_MAX));
+	p.max_parts = RING_PARTS_MAX + 1;
+	cr_assert_eq(ring_memsize(&p), -EINVAL);
+	p.max_parts = 0;
+	p.reserved = 1;
+	cr_assert_eq(ring_memsize(&p), -EINVAL);
 	/* The object ring_create makes has exactly that size. */
 	p = params(RING_KIND_SPSC, RING_RULE_COUNT, 1001, 3);
 	test_shm_name(name, sizeof(name), "memsize");
@@ -214,7 +225,7 @@ Test(lifecycle, memsize_values)
 	cr_assert_eq(ring_unlink(name), 0);
 	cr_assert_eq(fstat(ring_fd(&r), &st), 0);
 	cr_assert_eq((ssize_t)st.st_size, ring_memsize(&p));
-	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 3008); /* 3003 -> 3008 */
+	cr_assert_eq(ring_memsize(&p), RING_DATA_OFFSET + 3072 + TABLE(RING_PARTS_DEFAULT)); /* 3003 */
 	cr_assert_eq(ring_close(&r), 0);
 }
 
@@ -264,7 +275,9 @@ Test(lifecycle, not_a_ring)
  */
 static void open_corrupted(void (*corrupt)(struct ring_shared *), int want, const char *what)
 {
-	struct ring_params p = params(RING_KIND_SPSC, RING_RULE_N1, 16, 8);
+	/* 64 slots of 8 bytes: 512 data bytes, so that a slot count of 8 or
+	 * 2^20 changes the region's size (data is rounded up to RING_LINE). */
+	struct ring_params p = params(RING_KIND_SPSC, RING_RULE_N1, 64, 8);
 	struct ring a, b;
 	char name[64];
 	int rc;
@@ -299,7 +312,11 @@ static void zero_elem(struct ring_shared *s) { s->hdr.elem_size = 0; }
 static void bad_kind(struct ring_shared *s) { s->hdr.kind = 7; }
 static void bad_rule(struct ring_shared *s) { s->hdr.rule = 0; }
 static void mpmc_n1(struct ring_shared *s) { s->hdr.kind = RING_KIND_MPMC; }
-static void bad_flags(struct ring_shared *s) { s->hdr.flags = 0x40; }
+static void bad_flags(struct ring_shared *s) { s->hdr.flags = 0x40000000; }
+static void zero_parts(struct ring_shared *s) { s->hdr.max_parts = 0; }
+static void more_parts(struct ring_shared *s) { s->hdr.max_parts += 1; }
+static void huge_parts(struct ring_shared *s) { s->hdr.max_parts = UINT32_MAX; }
+static void bad_part_offset(struct ring_shared *s) { s->hdr.part_offset -= RING_LINE; }
 
 Test(lifecycle, corrupt_headers)
 {
@@ -322,6 +339,10 @@ Test(lifecycle, corrupt_headers)
 	open_corrupted(bad_rule, -EPROTO, "rule");
 	open_corrupted(mpmc_n1, -EPROTO, "MPMC with the n-1 rule");
 	open_corrupted(bad_flags, -EPROTO, "unknown flag");
+	open_corrupted(zero_parts, -EPROTO, "participant table of 0");
+	open_corrupted(more_parts, -EPROTO, "participant table larger");
+	open_corrupted(huge_parts, -EPROTO, "participant table overflow");
+	open_corrupted(bad_part_offset, -EPROTO, "participant table offset");
 }
 
 Test(lifecycle, object_size_mismatch)
@@ -549,7 +570,7 @@ Test(lifecycle, descriptors)
  */
 Test(lifecycle, open_fd_refuses_unsealed)
 {
-	struct ring_params p = {RING_KIND_SPSC, RING_RULE_COUNT, 8, 8, 0, 0};
+	struct ring_params p = {RING_KIND_SPSC, RING_RULE_COUNT, 8, 8, 0, 0, 0, 0};
 	ssize_t sz = ring_memsize(&p);
 	char name[64];
 	struct ring a, b;
@@ -584,7 +605,7 @@ Test(lifecycle, open_fd_refuses_unsealed)
 /* A zeroed or closed handle is refused by every call, inline ones included. */
 Test(lifecycle, zeroed_and_closed_handles)
 {
-	struct ring_params p = {RING_KIND_SPSC, RING_RULE_COUNT, 8, 8, 0, 0};
+	struct ring_params p = {RING_KIND_SPSC, RING_RULE_COUNT, 8, 8, 0, 0, 0, 0};
 	struct ring r;
 	uint64_t v[4] = {1, 2, 3, 4};
 	int round;

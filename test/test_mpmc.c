@@ -21,7 +21,7 @@
 
 static struct ring_params mpmc(uint64_t slots, uint64_t esz, uint32_t flags)
 {
-	struct ring_params p = {RING_KIND_MPMC, RING_RULE_COUNT, slots, esz, flags, 0};
+	struct ring_params p = {RING_KIND_MPMC, RING_RULE_COUNT, slots, esz, flags, 0, 0, 0};
 
 	return p;
 }
@@ -311,7 +311,7 @@ Test(mpmc, close_with_several_consumers)
 Test(mpmc, kind_checked_at_attach)
 {
 	struct ring_params mp = mpmc(8, 8, 0);
-	struct ring_params sp = {RING_KIND_SPSC, RING_RULE_COUNT, 8, 8, 0, 0};
+	struct ring_params sp = {RING_KIND_SPSC, RING_RULE_COUNT, 8, 8, 0, 0, 0, 0};
 	char mname[96], sname[96];
 	struct ring a, b, c;
 	void *mem;
@@ -346,7 +346,7 @@ Test(mpmc, kind_checked_at_attach)
 
 Test(mpmc, n1_rule_refused)
 {
-	struct ring_params p = {RING_KIND_MPMC, RING_RULE_N1, 8, 8, 0, 0};
+	struct ring_params p = {RING_KIND_MPMC, RING_RULE_N1, 8, 8, 0, 0, 0, 0};
 	unsigned char mem[4096] __attribute__((aligned(64)));
 	struct ring r;
 

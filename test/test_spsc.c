@@ -21,7 +21,7 @@ static const uint32_t rules[] = {RING_RULE_N1, RING_RULE_COUNT};
 
 static struct ring_params spsc(uint32_t rule, uint64_t slots, uint64_t esz, uint32_t flags)
 {
-	struct ring_params p = {RING_KIND_SPSC, rule, slots, esz, flags, 0};
+	struct ring_params p = {RING_KIND_SPSC, rule, slots, esz, flags, 0, 0, 0};
 
 	return p;
 }
@@ -474,7 +474,7 @@ Test(spsc, attach_caches_not_trusted)
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
-		struct ring_params p = {RING_KIND_SPSC, rules[i], 8, 8, 0, 0};
+		struct ring_params p = {RING_KIND_SPSC, rules[i], 8, 8, 0, 0, 0, 0};
 		struct ring init, prod, cons;
 		uint64_t v = 0, pushed = 0;
 		size_t len;

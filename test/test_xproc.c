@@ -65,7 +65,7 @@ static pid_t fork_side(struct ring *inherited, const char *name, int ready_fd, i
 
 static void fork_anon(uint32_t rule, uint64_t slots, uint64_t esz, uint64_t count)
 {
-	struct ring_params p = {RING_KIND_SPSC, rule, slots, esz, 0, 0};
+	struct ring_params p = {RING_KIND_SPSC, rule, slots, esz, 0, 0, 0, 0};
 	struct ring r;
 	pid_t cons, prod;
 	int sc, sp;
@@ -85,7 +85,7 @@ static void fork_anon(uint32_t rule, uint64_t slots, uint64_t esz, uint64_t coun
 
 static void fork_named(uint32_t rule, uint64_t slots, uint64_t esz, uint64_t count)
 {
-	struct ring_params p = {RING_KIND_SPSC, rule, slots, esz, 0, 0};
+	struct ring_params p = {RING_KIND_SPSC, rule, slots, esz, 0, 0, 0, 0};
 	struct ring r;
 	char name[64], c[2];
 	pid_t cons, prod;

@@ -276,7 +276,7 @@ static int open_retry(struct ring *r, const char *name)
 
 int main(int argc, char **argv)
 {
-	struct ring_params p = {RING_KIND_SPSC, 0, 0, 0, 0, 0};
+	struct ring_params p = {RING_KIND_SPSC, 0, 0, 0, 0, 0, 0, 0};
 	pid_t parent = getppid();
 	struct ring r;
 	uint64_t count;

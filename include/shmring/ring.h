@@ -77,6 +77,9 @@ struct ring_params {
 	uint64_t elem_size; /* bytes per element, 1..RING_ELEM_MAX */
 	uint32_t flags;     /* RING_F_* */
 	uint32_t mode;      /* named rings: permission bits; 0 means 0600 */
+	uint32_t max_parts; /* participant table entries, 1..RING_PARTS_MAX; 0 means
+			     * RING_PARTS_DEFAULT */
+	uint32_t reserved;  /* 0 */
 };
 
 /*
@@ -102,7 +105,12 @@ struct ring {
 	size_t map_len;
 	int fd;
 	uint32_t own;             /* RING_PVT_OWN_*: what ring_close releases */
-	uint8_t pad0[128 - 88];
+	struct ring_part *parts;  /* the participant table, inside the mapping */
+	struct ring_part *part;   /* this handle's entry in it, or NULL */
+	uint64_t create_id;       /* the ring's ring_hdr.create_id at attach */
+	uint32_t max_parts;       /* entries in the table */
+	uint32_t part_idx;        /* index of part */
+	uint8_t pad0[128 - 120];
 	/* Producer-private (SPSC). n-1 rule: the consumer index as last read.
 	 * Count rule: that index + capacity, the producer position at which
 	 * the ring is full as far as this producer knows. Starts at n (n-1

@@ -10,15 +10,28 @@
  *   128      128   struct ring_prod_line (tail)      producers
  *   256      128   struct ring_cons_line (head)      consumers
  *   384      128   struct ring_wait_line (futexes)   sleepers and wakers only
- *   512      ...   slots[slots] * stride
+ *   512      128   struct ring_hint_line             sleepers and wakers only
+ *   640      128   struct ring_state_line            lifecycle and liveness
+ *   768      128   struct ring_stat_line (producers) producers' slow paths
+ *   896      128   struct ring_stat_line (consumers) consumers' slow paths
+ *   1024     ...   data: slots[slots] * stride (fixed-slot and broadcast
+ *                  kinds) or the byte area of message and byte-stream rings
+ *   part_offset    struct ring_part[max_parts]       one entry per attached
+ *                                                    participant
  *
  * Each block is RING_LINE (128) bytes: two 64-byte cache lines, so the
- * adjacent-line prefetcher does not couple the producer's and the consumer's
- * words. The padding is a constant of the layout, not of the build.
+ * adjacent-line prefetcher does not couple words of different writers. The
+ * padding is a constant of the layout, not of the build. part_offset is the
+ * end of the data rounded up to RING_LINE.
  *
  * Slots: SPSC slots are the element bytes alone (stride = elem_size). MPMC
  * slots are an 8-byte sequence word followed by the element, the stride
  * rounded up to 8 so every sequence word is aligned.
+ *
+ * Ownership of the blocks by mechanism: the header and the data geometry by
+ * src/ring_attach.c; wait and hint lines by src/ring_wait.c; the state line
+ * and the participant table by src/ring_live.c; the stat lines by the slow
+ * paths of each family (counters readable through the introspection call).
  */
 #ifndef SHMRING_RING_LAYOUT_H
 #define SHMRING_RING_LAYOUT_H
@@ -36,25 +49,34 @@ extern "C" {
 /* "SHMRING\0" read as a little-endian 64-bit word. */
 #define RING_MAGIC UINT64_C(0x00474e49524d4853)
 /* Bumped on any change to this file's layout or to the meaning of a word. */
-#define RING_LAYOUT_VERSION 1u
+#define RING_LAYOUT_VERSION 2u
 /* Value of ring_hdr.ready once the creator has written every other field. */
 #define RING_READY UINT32_C(0x59444552) /* "REDY" */
 
 #define RING_LINE 128u
-#define RING_DATA_OFFSET (4u * RING_LINE)
+#define RING_DATA_OFFSET (8u * RING_LINE)
 
 /* Ring kinds (ring_hdr.kind). RING_KIND_ANY is only an argument to open. */
 #define RING_KIND_ANY 0u
 #define RING_KIND_SPSC 1u
 #define RING_KIND_MPMC 2u
+#define RING_KIND_MSG 3u   /* messages of 0..max bytes (datagram model) */
+#define RING_KIND_BYTES 4u /* byte stream (pipe model) */
+#define RING_KIND_BCAST 5u /* one producer, every consumer sees every element */
 
 /* Capacity rules (ring_hdr.rule). */
 #define RING_RULE_N1 1u    /* in/out in [0, n); full when (in+1) % n == out */
 #define RING_RULE_COUNT 2u /* free-running in/out; count = in - out; all n slots */
 
-/* Creation flags (ring_hdr.flags). */
+/* Creation flags (ring_hdr.flags). Bits are allocated here, once, for every
+ * mechanism; RING_F_ALL lists those the library accepts. */
 #define RING_F_BLOCKING 0x1u /* the futex words are used: blocking and timed calls work */
 #define RING_F_ALL RING_F_BLOCKING
+
+/* Participant table (ring_hdr.max_parts): ring_params.max_parts of 0 means
+ * RING_PARTS_DEFAULT. */
+#define RING_PARTS_DEFAULT 64u
+#define RING_PARTS_MAX 4096u
 
 /*
  * Top bit of the producer index (tail): set once by ring_close_write(). Keeping
@@ -82,17 +104,19 @@ extern "C" {
 struct ring_hdr {
 	uint64_t magic;       /* RING_MAGIC */
 	uint32_t version;     /* RING_LAYOUT_VERSION */
-	uint32_t kind;        /* RING_KIND_SPSC or RING_KIND_MPMC */
-	uint32_t rule;        /* RING_RULE_N1 or RING_RULE_COUNT */
+	uint32_t kind;        /* RING_KIND_* */
+	uint32_t rule;        /* RING_RULE_* */
 	uint32_t flags;       /* RING_F_* */
-	uint64_t slots;       /* n, the number of slots */
-	uint64_t elem_size;   /* bytes per element */
+	uint64_t slots;       /* n, the number of slots (byte kinds: data bytes) */
+	uint64_t elem_size;   /* bytes per element (message kind: largest message) */
 	uint64_t stride;      /* bytes per slot */
 	uint64_t data_offset; /* RING_DATA_OFFSET */
 	uint64_t total_size;  /* bytes of the whole region */
 	RING_ATOMIC(uint32_t) ready; /* RING_READY, stored last with release */
-	uint32_t reserved0;
-	uint8_t pad[RING_LINE - 72];
+	uint32_t max_parts;   /* entries in the participant table */
+	uint64_t part_offset; /* offset of the participant table */
+	uint64_t create_id;   /* random at creation: tells rings of one name apart */
+	uint64_t reserved[5]; /* zero; for later header fields */
 };
 
 struct ring_prod_line {
@@ -118,11 +142,28 @@ struct ring_wait_line {
 	RING_ATOMIC(uint32_t) cons_waiters; /* nonzero: a consumer may be asleep */
 	RING_ATOMIC(uint32_t) prod_seq;     /* producers sleep on it; bumped to wake */
 	RING_ATOMIC(uint32_t) prod_waiters; /* nonzero: a producer may be asleep */
+	uint8_t pad[RING_LINE - 16];
+};
+
+/* Words sleepers and wakers write on their slow paths only, kept off the
+ * line the hot path reads. */
+struct ring_hint_line {
 	/* CPU + 1 each side last waited or woke on (0: not known). A hint
 	 * only: a waiter whose peer shares its CPU sleeps without spinning. */
 	RING_ATOMIC(uint32_t) cons_cpu;
 	RING_ATOMIC(uint32_t) prod_cpu;
-	uint8_t pad[RING_LINE - 24];
+	uint8_t pad[RING_LINE - 8];
+};
+
+/* Lifecycle and liveness words of the whole ring (src/ring_live.c). */
+struct ring_state_line {
+	uint64_t words[RING_LINE / 8];
+};
+
+/* Slow-path counters of one side (producers or consumers). Counts the hot
+ * path already keeps (positions) are not repeated here. */
+struct ring_stat_line {
+	RING_ATOMIC(uint64_t) words[RING_LINE / 8];
 };
 
 struct ring_shared {
@@ -130,6 +171,27 @@ struct ring_shared {
 	struct ring_prod_line prod;
 	struct ring_cons_line cons;
 	struct ring_wait_line wait;
+	struct ring_hint_line hint;
+	struct ring_state_line state;
+	struct ring_stat_line pstat;
+	struct ring_stat_line cstat;
+};
+
+/*
+ * One entry of the participant table: a handle attached as producer and/or
+ * consumer. Line 0 says who (written when the entry is taken, read by anyone
+ * checking liveness); line 1 is written by its owner while it operates (read
+ * by repairers and, for broadcast rings, by the producer).
+ */
+struct ring_part {
+	/* Line 0: identity (src/ring_live.c). */
+	RING_ATOMIC(uint64_t) state;
+	uint64_t ident[7];
+	/* Line 1: the owner's operation words. */
+	RING_ATOMIC(uint64_t) intent;     /* position being claimed (MPMC, messages) */
+	RING_ATOMIC(uint64_t) intent_cnt; /* how many positions from intent */
+	RING_ATOMIC(uint64_t) cursor;     /* broadcast consumers: next position */
+	RING_ATOMIC(uint64_t) op[5];      /* reserved for per-participant words */
 };
 
 struct ring_mpmc_slot {
@@ -148,12 +210,24 @@ RING_STATIC_ASSERT(sizeof(struct ring_hdr) == RING_LINE, "header block size");
 RING_STATIC_ASSERT(offsetof(struct ring_hdr, slots) == 24, "header offsets");
 RING_STATIC_ASSERT(offsetof(struct ring_hdr, total_size) == 56, "header offsets");
 RING_STATIC_ASSERT(offsetof(struct ring_hdr, ready) == 64, "header offsets");
+RING_STATIC_ASSERT(offsetof(struct ring_hdr, max_parts) == 68, "header offsets");
+RING_STATIC_ASSERT(offsetof(struct ring_hdr, part_offset) == 72, "header offsets");
+RING_STATIC_ASSERT(offsetof(struct ring_hdr, create_id) == 80, "header offsets");
 RING_STATIC_ASSERT(sizeof(struct ring_prod_line) == RING_LINE, "producer block size");
 RING_STATIC_ASSERT(sizeof(struct ring_cons_line) == RING_LINE, "consumer block size");
 RING_STATIC_ASSERT(sizeof(struct ring_wait_line) == RING_LINE, "wait block size");
 RING_STATIC_ASSERT(offsetof(struct ring_shared, prod) == 1 * RING_LINE, "layout");
 RING_STATIC_ASSERT(offsetof(struct ring_shared, cons) == 2 * RING_LINE, "layout");
 RING_STATIC_ASSERT(offsetof(struct ring_shared, wait) == 3 * RING_LINE, "layout");
+RING_STATIC_ASSERT(sizeof(struct ring_hint_line) == RING_LINE, "hint block size");
+RING_STATIC_ASSERT(sizeof(struct ring_state_line) == RING_LINE, "state block size");
+RING_STATIC_ASSERT(sizeof(struct ring_stat_line) == RING_LINE, "stat block size");
+RING_STATIC_ASSERT(offsetof(struct ring_shared, hint) == 4 * RING_LINE, "layout");
+RING_STATIC_ASSERT(offsetof(struct ring_shared, state) == 5 * RING_LINE, "layout");
+RING_STATIC_ASSERT(offsetof(struct ring_shared, pstat) == 6 * RING_LINE, "layout");
+RING_STATIC_ASSERT(offsetof(struct ring_shared, cstat) == 7 * RING_LINE, "layout");
+RING_STATIC_ASSERT(sizeof(struct ring_part) == RING_LINE, "participant entry size");
+RING_STATIC_ASSERT(offsetof(struct ring_part, intent) == 64, "participant entry layout");
 RING_STATIC_ASSERT(sizeof(struct ring_shared) == RING_DATA_OFFSET, "layout");
 RING_STATIC_ASSERT(sizeof(struct ring_mpmc_slot) == 8, "MPMC slot header");
 

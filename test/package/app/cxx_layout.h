@@ -24,7 +24,10 @@
 	X(offsetof(struct ring_hdr, elem_size)) X(offsetof(struct ring_hdr, stride)) \
 	X(offsetof(struct ring_hdr, data_offset))                               \
 	X(offsetof(struct ring_hdr, total_size)) X(offsetof(struct ring_hdr, ready)) \
-	X(offsetof(struct ring_hdr, reserved0))                                 \
+	X(offsetof(struct ring_hdr, max_parts))                                 \
+	X(offsetof(struct ring_hdr, part_offset))                               \
+	X(offsetof(struct ring_hdr, create_id))                                 \
+	X(offsetof(struct ring_hdr, reserved))                                  \
 	X(sizeof(struct ring_prod_line)) X(offsetof(struct ring_prod_line, tail)) \
 	X(sizeof(struct ring_cons_line)) X(offsetof(struct ring_cons_line, head)) \
 	X(sizeof(struct ring_wait_line))                                        \
@@ -35,6 +38,10 @@
 	X(sizeof(struct ring_shared)) X(RING_ALIGNOF(struct ring_shared))       \
 	X(offsetof(struct ring_shared, hdr)) X(offsetof(struct ring_shared, prod)) \
 	X(offsetof(struct ring_shared, cons)) X(offsetof(struct ring_shared, wait)) \
+	X(offsetof(struct ring_shared, hint)) X(offsetof(struct ring_shared, state)) \
+	X(offsetof(struct ring_shared, pstat)) X(offsetof(struct ring_shared, cstat)) \
+	X(sizeof(struct ring_part)) X(offsetof(struct ring_part, state))        \
+	X(offsetof(struct ring_part, intent)) X(offsetof(struct ring_part, cursor)) \
 	X(sizeof(struct ring_mpmc_slot)) X(offsetof(struct ring_mpmc_slot, seq)) \
 	X(sizeof(struct ring)) X(RING_ALIGNOF(struct ring))                     \
 	X(offsetof(struct ring, slots)) X(offsetof(struct ring, shm))           \
@@ -49,6 +56,11 @@
 	X(offsetof(struct ring_params, rule)) X(offsetof(struct ring_params, slots)) \
 	X(offsetof(struct ring_params, elem_size))                              \
 	X(offsetof(struct ring_params, flags)) X(offsetof(struct ring_params, mode)) \
+	X(offsetof(struct ring_params, max_parts))                              \
+	X(offsetof(struct ring, parts)) X(offsetof(struct ring, part))          \
+	X(offsetof(struct ring, create_id)) X(offsetof(struct ring, max_parts)) \
+	X(RING_PARTS_DEFAULT) X(RING_PARTS_MAX) X(RING_KIND_MSG)                \
+	X(RING_KIND_BYTES) X(RING_KIND_BCAST)                                   \
 	X(RING_MAGIC) X(RING_LAYOUT_VERSION) X(RING_READY) X(RING_LINE)         \
 	X(RING_DATA_OFFSET) X(RING_CLOSED_BIT) X(RING_MPMC_SKIP(UINT64_C(5)))   \
 	X(RING_KIND_ANY) X(RING_KIND_SPSC) X(RING_KIND_MPMC) X(RING_RULE_N1)    \
