@@ -133,6 +133,7 @@ int callgrind_main(const char *f)
 	cg_add(impls_harness);
 	cg_add(impls_shmring);
 	cg_add(impls_textbook);
+	cg_add(impls_ref);
 #ifdef SHMBENCH_HAVE_RTE
 	cg_add(impls_rte);
 #endif
@@ -144,6 +145,12 @@ int callgrind_main(const char *f)
 #endif
 #ifdef SHMBENCH_HAVE_WFCQ
 	cg_add(impls_wfcq);
+#endif
+#ifdef SHMBENCH_HAVE_BIPC
+	cg_add(impls_bipc);
+#endif
+#ifdef SHMBENCH_HAVE_MOODY
+	cg_add(impls_moody);
 #endif
 	snprintf(path, sizeof(path), "%s.csv", f);
 	csv = fopen(path, "w");

@@ -295,12 +295,15 @@ int run_case(const struct bcase *bc, const struct impl *im, const struct counts 
 			break;
 		case K_MPMC:
 			j.nprod = bc->np;
+			/* Pinned: producer i on CPU i % 2, consumer i on the
+			 * other one, so every pair crosses cores. */
+			j.yield = 0;
 			for (i = 0; i < bc->np; i++) {
 				j.index = i;
-				kids[n++] = (struct child){R_MTX, -1, j, 0, 0};
+				kids[n++] = (struct child){R_MTX, bc->same_core ? i % 2 : -1, j, 0, 0};
 			}
 			for (i = 0; i < bc->np; i++)
-				kids[n++] = (struct child){R_MRX, -1, j, 0, 0};
+				kids[n++] = (struct child){R_MRX, bc->same_core ? (i + 1) % 2 : -1, j, 0, 0};
 			break;
 		}
 	}

@@ -39,6 +39,10 @@ static const struct bcase cases[] = {
 	{"mpmc 2P2C", K_MPMC, 8, 0, 0, 2},
 	{"mpmc 4P4C", K_MPMC, 8, 0, 0, 4},
 	{"mpmc 8P8C", K_MPMC, 8, 0, 0, 8},
+	{"mpmc 1P1C pinned", K_MPMC, 8, 0, 1, 1},
+	{"mpmc 2P2C pinned", K_MPMC, 8, 0, 1, 2},
+	{"mpmc 4P4C pinned", K_MPMC, 8, 0, 1, 4},
+	{"mpmc 8P8C pinned", K_MPMC, 8, 0, 1, 8},
 	{"blocking idle RTT x-core", K_IDLE, 8, 0, 0, 0},
 	{"blocking idle RTT same-core", K_IDLE, 8, 0, 1, 0},
 	{"blocking stream 8B x-core", K_BSTREAM, 8, 0, 0, 0},
@@ -60,6 +64,7 @@ static void register_impls(void)
 	add_list(impls_shmring);
 	add_list(impls_block_shmring);
 	add_list(impls_textbook);
+	add_list(impls_ref);
 #ifdef SHMBENCH_HAVE_RTE
 	add_list(impls_rte);
 #else
@@ -79,6 +84,18 @@ static void register_impls(void)
 	add_list(impls_wfcq);
 #else
 	printf("note: liburcu wfcqueue skipped (liburcu-cds not found at build time)\n");
+#endif
+#ifdef SHMBENCH_HAVE_BIPC
+	add_list(impls_bipc);
+#else
+	printf("note: Boost.Interprocess message_queue skipped (boost headers or a C++ compiler not found)\n");
+#endif
+#ifdef SHMBENCH_HAVE_MOODY
+	add_list(impls_moody);
+	printf("note: moody-rwq-thr, moody-cq-thr and urcu-wfcq run as threads of one process "
+	       "(heap nodes and pointers: they cannot cross processes)\n");
+#else
+	printf("note: moodycamel queues skipped (libreaderwriterqueue-dev / libconcurrentqueue-dev not found)\n");
 #endif
 	add_list(impls_ipc);
 	add_list(impls_block);

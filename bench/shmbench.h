@@ -18,7 +18,7 @@ struct bcase {
 	enum case_kind kind;
 	uint32_t esz;
 	uint32_t burst;
-	int same_core;
+	int same_core; /* streams: both on CPU 0; MPMC: processes pinned alternately to CPU 0 and 1 */
 	int np;
 };
 
