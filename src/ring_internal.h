@@ -29,4 +29,16 @@ void ring_pvt_format(void *mem, const struct ring_params *p, const struct ring_g
  * ring's size, else at least it) and fill r. Touches nothing in r on error. */
 int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t kind);
 
+/* ring_wait.c: the one blocking loop every ring family uses. try_op makes
+ * one non-blocking attempt and returns its result; -EAGAIN means "not ready"
+ * (the loop spins, then sleeps on the consumers' futex if `consumer`, else the
+ * producers'), any other value ends the wait and is returned. -EINVAL for a
+ * NULL or closed handle or a bad deadline, -ENOTSUP without RING_F_BLOCKING,
+ * -ETIMEDOUT once the absolute CLOCK_MONOTONIC deadline (NULL: none) passed.
+ * A family's push/pop must wake the other side as the fixed-slot rings do
+ * (ring_pvt_after_push / ring_pvt_after_pop). */
+typedef ssize_t (*ring_pvt_try_fn)(struct ring *r, void *ctx);
+ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op, void *ctx,
+			    const struct timespec *deadline);
+
 #endif /* SHMRING_SRC_RING_INTERNAL_H */

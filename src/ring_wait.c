@@ -110,13 +110,22 @@ static int deadline_passed(const struct timespec *deadline)
 	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
 }
 
-static ssize_t try_op(struct ring *r, enum wait_op op, void *buf, size_t n)
+/* The fixed-slot calls' try function for ring_pvt_wait_until(). */
+struct fixed_op {
+	enum wait_op op;
+	void *buf;
+	size_t n;
+};
+
+static ssize_t try_fixed(struct ring *r, void *ctx)
 {
-	switch (op) {
-	case OP_PUSH: return ring_push(r, buf);
-	case OP_POP: return ring_pop(r, buf);
-	case OP_PUSH_BURST: return ring_push_burst(r, buf, n);
-	default: return ring_pop_burst(r, buf, n);
+	const struct fixed_op *f = (const struct fixed_op *)ctx;
+
+	switch (f->op) {
+	case OP_PUSH: return ring_push(r, f->buf);
+	case OP_POP: return ring_pop(r, f->buf);
+	case OP_PUSH_BURST: return ring_push_burst(r, f->buf, f->n);
+	default: return ring_pop_burst(r, f->buf, f->n);
 	}
 }
 
@@ -148,17 +157,16 @@ static int mpmc_looks_ready(struct ring *r, int consumer)
 	return (int64_t)(seq - RING_MPMC_FREE(pos)) >= 0;
 }
 
-static ssize_t wait_loop(struct ring *r, enum wait_op op, void *buf, size_t n,
-			 const struct timespec *deadline)
+ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op, void *ctx,
+			    const struct timespec *deadline)
 {
-	int consumer = op == OP_POP || op == OP_POP_BURST;
 	struct ring_wait_line *w;
 	RING_ATOMIC(uint32_t) *waiters, *seqw;
 	ssize_t rc;
 	uint32_t s, cpu;
 	int i, spins;
 
-	if (r == NULL || r->shm == NULL || buf == NULL)
+	if (r == NULL || r->shm == NULL)
 		return -EINVAL;
 	if (!(r->flags & RING_F_BLOCKING))
 		return -ENOTSUP;
@@ -177,7 +185,7 @@ static ssize_t wait_loop(struct ring *r, enum wait_op op, void *buf, size_t n,
 			: RING_PVT_SPINS;
 	for (;;) {
 		for (i = 0; i < spins; i++) {
-			rc = try_op(r, op, buf, n);
+			rc = try_op(r, ctx);
 			if (rc != -EAGAIN)
 				return rc;
 			ring_pvt_cpu_relax();
@@ -191,7 +199,7 @@ static ssize_t wait_loop(struct ring *r, enum wait_op op, void *buf, size_t n,
 		s = ring_pvt_load(seqw, seq_cst);
 		ring_pvt_store(waiters, 1, seq_cst);
 		ring_pvt_fence(seq_cst); /* F2: pairs with F1 (and the close's RMW) */
-		rc = try_op(r, op, buf, n);
+		rc = try_op(r, ctx);
 		if (rc != -EAGAIN) {
 			/* SPSC: this was the only possible sleeper on this
 			 * side, so withdraw the flag and spare the peer a
@@ -215,14 +223,27 @@ static ssize_t wait_loop(struct ring *r, enum wait_op op, void *buf, size_t n,
 	}
 }
 
+static ssize_t wait_fixed(struct ring *r, enum wait_op op, void *buf, size_t n,
+			  const struct timespec *deadline)
+{
+	struct fixed_op f;
+
+	if (buf == NULL)
+		return -EINVAL;
+	f.op = op;
+	f.buf = buf;
+	f.n = n;
+	return ring_pvt_wait_until(r, op == OP_POP || op == OP_POP_BURST, try_fixed, &f, deadline);
+}
+
 int ring_push_wait(struct ring *r, const void *elem, const struct timespec *deadline)
 {
-	return (int)wait_loop(r, OP_PUSH, (void *)(uintptr_t)elem, 1, deadline);
+	return (int)wait_fixed(r, OP_PUSH, (void *)(uintptr_t)elem, 1, deadline);
 }
 
 int ring_pop_wait(struct ring *r, void *elem, const struct timespec *deadline)
 {
-	return (int)wait_loop(r, OP_POP, elem, 1, deadline);
+	return (int)wait_fixed(r, OP_POP, elem, 1, deadline);
 }
 
 ssize_t ring_push_burst_wait(struct ring *r, const void *src, size_t n,
@@ -230,14 +251,14 @@ ssize_t ring_push_burst_wait(struct ring *r, const void *src, size_t n,
 {
 	if (n == 0)
 		return -EINVAL;
-	return wait_loop(r, OP_PUSH_BURST, (void *)(uintptr_t)src, n, deadline);
+	return wait_fixed(r, OP_PUSH_BURST, (void *)(uintptr_t)src, n, deadline);
 }
 
 ssize_t ring_pop_burst_wait(struct ring *r, void *dst, size_t n, const struct timespec *deadline)
 {
 	if (n == 0)
 		return -EINVAL;
-	return wait_loop(r, OP_POP_BURST, dst, n, deadline);
+	return wait_fixed(r, OP_POP_BURST, dst, n, deadline);
 }
 
 /* now + timeout_ns, saturated so that a huge timeout means "practically
