@@ -1,15 +1,39 @@
+# Install rules and the exported package (CMake config, pkg-config files).
+#
+# Included in every configuration: the export set shmringTargets must exist
+# for a parent project that add_subdirectory()s shmring and install(EXPORT)s
+# a target linking it. With SHMRING_INSTALL off, every rule belongs to the
+# component shmring_unused, which `cmake --install` leaves out.
 include(CMakePackageConfigHelpers)
 
-install(TARGETS shmring shmring_static EXPORT shmringTargets
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
-  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/shmring
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(SHMRING_INSTALL)
+  set(_shmring_dev COMPONENT shmring_dev)
+  set(_shmring_lib COMPONENT shmring_lib)
+else()
+  set(_shmring_dev COMPONENT shmring_unused EXCLUDE_FROM_ALL)
+  set(_shmring_lib ${_shmring_dev})
+endif()
 
 set(SHMRING_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/shmring)
-install(EXPORT shmringTargets NAMESPACE shmring:: DESTINATION ${SHMRING_CMAKE_DIR})
+install(TARGETS ${SHMRING_LIB_TARGETS} EXPORT shmringTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} ${_shmring_lib}
+    NAMELINK_COMPONENT ${_shmring_dev}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} ${_shmring_dev}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} ${_shmring_lib}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT shmringTargets NAMESPACE shmring:: DESTINATION ${SHMRING_CMAKE_DIR}
+  ${_shmring_dev})
+
+if(NOT SHMRING_INSTALL)
+  return()
+endif()
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/shmring
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} ${_shmring_dev})
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/README.md
+  ${PROJECT_SOURCE_DIR}/CHANGELOG.md
+  DESTINATION ${CMAKE_INSTALL_DOCDIR} ${_shmring_dev})
+
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/shmringConfig.cmake.in
   ${PROJECT_BINARY_DIR}/shmringConfig.cmake
   INSTALL_DESTINATION ${SHMRING_CMAKE_DIR})
@@ -17,16 +41,16 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/shmringConfigVersion.cmak
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/shmringConfig.cmake
   ${PROJECT_BINARY_DIR}/shmringConfigVersion.cmake
-  DESTINATION ${SHMRING_CMAKE_DIR})
+  DESTINATION ${SHMRING_CMAKE_DIR} ${_shmring_dev})
 
-# pkg-config: -lshmring picks the shared library; --static adds what the
-# archive needs.
-set(SHMRING_PC_LIBS_PRIVATE "")
+# pkg-config. shmring.pc: -lshmring, which the linker resolves to the shared
+# library when there is one. shmring-static.pc: the archive by path, so a
+# static link needs no -Wl,-Bstatic (`pkg-config --static --libs
+# shmring-static`). liburcu, when the library was built with it, is a
+# Requires.private, never a path of the build machine.
+set(SHMRING_PC_REQUIRES_PRIVATE "")
 if(SHMRING_HAVE_URCU)
-  if(SHMRING_URCU_LIBDIR)
-    set(SHMRING_PC_LIBS_PRIVATE "-L${SHMRING_URCU_LIBDIR} ")
-  endif()
-  string(APPEND SHMRING_PC_LIBS_PRIVATE "-lurcu-common")
+  set(SHMRING_PC_REQUIRES_PRIVATE "liburcu")
 endif()
 # Paths relative to the .pc file, so the package works wherever it is
 # installed (cmake --install --prefix, DESTDIR, a moved tree), as the CMake
@@ -45,4 +69,10 @@ else()
   set(SHMRING_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/shmring.pc.in ${PROJECT_BINARY_DIR}/shmring.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/shmring.pc DESTINATION ${SHMRING_PC_DIR})
+install(FILES ${PROJECT_BINARY_DIR}/shmring.pc DESTINATION ${SHMRING_PC_DIR} ${_shmring_dev})
+if(SHMRING_BUILD_STATIC)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/shmring-static.pc.in
+    ${PROJECT_BINARY_DIR}/shmring-static.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/shmring-static.pc DESTINATION ${SHMRING_PC_DIR}
+    ${_shmring_dev})
+endif()

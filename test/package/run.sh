@@ -123,6 +123,17 @@ configure_app "$sd" -DSHMRING_USE=subdirectory -DSHMRING_SOURCE_DIR="$src"
 pair sd-shared count "$sd/producer" "$sd/consumer_static"
 pair sd-static n1 "$sd/producer_static" "$sd/consumer"
 
+step "add_subdirectory: the app's exported libraries name shmring's targets"
+ai=$work/app-prefix
+"$cmake" --install "$sd" --prefix "$ai"
+exp=$(find "$ai" -name appTargets.cmake)
+[ -n "$exp" ] || fail "no appTargets.cmake installed"
+grep -q 'shmring::shmring_static' "$exp" || fail "appTargets.cmake does not name shmring::shmring_static"
+grep -q 'shmring::shmring' "$exp" || fail "appTargets.cmake does not name shmring::shmring"
+# SHMRING_INSTALL is off in a subdirectory: none of shmring's files go along.
+leaked=$(find "$ai" -name '*shmring*' ! -name 'app*')
+[ -z "$leaked" ] || fail "a subdirectory build installed shmring files: $leaked"
+
 step "pkg-config, plain compiler command line"
 pc=$work/pkg-config
 mkdir -p "$pc"
@@ -138,5 +149,28 @@ linkage "$pc/producer" shared
 linkage "$pc/consumer_static" static
 pair pc count "$pc/producer" "$pc/consumer_static"
 pair pc-n1 n1 "$pc/producer" "$pc/consumer_static"
+
+step "pkg-config: Requires.private, no build-machine paths"
+for m in shmring shmring-static; do
+	"$pkgconfig" --exists "$m" || fail "pkg-config does not find $m"
+	for f in Libs Libs.private; do
+		case $(sed -n "s/^$f: //p" "$PKG_CONFIG_PATH/$m.pc") in
+		*-L/*) fail "$m.pc $f carries an absolute -L path" ;;
+		esac
+	done
+done
+if needed "$so" | grep -q urcu; then
+	[ "$("$pkgconfig" --print-requires-private shmring)" = liburcu ] ||
+		fail "libshmring.so needs liburcu but shmring.pc has no Requires.private: liburcu"
+else
+	[ -z "$("$pkgconfig" --print-requires-private shmring)" ] ||
+		fail "shmring.pc requires what libshmring.so does not use"
+fi
+
+step "pkg-config --static with shmring-static.pc: the archive, no -Bstatic"
+"$cc" $strict $flags $("$pkgconfig" --static --cflags shmring-static) -I"$app" \
+	-o "$pc/consumer_pcstatic" "$app/consumer.c" $("$pkgconfig" --static --libs shmring-static)
+linkage "$pc/consumer_pcstatic" static
+pair pc-static count "$pc/producer" "$pc/consumer_pcstatic"
 
 step "package test passed"
