@@ -60,6 +60,21 @@
 #define RING_API
 #endif
 
+/*
+ * The public calls defined in the headers: the inline fast path (ring_push,
+ * ring_pop, bulk, burst) and the small queries. src/ring_ffi.c defines
+ * SHMRING_FFI_DEFINE before including the headers, which compiles each of
+ * them once more as an exported function of libshmring-ffi.so, for callers
+ * that cannot compile C headers (Python ctypes/cffi, Rust, Go, Java...).
+ * Every new public inline call uses RING_INLINE (and gets a line in
+ * src/shmring-ffi.map); internal inline helpers keep RING_PVT_INLINE.
+ */
+#ifdef SHMRING_FFI_DEFINE
+#define RING_INLINE RING_API
+#else
+#define RING_INLINE RING_PVT_INLINE
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -234,11 +249,11 @@ RING_API const char *ring_strerror(int err);
 /* ---- Queries ------------------------------------------------------------ */
 
 /* Elements a user can store: n-1 (n-1 rule) or n (count rule). */
-static inline size_t ring_capacity(const struct ring *r) { return (size_t)r->cap; }
-static inline size_t ring_elem_size(const struct ring *r) { return r->esz; }
-static inline uint32_t ring_kind(const struct ring *r) { return r->kind; }
-static inline uint32_t ring_rule(const struct ring *r) { return r->rule; }
-static inline uint32_t ring_flags(const struct ring *r) { return r->flags; }
+RING_INLINE size_t ring_capacity(const struct ring *r) { return (size_t)r->cap; }
+RING_INLINE size_t ring_elem_size(const struct ring *r) { return r->esz; }
+RING_INLINE uint32_t ring_kind(const struct ring *r) { return r->kind; }
+RING_INLINE uint32_t ring_rule(const struct ring *r) { return r->rule; }
+RING_INLINE uint32_t ring_flags(const struct ring *r) { return r->flags; }
 
 /*
  * Elements in the ring / free slots, as a snapshot (other sides may move
@@ -371,7 +386,7 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
  * Copy one element (elem_size bytes) into the ring.
  * Returns 0, -EAGAIN (full), -EPIPE (closed), -EUCLEAN.
  */
-RING_PVT_INLINE int ring_push(struct ring *r, const void *elem)
+RING_INLINE int ring_push(struct ring *r, const void *elem)
 {
 	ssize_t rc;
 
@@ -392,7 +407,7 @@ RING_PVT_INLINE int ring_push(struct ring *r, const void *elem)
  * Copy the oldest element out of the ring into elem.
  * Returns 0, -EAGAIN (empty), -EPIPE (empty and closed), -EUCLEAN.
  */
-RING_PVT_INLINE int ring_pop(struct ring *r, void *elem)
+RING_INLINE int ring_pop(struct ring *r, void *elem)
 {
 	ssize_t rc;
 
@@ -412,7 +427,7 @@ RING_PVT_INLINE int ring_pop(struct ring *r, void *elem)
  * Returns n, -EAGAIN (fewer than n free), -EPIPE, -EUCLEAN, -EINVAL (n == 0
  * or n > capacity: could never succeed).
  */
-RING_PVT_INLINE ssize_t ring_push_bulk(struct ring *r, const void *src, size_t n)
+RING_INLINE ssize_t ring_push_bulk(struct ring *r, const void *src, size_t n)
 {
 	if (ring_pvt_unlikely(n - 1 >= r->cap))
 		return -EINVAL;
@@ -425,7 +440,7 @@ RING_PVT_INLINE ssize_t ring_push_bulk(struct ring *r, const void *src, size_t n
  * remain: ring_count() says how many, ring_pop_burst() drains them), -EUCLEAN,
  * -EINVAL (n == 0 or n > capacity).
  */
-RING_PVT_INLINE ssize_t ring_pop_bulk(struct ring *r, void *dst, size_t n)
+RING_INLINE ssize_t ring_pop_bulk(struct ring *r, void *dst, size_t n)
 {
 	if (ring_pvt_unlikely(n - 1 >= r->cap))
 		return -EINVAL;
@@ -437,7 +452,7 @@ RING_PVT_INLINE ssize_t ring_pop_bulk(struct ring *r, void *dst, size_t n)
  * Returns the count pushed (1..n), -EAGAIN (full), -EPIPE, -EUCLEAN,
  * -EINVAL (n == 0).
  */
-RING_PVT_INLINE ssize_t ring_push_burst(struct ring *r, const void *src, size_t n)
+RING_INLINE ssize_t ring_push_burst(struct ring *r, const void *src, size_t n)
 {
 	if (ring_pvt_unlikely(n == 0))
 		return -EINVAL;
@@ -450,7 +465,7 @@ RING_PVT_INLINE ssize_t ring_push_burst(struct ring *r, const void *src, size_t 
  * Returns the count popped (1..n), -EAGAIN (empty), -EPIPE (closed and
  * drained), -EUCLEAN, -EINVAL (n == 0).
  */
-RING_PVT_INLINE ssize_t ring_pop_burst(struct ring *r, void *dst, size_t n)
+RING_INLINE ssize_t ring_pop_burst(struct ring *r, void *dst, size_t n)
 {
 	if (ring_pvt_unlikely(n == 0))
 		return -EINVAL;
