@@ -13,13 +13,13 @@
  * element contents, counts, and that a pop writes nothing past what it
  * returns. Any divergence aborts.
  *
- * Handles and the SPSC n-1 rule: an n-1 handle caches the other side's index
- * modulo n. A cache that another handle has since lapped (the same role moved
- * to a second handle and back) can no longer tell a full lap from an empty
- * ring, so on n-1 rings the input picks one producer handle and one consumer
- * handle (possibly the same) for the whole run. Count-rule and MPMC rings let
- * every call pick either handle: their caches are free-running and only ever
- * err on the cautious side.
+ * Handles and SPSC rings: an SPSC handle keeps its own index (producer:
+ * tail, consumer: head) and reads it from shared memory only on its first
+ * call after an attach, so a role may move to another handle only through a
+ * fresh attach (ring.h). On SPSC rings the input therefore picks one
+ * producer handle and one consumer handle (possibly the same) for the whole
+ * run; the re-attach operation gives a handle a fresh start in its role.
+ * MPMC rings let every call pick either handle.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -210,7 +210,7 @@ static int make_ring(struct rig *k, struct fuzz_in *in, ssize_t size)
 
 static void run_ops(struct rig *k, struct model *m, struct fuzz_in *in)
 {
-	const int n1 = k->p.rule == RING_RULE_N1;
+	const int spsc = k->p.kind == RING_KIND_SPSC;
 	const int prod = (int)fi_range(in, 0, 1), cons = (int)fi_range(in, 0, 1);
 	const size_t max_n = (size_t)m->cap + 2;
 	unsigned char *src = malloc(max_n * m->esz);
@@ -221,7 +221,7 @@ static void run_ops(struct rig *k, struct model *m, struct fuzz_in *in)
 	FUZZ_CHECK(src != NULL && dst != NULL);
 	for (ops = 0; ops < MAX_OPS && fi_left(in) > 0; ops++) {
 		unsigned op = (unsigned)fi_range(in, 0, 15);
-		int hi = n1 ? (op % 2 == 0 ? prod : cons) : (int)fi_range(in, 0, 1);
+		int hi = spsc ? (op % 2 == 0 ? prod : cons) : (int)fi_range(in, 0, 1);
 		struct ring *r = &k->h[hi];
 		size_t n = 1;
 		ssize_t want = 0, rc = 0;
@@ -319,8 +319,9 @@ static void run_ops(struct rig *k, struct model *m, struct fuzz_in *in)
 			break;
 		}
 		case 11: /* end of stream; rare, since everything after it is -EPIPE */
+			/* SPSC: through the producer's handle (ring.h). */
 			if (fi_range(in, 0, 3) == 0) {
-				FUZZ_CHECK(ring_close_write(r) == 0);
+				FUZZ_CHECK(ring_close_write(spsc ? &k->h[prod] : r) == 0);
 				m->closed = 1;
 			}
 			break;

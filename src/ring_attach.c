@@ -181,6 +181,10 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	r->stride = (uint32_t)g.stride;
 	if (c.kind == RING_KIND_MPMC)
 		r->mode = RING_PVT_MODE_MPMC;
+	else if (c.rule == RING_RULE_N1 && c.elem_size == 8 && !(c.flags & RING_F_BLOCKING))
+		r->mode = RING_PVT_MODE_SPSC_N1_8;
+	else if (c.rule == RING_RULE_N1 && c.elem_size == 64 && !(c.flags & RING_F_BLOCKING))
+		r->mode = RING_PVT_MODE_SPSC_N1_64;
 	else if (c.rule == RING_RULE_N1)
 		r->mode = RING_PVT_MODE_SPSC_N1;
 	else if (g.mask == 0 && c.slots != 1)
@@ -199,12 +203,12 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	r->max_parts = g.max_parts;
 	r->part_idx = 0;
 	r->create_id = c.create_id;
-	/* Start the caches with values that make each side's first call read
-	 * the other's index through the validating path, whatever the indices
+	/* Own indices unknown and caches that make each side's first call
+	 * read both indices through the validating slow path, whatever they
 	 * hold by then: nothing read from shared memory before that call is
-	 * trusted. Count rule: a limit of 0 (no room) and a tail of 0 (nothing
-	 * to read). n-1 rule: n, out of range, which the fast path refuses. */
-	r->prod_cache = c.rule == RING_RULE_N1 ? c.slots : 0;
-	r->cons_cache = c.rule == RING_RULE_N1 ? c.slots : 0;
+	 * trusted, and a role taken over through this attach starts where its
+	 * previous holder stopped. */
+	ring_pvt_spsc_forget(r, 1);
+	ring_pvt_spsc_forget(r, 0);
 	return 0;
 }

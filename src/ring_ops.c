@@ -24,21 +24,38 @@ static int spsc_consistent(const struct ring *r, uint64_t t, uint64_t h)
 	return t < r->n && h < r->n;
 }
 
+/*
+ * Producer slow path: the ring looks full from prod_cache, or the handle does
+ * not know its own index yet (t is RING_PVT_POS_UNKNOWN: first push, or
+ * closed through this handle). Reads tail (its own word: relaxed, nothing
+ * to synchronise with; the closed bit's release RMW is only reported, no
+ * data depends on it) and head (A1), and leaves prod_pos and prod_cache
+ * consistent with both.
+ */
 ssize_t ring_pvt_spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
 {
-	uint64_t h, free_slots;
+	uint64_t tw, h, free_slots;
 
-	if (t & RING_CLOSED_BIT) {
+	tw = ring_pvt_load(&r->shm->prod.tail, relaxed);
+	if (tw & RING_CLOSED_BIT) {
 		/* n-1 rule: a closed in must still be in range. */
-		if (r->rule == RING_RULE_N1 && (t & ~RING_CLOSED_BIT) >= r->n)
+		if (r->rule == RING_RULE_N1 && (tw & ~RING_CLOSED_BIT) >= r->n)
 			return -EUCLEAN;
 		return -EPIPE;
 	}
+	/* Only this handle writes tail while it holds the role, so a known
+	 * position must match it; a different value is another writer
+	 * (a hostile peer, or a second producer handle: both -EUCLEAN). */
+	if (t == RING_PVT_POS_UNKNOWN)
+		t = tw;
+	else if (tw != t)
+		return -EUCLEAN;
 	/* A1: pairs with R2 in ring_pvt_spsc_dequeue(): the consumer is done
 	 * reading every slot before h, so they may be overwritten. */
 	h = ring_pvt_load(&r->shm->cons.head, acquire);
 	if (!spsc_consistent(r, t, h))
 		return -EUCLEAN;
+	r->prod_pos = t;
 	r->prod_cache = r->rule == RING_RULE_N1 ? h : h + r->cap; /* see struct ring */
 	free_slots = spsc_free(r, t, h);
 	if (free_slots < cnt) {
@@ -49,11 +66,18 @@ ssize_t ring_pvt_spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
 	return (ssize_t)cnt;
 }
 
+/*
+ * Consumer slow path: empty as far as the inline refresh can tell, closed,
+ * corrupt, or a first pop (h is RING_PVT_POS_UNKNOWN: adopt head, the own
+ * word, relaxed). Leaves cons_pos and cons_cache consistent with both.
+ */
 ssize_t ring_pvt_spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
 {
 	uint64_t tw, t, avail;
 	int closed;
 
+	if (h == RING_PVT_POS_UNKNOWN)
+		h = ring_pvt_load(&r->shm->cons.head, relaxed);
 	/* A2: pairs with R1 in ring_pvt_spsc_enqueue() and with the release
 	 * in ring_close_write(): every slot before t is fully written. */
 	tw = ring_pvt_load(&r->shm->prod.tail, acquire);
@@ -61,6 +85,7 @@ ssize_t ring_pvt_spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
 	closed = (tw & RING_CLOSED_BIT) != 0;
 	if (!spsc_consistent(r, t, h))
 		return -EUCLEAN;
+	r->cons_pos = h;
 	r->cons_cache = t;
 	avail = r->cap - spsc_free(r, t, h);
 	if (avail < cnt) {

@@ -306,6 +306,10 @@ int ring_close_write(struct ring *r)
 	 * slow paths, which then see every element pushed before. As an RMW
 	 * on tail it also fails every MPMC producer CAS that comes after. */
 	ring_pvt_fetch_or(&r->shm->prod.tail, RING_CLOSED_BIT, seq_cst);
+	/* An SPSC producer keeps its tail in the handle and meets the bit only
+	 * on its slow path: send this handle's next push there. */
+	if (r->kind == RING_KIND_SPSC)
+		ring_pvt_spsc_forget(r, 1);
 	if (!(r->flags & RING_F_BLOCKING))
 		return 0;
 	/*

@@ -237,7 +237,12 @@ void check_c_to_cxx(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz)
 		next += n;
 	}
 
-	// End of stream, seen by C++.
+	// End of stream, seen by C++. The consumer role moved to the C handles
+	// and comes back to r: only through a fresh attach (ring.h).
+	CHECK_RC(ring_close(&r), 0);
+	CHECK_RC(ring_attach_mem(&r, mem.mem, mem.len, kind), 0);
+	if (r.shm == nullptr)
+		return;
 	cxx_fill(&r, next, 1);
 	CHECK_RC(ring_close_write(&r), 0);
 	CHECK_RC(ring_is_closed(&r), 1);

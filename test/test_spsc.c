@@ -500,3 +500,66 @@ Test(spsc, attach_caches_not_trusted)
 		free(mem);
 	}
 }
+
+/*
+ * Each side keeps its own index in its handle. A role handed over through a
+ * fresh attach (the previous handle closed) continues from shared memory,
+ * for both rules and the inline 8- and 64-byte flavours, across the wrap:
+ * A pushes k, B (attached after A closed) fills the rest exactly to
+ * capacity, and a consumer that is itself replaced halfway pops everything
+ * in order.
+ */
+Test(spsc, role_taken_over_by_fresh_attach)
+{
+	static const uint64_t esz[] = {8, 64, 24};
+	static const uint64_t sizes[] = {7, 8};
+	size_t k, e, z;
+
+	for (k = 0; k < 2; k++)
+		for (e = 0; e < 3; e++)
+			for (z = 0; z < 2; z++) {
+				struct ring_params p = spsc(rules[k], sizes[z], esz[e], 0);
+				uint64_t cap = expected_cap(rules[k], sizes[z]), lap, i;
+				unsigned char in[64], out[64];
+				struct ring init, a, c;
+				size_t len;
+				void *mem = mem_ring(&init, &p, &len);
+
+				for (lap = 0; lap < 3; lap++) {
+					uint64_t first = lap % cap, base = lap * 100;
+
+					cr_assert_eq(ring_attach_mem(&a, mem, len, RING_KIND_SPSC), 0);
+					for (i = 0; i < first; i++) {
+						test_fill(in, (size_t)esz[e], base + i);
+						cr_assert_eq(ring_push(&a, in), 0);
+					}
+					ring_close(&a);
+					cr_assert_eq(ring_attach_mem(&a, mem, len, RING_KIND_SPSC), 0);
+					for (i = first; i < cap; i++) {
+						test_fill(in, (size_t)esz[e], base + i);
+						cr_assert_eq(ring_push(&a, in), 0, "rule %u esz %llu: push %llu",
+							     rules[k], (unsigned long long)esz[e],
+							     (unsigned long long)i);
+					}
+					cr_assert_eq(ring_push(&a, in), -EAGAIN, "exact capacity");
+					for (i = 0; i < cap; i++) {
+						if (i == 0 || i == cap / 2) {
+							if (i)
+								ring_close(&c);
+							cr_assert_eq(ring_attach_mem(&c, mem, len,
+										     RING_KIND_SPSC), 0);
+						}
+						cr_assert_eq(ring_pop(&c, out), 0);
+						test_fill(in, (size_t)esz[e], base + i);
+						cr_assert_eq(memcmp(in, out, (size_t)esz[e]), 0,
+							     "rule %u esz %llu: element %llu", rules[k],
+							     (unsigned long long)esz[e], (unsigned long long)i);
+					}
+					cr_assert_eq(ring_pop(&c, out), -EAGAIN);
+					ring_close(&c);
+					ring_close(&a);
+				}
+				ring_close(&init);
+				free(mem);
+			}
+}

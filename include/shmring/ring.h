@@ -34,11 +34,15 @@
  * (ring_open, ring_attach_mem), though sharing one is correct. After fork() the
  * child may use the handle it inherited.
  *
- * SPSC handles cache the other side's index. The producer (consumer) role may
- * move to another handle only through a fresh attach (ring_open,
- * ring_attach_mem, ring_open_fd) made after the previous holder stopped: an
- * n-1 rule handle whose cache is more than one lap old would otherwise
- * misjudge the free (used) slots.
+ * SPSC handles keep their own index (the producer its tail, the consumer its
+ * head) and a cached copy of the other side's. The producer (consumer) role
+ * may move to another handle only through a fresh attach (ring_open,
+ * ring_attach_mem, ring_open_fd) made after the previous holder stopped: a
+ * handle attached earlier would write from its own stale position. A fresh
+ * handle reads both indices from shared memory on its first call. SPSC
+ * ring_close_write() belongs to the producer's handle (or to any handle once
+ * the producer has stopped): a producer still pushing through another
+ * handle stores its tail without the closed bit and may erase it.
  */
 #ifndef SHMRING_RING_H
 #define SHMRING_RING_H
@@ -128,18 +132,39 @@ struct ring {
 	uint8_t pad0[128 - 120];
 	/* Producer-private (SPSC). n-1 rule: the consumer index as last read.
 	 * Count rule: that index + capacity, the producer position at which
-	 * the ring is full as far as this producer knows. Starts at n (n-1
-	 * rule) or 0: nothing read yet. */
+	 * the ring is full as far as this producer knows. See
+	 * ring_pvt_spsc_forget for its value before the first push. */
 	uint64_t prod_cache;
-	uint8_t pad1[56];
-	/* Consumer-private: the producer index as last read (SPSC); starts at
-	 * n (n-1 rule) or 0: nothing read yet. */
+	/* The producer's own index (tail without the closed bit), kept here so
+	 * that a push never loads the line the consumer polls. Only the
+	 * producer writes tail, so this copy is exact while one handle holds
+	 * the role. RING_PVT_POS_UNKNOWN after attach and after
+	 * ring_close_write(): the next push takes its slow path, which reads
+	 * tail from shared memory (and there sees the closed bit). */
+	uint64_t prod_pos;
+	uint8_t pad1[48];
+	/* Consumer-private: the producer index as last read (SPSC). */
 	uint64_t cons_cache;
-	uint8_t pad2[56];
+	/* The consumer's own index (head); RING_PVT_POS_UNKNOWN after attach. */
+	uint64_t cons_pos;
+	uint8_t pad2[48];
 };
 
 RING_STATIC_ASSERT(offsetof(struct ring, prod_cache) == 128, "handle layout");
+RING_STATIC_ASSERT(offsetof(struct ring, prod_pos) == 136, "handle layout");
 RING_STATIC_ASSERT(offsetof(struct ring, cons_cache) == 192, "handle layout");
+RING_STATIC_ASSERT(offsetof(struct ring, cons_pos) == 200, "handle layout");
+
+/*
+ * prod_pos / cons_pos before the handle has read its index. n-1 rule: >= n,
+ * which every refresh refuses. Count rule: above every position an honest
+ * ring reaches (below 3 * 2^61 - capacity: over a century at 10^9 elements
+ * a second), so the producer's limit test fails, and far enough from every
+ * honest tail, closed bit or not, that the consumer's "tail - head - 1 <
+ * capacity" test fails too. Either way the call reaches its slow path,
+ * which adopts the index found in shared memory.
+ */
+#define RING_PVT_POS_UNKNOWN (UINT64_C(3) << 61)
 
 /* Which fast path a handle takes (struct ring.mode), fixed at attach. */
 #define RING_PVT_MODE_NONE 0u      /* zeroed or closed handle: -EINVAL */
@@ -150,6 +175,9 @@ RING_STATIC_ASSERT(offsetof(struct ring, cons_cache) == 192, "handle layout");
 #define RING_PVT_MODE_SPSC_MOD 4u  /* SPSC, count rule, other n */
 #define RING_PVT_MODE_MPMC 5u
 #define RING_PVT_MODE_SPSC_FAST64 6u /* as FAST8, with 64-byte elements */
+#define RING_PVT_MODE_SPSC_N1_8 7u   /* SPSC, n-1 rule, 8-byte elements, not
+				      * blocking (any n: the index is the slot) */
+#define RING_PVT_MODE_SPSC_N1_64 8u  /* as N1_8, with 64-byte elements */
 
 /* ---- Lifecycle (src/ring_shm.c, src/ring_attach.c) ---------------------- */
 /* Every constructor below leaves a non-NULL handle closed (as after
@@ -347,7 +375,9 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const vo
 	case RING_PVT_MODE_SPSC_FAST64:
 	case RING_PVT_MODE_SPSC_MASK:
 		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_COUNT, 1);
-	case RING_PVT_MODE_SPSC_N1:
+	case RING_PVT_MODE_SPSC_N1: /* N1_* come here when full */
+	case RING_PVT_MODE_SPSC_N1_8:
+	case RING_PVT_MODE_SPSC_N1_64:
 		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_N1, 0);
 	case RING_PVT_MODE_SPSC_MOD:
 		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_COUNT, 0);
@@ -366,7 +396,9 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
 	case RING_PVT_MODE_SPSC_FAST64:
 	case RING_PVT_MODE_SPSC_MASK:
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_COUNT, 1);
-	case RING_PVT_MODE_SPSC_N1:
+	case RING_PVT_MODE_SPSC_N1: /* N1_* come here when empty */
+	case RING_PVT_MODE_SPSC_N1_8:
+	case RING_PVT_MODE_SPSC_N1_64:
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_N1, 0);
 	case RING_PVT_MODE_SPSC_MOD:
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_COUNT, 0);
@@ -392,12 +424,18 @@ RING_INLINE int ring_push(struct ring *r, const void *elem)
 
 	/* Single MPMC elements are inlined too: their path hands every rare
 	 * case to an out-of-line call, so it adds no register pressure. */
-	if (ring_pvt_likely(r->mode == RING_PVT_MODE_SPSC_FAST8))
+	uint32_t mode = r->mode;
+
+	if (ring_pvt_likely(mode == RING_PVT_MODE_SPSC_FAST8))
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_COUNT, 8);
-	else if (r->mode == RING_PVT_MODE_MPMC)
+	else if (mode == RING_PVT_MODE_SPSC_N1_8)
+		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_N1, 8);
+	else if (mode == RING_PVT_MODE_MPMC)
 		rc = ring_pvt_mpmc_push1(r, elem);
-	else if (r->mode == RING_PVT_MODE_SPSC_FAST64)
+	else if (mode == RING_PVT_MODE_SPSC_FAST64)
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_COUNT, 64);
+	else if (mode == RING_PVT_MODE_SPSC_N1_64)
+		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_N1, 64);
 	else
 		rc = ring_pvt_enqueue_other(r, elem, 1, 0);
 	return rc < 0 ? (int)rc : 0;
@@ -411,12 +449,18 @@ RING_INLINE int ring_pop(struct ring *r, void *elem)
 {
 	ssize_t rc;
 
-	if (ring_pvt_likely(r->mode == RING_PVT_MODE_SPSC_FAST8))
+	uint32_t mode = r->mode;
+
+	if (ring_pvt_likely(mode == RING_PVT_MODE_SPSC_FAST8))
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_COUNT, 8);
-	else if (r->mode == RING_PVT_MODE_MPMC)
+	else if (mode == RING_PVT_MODE_SPSC_N1_8)
+		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_N1, 8);
+	else if (mode == RING_PVT_MODE_MPMC)
 		rc = ring_pvt_mpmc_pop1(r, elem);
-	else if (r->mode == RING_PVT_MODE_SPSC_FAST64)
+	else if (mode == RING_PVT_MODE_SPSC_FAST64)
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_COUNT, 64);
+	else if (mode == RING_PVT_MODE_SPSC_N1_64)
+		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_N1, 64);
 	else
 		rc = ring_pvt_dequeue_other(r, elem, 1, 0);
 	return rc < 0 ? (int)rc : 0;

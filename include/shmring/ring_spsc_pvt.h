@@ -13,7 +13,10 @@
  *
  * Both indices are shared memory and may be written by a hostile peer, so
  * every value read is range-checked before it decides a slot address, and
- * "more used than capacity" is reported as -EUCLEAN, never acted on.
+ * "more used than capacity" is reported as -EUCLEAN, never acted on. Each
+ * side keeps its own index in its handle (prod_pos, cons_pos) and stores it
+ * to shared memory, never loading it back on the fast path; the slow paths
+ * compare (producer) or adopt (first call) what shared memory holds.
  */
 #ifndef SHMRING_RING_SPSC_PVT_H
 #define SHMRING_RING_SPSC_PVT_H
@@ -76,42 +79,88 @@ RING_PVT_INLINE uint64_t ring_pvt_n1_free(const struct ring *r, uint64_t t, uint
 }
 
 /*
+ * n-1 rule, in = t and out = h both in [0, n): do cnt more elements fit
+ * (producer), are cnt stored (consumer)? With cnt == 1, a constant at the
+ * single-element call sites, these are one comparison each: full when
+ * in + 1 == out (mod n), empty when in == out.
+ */
+RING_PVT_INLINE int ring_pvt_n1_fits(uint64_t n, uint64_t t, uint64_t h, size_t cnt)
+{
+	if (cnt == 1)
+		return (t + 1 == n ? 0 : t + 1) != h;
+	return (h > t ? h - t : h + n - t) - 1 >= cnt;
+}
+
+RING_PVT_INLINE int ring_pvt_n1_holds(uint64_t n, uint64_t t, uint64_t h, size_t cnt)
+{
+	if (cnt == 1)
+		return t != h;
+	return (t >= h ? t - h : t + n - h) >= cnt;
+}
+
+/*
  * `how`, a constant at every call site: 0 for slot = pos % n, 1 for
- * pos & mask, or the element size (8 or 64) of a RING_PVT_MODE_SPSC_FAST8 /
- * _FAST64 ring: a mask, copies by moves of that size, never blocking, and
- * the full/empty cases handed whole to the out-of-line function.
+ * pos & mask, or the element size (8 or 64) of a RING_PVT_MODE_SPSC_FAST* /
+ * _N1_* ring: copies by moves of that size, never blocking, and the
+ * full/empty cases handed whole to the out-of-line function.
  */
 #define RING_PVT_HOW_FAST(how) ((how) >= 8)
 
 /* Slot index of position pos. */
-RING_PVT_INLINE uint64_t ring_pvt_spsc_index(const struct ring *r, uint64_t pos, uint32_t rule,
-					     int how)
+RING_PVT_INLINE uint64_t ring_pvt_spsc_index(uint64_t pos, uint64_t n, uint64_t mask,
+					     uint32_t rule, int how)
 {
 	if (rule == RING_RULE_N1)
 		return pos; /* already in [0, n) */
-	return how ? pos & r->mask : pos % r->n;
+	return how ? pos & mask : pos % n;
+}
+
+/*
+ * Make the handle forget its own index on one side (producer: prod, else
+ * consumer), as after attach: the next call on that side takes its slow
+ * path and reads the index from shared memory. The caches are set so that
+ * every fast-path test fails for an unknown position (see the enqueue and
+ * dequeue) without a range test of its own.
+ */
+RING_PVT_INLINE void ring_pvt_spsc_forget(struct ring *r, int prod)
+{
+	if (prod) {
+		r->prod_pos = RING_PVT_POS_UNKNOWN;
+		r->prod_cache = r->rule == RING_RULE_N1 ? RING_PVT_POS_UNKNOWN + 1 : 0;
+	} else {
+		r->cons_pos = RING_PVT_POS_UNKNOWN;
+		r->cons_cache = r->rule == RING_RULE_N1 ? RING_PVT_POS_UNKNOWN : 0;
+	}
 }
 
 /*
  * Push up to cnt elements (all of them unless burst); cnt <= capacity. `rule`
  * and `how` are constants at every call site (see RING_PVT_DISPATCH), so
  * each flavour compiles to its own straight-line code.
+ *
+ * Own index: the handle's prod_pos, never loaded from shared memory here
+ * (that line is the one the consumer polls; loading it put a coherence miss
+ * on every push). The slow path (ring_pvt_spsc_room) reads tail once per
+ * refresh, adopts it when prod_pos is RING_PVT_POS_UNKNOWN, and otherwise
+ * checks it: a closed bit gives -EPIPE, any other difference -EUCLEAN.
+ *
+ * Every handle field is read into a local before the first store: the
+ * element copy goes through unsigned char, which may alias the handle, so a
+ * field read after it would be loaded again.
  */
 RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, size_t cnt,
 					      int burst, uint32_t rule, int how)
 {
 	struct ring_shared *s = r->shm;
-	/* Own index: only this producer writes it, so relaxed is enough. It is
-	 * still range-checked below: the peer can write it too. */
-	uint64_t t = ring_pvt_load(&s->prod.tail, relaxed);
+	unsigned char *slots = r->slots;
+	const uint64_t n = r->n, mask = r->mask;
+	uint64_t t = r->prod_pos;
 	uint64_t next;
 
 	if (rule == RING_RULE_COUNT) {
 		/* prod_cache is the position at which the ring fills given the
 		 * head last read, which is <= the real head: never optimistic.
-		 * A closed tail (top bit) is above any such position: slow
-		 * path. A corrupt tail below it passes, and then writes at
-		 * most cnt <= capacity slots, each reduced modulo n. */
+		 * RING_PVT_POS_UNKNOWN is above any such position. */
 		next = t + cnt;
 		if (ring_pvt_unlikely(next > r->prod_cache)) {
 			ssize_t room;
@@ -125,69 +174,83 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 			if (room < 0)
 				return room;
 			cnt = (size_t)room;
+			t = r->prod_pos;
 			next = t + cnt;
 		}
 	} else {
 		uint64_t h = r->prod_cache;
-		uint64_t free_slots;
 
-		/* t >= n: closed (top bit) or corrupt; both are slow-path news. */
-		if (ring_pvt_unlikely(t >= r->n))
-			return ring_pvt_spsc_room(r, t, cnt, burst);
-		free_slots = ring_pvt_n1_free(r, t, h);
-		/* h == n: no index read yet (see ring_pvt_attach). */
-		if (ring_pvt_unlikely(h >= r->n || free_slots < cnt)) {
-			/* A1 (see ring_pvt_spsc_room): refresh inline; full and
-			 * corrupt go out of line. */
+		/* One element (cnt is a constant at ring_push's call site):
+		 * next is computed once and the test is next == out. An
+		 * unknown prod_pos comes with prod_cache RING_PVT_POS_UNKNOWN
+		 * + 1 (ring_pvt_spsc_forget), which fails the test, and the
+		 * refresh refuses t >= n: no range test on the common path. A
+		 * known prod_pos implies a checked prod_cache (< n): the slow
+		 * path that adopted the one set the other. */
+		next = t + 1 == n ? 0 : t + 1;
+		if (ring_pvt_unlikely(cnt == 1 ? next == h : !ring_pvt_n1_fits(n, t, h, cnt))) {
+			/* A1 (see ring_pvt_spsc_room): refresh inline; full,
+			 * corrupt and unknown go out of line. */
 			h = ring_pvt_load(&s->cons.head, acquire);
-			free_slots = ring_pvt_n1_free(r, t, h);
-			if (ring_pvt_likely(h < r->n && free_slots >= cnt)) {
+			if (ring_pvt_likely(t < n && h < n && ring_pvt_n1_fits(n, t, h, cnt))) {
 				r->prod_cache = h;
+			} else if (RING_PVT_HOW_FAST(how)) {
+				return ring_pvt_enqueue_other(r, src, cnt, burst);
 			} else {
 				ssize_t room = ring_pvt_spsc_room(r, t, cnt, burst);
 
 				if (room < 0)
 					return room;
 				cnt = (size_t)room;
+				t = r->prod_pos;
+				next = t + 1 == n ? 0 : t + 1;
 			}
 		}
-		next = t + cnt;
-		if (next >= r->n)
-			next -= r->n;
+		if (cnt != 1) {
+			next = t + cnt;
+			if (next >= n)
+				next -= n;
+		}
 	}
 	if (RING_PVT_HOW_FAST(how) && cnt == 1)
-		ring_pvt_copy_const(r->slots + (t & r->mask) * (unsigned)how, src, (unsigned)how);
+		ring_pvt_copy_const(slots + ring_pvt_spsc_index(t, n, mask, rule, how) * (unsigned)how,
+				    src, (unsigned)how);
 	else
-		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, t, rule, how),
+		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(t, n, mask, rule, how),
 				   (void *)(uintptr_t)src, cnt, 1);
 	/* R1: publishes the slots written above. Pairs with A2 in
 	 * ring_pvt_spsc_dequeue() / ring_pvt_spsc_avail(): a consumer that
 	 * sees this tail sees them. */
 	ring_pvt_store(&s->prod.tail, next, release);
+	r->prod_pos = next;
 	if (!RING_PVT_HOW_FAST(how) && (r->flags & RING_F_BLOCKING))
 		ring_pvt_after_push(r);
 	return (ssize_t)cnt;
 }
 
-/* Pop up to cnt elements (all of them unless burst); see the enqueue. */
+/* Pop up to cnt elements (all of them unless burst); see the enqueue. The
+ * own index is the handle's cons_pos, adopted from head by the slow path
+ * (ring_pvt_spsc_avail) when RING_PVT_POS_UNKNOWN. */
 RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t cnt, int burst,
 					      uint32_t rule, int how)
 {
 	struct ring_shared *s = r->shm;
-	/* Own index: only this consumer writes it, so relaxed is enough. */
-	uint64_t h = ring_pvt_load(&s->cons.head, relaxed);
+	unsigned char *slots = r->slots;
+	const uint64_t n = r->n, mask = r->mask;
+	uint64_t h = r->cons_pos;
 	uint64_t next;
 
 	if (rule == RING_RULE_COUNT) {
-		/* cons_cache is the tail last read, <= the real tail. A head
-		 * above it (or corrupt) asks for a refresh; a corrupt head far
-		 * below it passes and reads slots reduced modulo n: garbage,
-		 * never out of bounds. */
+		/* cons_cache is the tail last read, <= the real tail. A head of
+		 * RING_PVT_POS_UNKNOWN is above it, and the refresh's range
+		 * test fails for it whatever an honest tail holds. A corrupt
+		 * tail that passes the test makes the pop read slots reduced
+		 * modulo n: garbage, never out of bounds. */
 		next = h + cnt;
 		if (ring_pvt_unlikely(next > r->cons_cache)) {
 			/* A2: pairs with R1: the slots before t are written.
-			 * The common refresh stays inline; empty, closed and
-			 * corrupt go out of line. */
+			 * The common refresh stays inline; empty, closed,
+			 * corrupt and a first pop go out of line. */
 			uint64_t t = ring_pvt_load(&s->prod.tail, acquire);
 			uint64_t avail = t - h;
 
@@ -201,44 +264,51 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 				if (got < 0)
 					return got;
 				cnt = (size_t)got;
+				h = r->cons_pos;
 				next = h + cnt;
 			}
 		}
 	} else {
 		uint64_t t = r->cons_cache;
-		uint64_t avail;
 
-		if (ring_pvt_unlikely(h >= r->n))
-			return -EUCLEAN;
-		avail = ring_pvt_n1_used(r, t, h);
-		/* t == n: no index read yet (see ring_pvt_attach). */
-		if (ring_pvt_unlikely(t >= r->n || avail < cnt)) {
+		/* An unknown cons_pos comes with cons_cache equal to it
+		 * (ring_pvt_spsc_forget): "empty", and the refresh refuses
+		 * h >= n. A known cons_pos implies a checked cons_cache. */
+		if (ring_pvt_unlikely(!ring_pvt_n1_holds(n, t, h, cnt))) {
 			/* A2: refresh inline; empty, closed (top bit, so
-			 * t >= n) and corrupt go out of line. */
+			 * t >= n), corrupt and unknown go out of line. */
 			t = ring_pvt_load(&s->prod.tail, acquire);
-			avail = ring_pvt_n1_used(r, t, h);
-			if (ring_pvt_likely(t < r->n && avail >= cnt)) {
+			if (ring_pvt_likely(h < n && t < n && ring_pvt_n1_holds(n, t, h, cnt))) {
 				r->cons_cache = t;
+			} else if (RING_PVT_HOW_FAST(how)) {
+				return ring_pvt_dequeue_other(r, dst, cnt, burst);
 			} else {
 				ssize_t got = ring_pvt_spsc_avail(r, h, cnt, burst);
 
 				if (got < 0)
 					return got;
 				cnt = (size_t)got;
+				h = r->cons_pos;
 			}
 		}
-		next = h + cnt;
-		if (next >= r->n)
-			next -= r->n;
+		if (cnt == 1) {
+			next = h + 1 == n ? 0 : h + 1;
+		} else {
+			next = h + cnt;
+			if (next >= n)
+				next -= n;
+		}
 	}
 	if (RING_PVT_HOW_FAST(how) && cnt == 1)
-		ring_pvt_copy_const(dst, r->slots + (h & r->mask) * (unsigned)how, (unsigned)how);
+		ring_pvt_copy_const(dst, slots + ring_pvt_spsc_index(h, n, mask, rule, how) * (unsigned)how,
+				    (unsigned)how);
 	else
-		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, h, rule, how), dst, cnt, 0);
+		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(h, n, mask, rule, how), dst, cnt, 0);
 	/* R2: frees the slots read above. Pairs with A1 in
 	 * ring_pvt_spsc_room(): the producer overwrites them only after it
 	 * sees this head, so only after these reads. */
 	ring_pvt_store(&s->cons.head, next, release);
+	r->cons_pos = next;
 	if (!RING_PVT_HOW_FAST(how) && (r->flags & RING_F_BLOCKING))
 		ring_pvt_after_pop(r);
 	return (ssize_t)cnt;
