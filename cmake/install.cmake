@@ -76,3 +76,16 @@ if(SHMRING_BUILD_STATIC)
   install(FILES ${PROJECT_BINARY_DIR}/shmring-static.pc DESTINATION ${SHMRING_PC_DIR}
     ${_shmring_dev})
 endif()
+
+# Man pages (man/): section 3 and 7 with the headers, section 1 with the tools.
+foreach(_sec 1 3 7)
+  file(GLOB _shmring_man CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/man/*.${_sec})
+  if(_shmring_man)
+    if(_sec STREQUAL "1")
+      set(_comp COMPONENT shmring_tools)
+    else()
+      set(_comp ${_shmring_dev})
+    endif()
+    install(FILES ${_shmring_man} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${_sec} ${_comp})
+  endif()
+endforeach()

@@ -38,7 +38,8 @@ step "build and install"
 "$cmake" --install "$work/b" --prefix "$work/p" >/dev/null
 for f in include/shmring/shmring.h lib/libshmring.a lib/pkgconfig/shmring.pc \
 	lib/pkgconfig/shmring-static.pc lib/cmake/shmring/shmringConfig.cmake \
-	libexec/shmring/examples/demo share/doc/shmring/examples/demo.c share/doc/shmring/LICENSE; do
+	libexec/shmring/examples/demo share/doc/shmring/examples/demo.c share/doc/shmring/LICENSE \
+	share/man/man3/ring_push.3 share/man/man3/ring_pop.3 share/man/man7/shmring.7; do
 	[ -e "$work/p/$f" ] || fail "not installed: $f"
 done
 so=$(ls "$work"/p/lib/libshmring.so.* | head -n 1)
