@@ -56,13 +56,14 @@ static void shm_teardown(struct chan *c)
 	ring_close(&c->r);
 }
 
-/* Non-blocking calls: every shmring kind behind the same API. */
+/* Non-blocking calls: every shmring kind behind the same API. -EBUSY (MPMC
+ * lost races) is a retry, as -EAGAIN. */
 static inline int shm_push(struct chan *c, const void *m, uint32_t esz)
 {
 	int rc = ring_push(&c->r, m);
 
 	(void)esz;
-	return rc == 0 ? 1 : rc == -EAGAIN ? 0 : rc;
+	return rc == 0 ? 1 : rc == -EAGAIN || rc == -EBUSY ? 0 : rc;
 }
 
 static inline int shm_pop(struct chan *c, void *m, uint32_t esz)
@@ -70,7 +71,7 @@ static inline int shm_pop(struct chan *c, void *m, uint32_t esz)
 	int rc = ring_pop(&c->r, m);
 
 	(void)esz;
-	return rc == 0 ? 1 : rc == -EAGAIN ? 0 : rc;
+	return rc == 0 ? 1 : rc == -EAGAIN || rc == -EBUSY ? 0 : rc;
 }
 
 static inline int shm_push_burst(struct chan *c, const void *m, uint32_t n, uint32_t esz)
@@ -78,7 +79,7 @@ static inline int shm_push_burst(struct chan *c, const void *m, uint32_t n, uint
 	ssize_t rc = ring_push_burst(&c->r, m, n);
 
 	(void)esz;
-	return rc == -EAGAIN ? 0 : (int)rc;
+	return rc == -EAGAIN || rc == -EBUSY ? 0 : (int)rc;
 }
 
 static inline int shm_pop_burst(struct chan *c, void *m, uint32_t n, uint32_t esz)
@@ -86,7 +87,7 @@ static inline int shm_pop_burst(struct chan *c, void *m, uint32_t n, uint32_t es
 	ssize_t rc = ring_pop_burst(&c->r, m, n);
 
 	(void)esz;
-	return rc == -EAGAIN ? 0 : (int)rc;
+	return rc == -EAGAIN || rc == -EBUSY ? 0 : (int)rc;
 }
 
 #define LOOP_P shm

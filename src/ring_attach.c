@@ -141,6 +141,13 @@ static void hdr_snapshot(struct ring_hdr *c, const struct ring_hdr *h)
 }
 #undef HDR_LOAD
 
+int ring_pvt_check_kind(uint32_t kind)
+{
+	if (kind == RING_KIND_ANY || kind == RING_KIND_SPSC || kind == RING_KIND_MPMC)
+		return 0;
+	return -EINVAL;
+}
+
 int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t kind)
 {
 	struct ring_shared *s = (struct ring_shared *)mem;
@@ -148,7 +155,7 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	struct ring_geom g;
 	uint32_t ready;
 
-	if (kind != RING_KIND_ANY && kind != RING_KIND_SPSC && kind != RING_KIND_MPMC)
+	if (ring_pvt_check_kind(kind) < 0)
 		return -EINVAL;
 	if (len < sizeof(struct ring_shared))
 		return len == 0 ? -EAGAIN : -EBADMSG;

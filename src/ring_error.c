@@ -13,6 +13,7 @@ static const struct err_text table[] = {
 	{0, "success"},
 	{EINVAL, "invalid argument"},
 	{EAGAIN, "ring full (push) or empty (pop); try again"},
+	{EBUSY, "MPMC: lost the bounded number of races with other processes; try again"},
 	{EPIPE, "ring closed: no more pushes; popped to the end of the stream"},
 	{ETIMEDOUT, "deadline passed before the ring was ready"},
 	{EUCLEAN, "ring indices are inconsistent (corrupt or hostile peer)"},
@@ -27,6 +28,8 @@ static const struct err_text table[] = {
 	{ENOENT, "no ring with that name"},
 	{ENAMETOOLONG, "ring name too long"},
 	{ENOSPC, "no space left for shared memory"},
+	{EFBIG, "ring larger than the file size limit (RLIMIT_FSIZE)"},
+	{ELOOP, "name is a symbolic link in /dev/shm (never followed)"},
 	{ENOMEM, "out of memory"},
 	{EACCES, "permission denied"},
 	{EPERM, "operation not permitted (ring_open_fd: descriptor not sealed against shrinking)"},
@@ -39,12 +42,12 @@ static const struct err_text table[] = {
 
 const char *ring_strerror(int err)
 {
+	/* |err| in unsigned arithmetic: -INT_MIN does not fit an int. */
+	unsigned mag = err < 0 ? 0u - (unsigned)err : (unsigned)err;
 	size_t i;
 
-	if (err < 0)
-		err = -err;
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (table[i].code == err)
+		if ((unsigned)table[i].code == mag)
 			return table[i].text;
 	return "unknown error";
 }

@@ -25,6 +25,10 @@ int ring_pvt_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz
 int ring_pvt_check_params(const struct ring_params *p, struct ring_geom *g);
 uint64_t ring_pvt_random64(void);
 void ring_pvt_format(void *mem, const struct ring_params *p, const struct ring_geom *g);
+/* 0 if `kind` may be asked for at attach (RING_KIND_ANY or a kind this
+ * library attaches), else -EINVAL. Every attach path checks it first, before
+ * any system call: a bad kind never becomes -ENOENT or -EAGAIN. */
+int ring_pvt_check_kind(uint32_t kind);
 /* Validate the header at mem (len bytes mapped; exact: len must equal the
  * ring's size, else at least it) and fill r. Touches nothing in r on error. */
 int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t kind);
@@ -32,7 +36,9 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 /* ring_wait.c: the one blocking loop every ring family uses. try_op makes
  * one non-blocking attempt and returns its result; -EAGAIN means "not ready"
  * (the loop spins, then sleeps on the consumers' futex if `consumer`, else the
- * producers'), any other value ends the wait and is returned. -EINVAL for a
+ * producers'), -EBUSY "lost races with other processes, ready or not" (the
+ * loop retries without sleeping; see ring_wait.c), any other value ends the
+ * wait and is returned. -EINVAL for a
  * NULL or closed handle or a bad deadline, -ENOTSUP without RING_F_BLOCKING,
  * -ETIMEDOUT once the absolute CLOCK_MONOTONIC deadline (NULL: none) passed.
  * A family's push/pop must wake the other side as the fixed-slot rings do

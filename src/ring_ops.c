@@ -146,7 +146,7 @@ ssize_t ring_pvt_mpmc_push1_slow(struct ring *r, const void *elem)
 	unsigned tries;
 
 	for (tries = 0; tries < RING_PVT_RETRIES; tries++) {
-		uint64_t pos = ring_pvt_load(&s->prod.tail, relaxed);
+		uint64_t pos = ring_pvt_load(&s->prod.tail, relaxed), seq;
 		struct ring_mpmc_slot *sl;
 		int64_t d;
 
@@ -156,15 +156,16 @@ ssize_t ring_pvt_mpmc_push1_slow(struct ring *r, const void *elem)
 			ring_pvt_mpmc_fill1(r, &g, sl, pos, elem);
 			return 1;
 		}
-		/* Full (or the consumer of the last lap still reading) is an
+		/* Full (or the consumer of the last lap still reading, or a
+		 * SKIP word of the last lap not yet stepped over) is an
 		 * answer; a lost CAS or a stale pos is a retry. Relaxed: only
 		 * the value is judged, no slot is touched. */
-		d = (int64_t)(ring_pvt_load(&ring_pvt_mpmc_at(&g, pos)->seq, relaxed) -
-			      RING_MPMC_FREE(pos));
-		if (d < 0 && !(pos & RING_CLOSED_BIT))
+		seq = ring_pvt_load(&ring_pvt_mpmc_at(&g, pos)->seq, relaxed);
+		d = (int64_t)(seq - RING_MPMC_FREE(pos));
+		if ((d < 0 || seq == RING_MPMC_SKIP(pos - g.n)) && !(pos & RING_CLOSED_BIT))
 			return -EAGAIN;
 	}
-	return -EAGAIN;
+	return -EBUSY; /* every try lost a race or found pos stale */
 }
 
 ssize_t ring_pvt_mpmc_pop1_slow(struct ring *r, void *elem)
@@ -191,7 +192,7 @@ ssize_t ring_pvt_mpmc_pop1_slow(struct ring *r, void *elem)
 				return rc;
 		}
 	}
-	return -EAGAIN;
+	return -EBUSY;
 }
 
 /*

@@ -8,8 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define RING_PVT_OWN_MAP 0x1u
@@ -45,7 +49,7 @@ static int attach_fd(struct ring *r, int fd, uint64_t size, uint32_t kind)
 
 	/* A bad kind first: -EAGAIN on an empty object would have the caller
 	 * retry a call that can never succeed. */
-	if (kind != RING_KIND_ANY && kind != RING_KIND_SPSC && kind != RING_KIND_MPMC)
+	if (ring_pvt_check_kind(kind) < 0)
 		return -EINVAL;
 	if (size < sizeof(struct ring_shared))
 		return size == 0 ? -EAGAIN : -EBADMSG;
@@ -85,6 +89,63 @@ static int attach_fd_stat(struct ring *r, int fd, uint32_t kind, int need_seal)
 	return attach_fd(r, fd, (uint64_t)st.st_size, kind);
 }
 
+/*
+ * The memory the kernel says it can still give without reclaiming from
+ * others: MemAvailable in /proc/meminfo, in bytes, or UINT64_MAX when it
+ * cannot be read (then no limit is applied here).
+ */
+static uint64_t mem_available(void)
+{
+	char line[128];
+	unsigned long long kb;
+	uint64_t avail = UINT64_MAX;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (f == NULL)
+		return UINT64_MAX;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+			avail = kb > UINT64_MAX / 1024 ? UINT64_MAX : (uint64_t)kb * 1024;
+			break;
+		}
+	}
+	fclose(f);
+	return avail;
+}
+
+/*
+ * Whether `total` bytes of shared memory can be had, decided before a page
+ * is touched. Every ring region is shmem: its pages are RAM (or swap) that
+ * posix_fallocate or MAP_POPULATE takes at once, and the kernel's internal
+ * mount behind memfds has no size limit of its own, so asking for more than
+ * there is would not fail: it would run the machine into the OOM killer.
+ * fd: the object to be sized (named or memfd), or -1 (anonymous memory).
+ *   -ENOSPC  more than the free space of fd's filesystem (the tmpfs behind
+ *            /dev/shm; the memfd mount reports no size, so none applies)
+ *   -ENOMEM  more than MemAvailable, or than RLIMIT_AS
+ *   -EFBIG   more than RLIMIT_FSIZE (the kernel would refuse it with
+ *            SIGXFSZ, which kills a process that does not handle it)
+ * Memory a cgroup limits is not looked at: there the kernel's own limit
+ * decides (a cgroup OOM kill, confined to that cgroup).
+ */
+static int check_room(int fd, uint64_t total)
+{
+	struct statvfs vfs;
+	struct rlimit rl;
+
+	if (fd >= 0 && fstatvfs(fd, &vfs) == 0 && vfs.f_blocks != 0 && vfs.f_frsize != 0 &&
+	    (total + vfs.f_frsize - 1) / vfs.f_frsize > vfs.f_bavail)
+		return -ENOSPC;
+	if (total > mem_available())
+		return -ENOMEM;
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && total > rl.rlim_cur)
+		return -ENOMEM;
+	if (fd >= 0 && getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    total > rl.rlim_cur)
+		return -EFBIG;
+	return 0;
+}
+
 /* Reserve every page now, so that running out of shm space fails here
  * rather than as SIGBUS on a later store. */
 static int reserve(int fd, uint64_t total)
@@ -106,8 +167,10 @@ static int format_fd(struct ring *r, int fd, const struct ring_params *p,
 		     const struct ring_geom *g)
 {
 	void *map;
-	int rc = reserve(fd, g->total);
+	int rc = check_room(fd, g->total);
 
+	if (rc == 0)
+		rc = reserve(fd, g->total);
 	if (rc < 0)
 		return rc;
 	map = mmap(NULL, (size_t)g->total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -163,6 +226,10 @@ int ring_open(struct ring *r, const char *name, uint32_t kind)
 	rc = check_name(name);
 	if (rc < 0)
 		return rc;
+	if (ring_pvt_check_kind(kind) < 0)
+		return -EINVAL;
+	/* glibc's shm_open adds O_NOFOLLOW: a symbolic link in /dev/shm is
+	 * refused with -ELOOP, never followed to whatever it points at. */
 	fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -193,6 +260,9 @@ int ring_create_anon(struct ring *r, const struct ring_params *p)
 		return -EINVAL;
 	handle_reset(r); /* closed on every error */
 	rc = ring_pvt_check_params(p, &g);
+	if (rc < 0)
+		return rc;
+	rc = check_room(-1, g.total); /* MAP_POPULATE takes every page now */
 	if (rc < 0)
 		return rc;
 	map = mmap(NULL, (size_t)g.total, PROT_READ | PROT_WRITE,
@@ -247,6 +317,8 @@ int ring_open_fd(struct ring *r, int fd, uint32_t kind)
 	if (r == NULL)
 		return -EINVAL;
 	handle_reset(r); /* closed on every error */
+	if (ring_pvt_check_kind(kind) < 0)
+		return -EINVAL;
 	if (fd < 0)
 		return -EBADF;
 	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);

@@ -130,31 +130,33 @@ static ssize_t try_fixed(struct ring *r, void *ctx)
 }
 
 /*
- * MPMC only: 1 if the next position looks ready although the call just got
- * -EAGAIN. MPMC calls also return -EAGAIN after RING_PVT_RETRIES lost CAS
- * races, with elements (room) still there; sleeping then could last until the
- * next push (pop), which may never come. SPSC -EAGAIN is always "empty/full".
- * The words are only compared, never used as an address beyond mod n.
+ * -EBUSY from a try (MPMC: it lost RING_PVT_RETRIES races or kept finding its
+ * position stale) says others are moving the ring, not that it is full or
+ * empty: the loop retries without sleeping, since the element (room) it raced
+ * for may already have been published and its publisher have looked for
+ * sleepers before this side set its flag. Honest contention ends within a
+ * few passes; a peer that keeps a slot word permanently "ahead" (only a
+ * hostile one) would make that a busy spin, so after RING_PVT_BUSY_PASSES
+ * passes in a row the loop sleeps one RING_PVT_BUSY_SLICE_NS slice (woken
+ * early by any wake), then tries again. -EAGAIN from an MPMC try is always
+ * full/empty as of a slot word read in that try (ring_mpmc_pvt.h).
  */
-static int mpmc_looks_ready(struct ring *r, int consumer)
-{
-	struct ring_shared *s = r->shm;
-	uint64_t pos, seq;
+#define RING_PVT_BUSY_PASSES 8
+#define RING_PVT_BUSY_SLICE_NS 1000000L
 
-	/* A slot word past the one expected means pos is stale: another
-	 * process moved on meanwhile, and the retry will find a newer pos.
-	 * Sleeping then could miss the element (room) behind it, since its
-	 * publisher has already looked for sleepers. */
-	if (consumer) {
-		pos = ring_pvt_load(&s->cons.head, relaxed);
-		seq = ring_pvt_load(&ring_pvt_mpmc_slot(r, pos)->seq, acquire);
-		return (int64_t)(seq - RING_MPMC_FULL(pos)) >= 0 || seq == RING_MPMC_SKIP(pos);
+/* The earlier of `deadline` (NULL: none) and now + RING_PVT_BUSY_SLICE_NS. */
+static const struct timespec *busy_slice(const struct timespec *deadline, struct timespec *t)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_nsec += RING_PVT_BUSY_SLICE_NS;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
 	}
-	pos = ring_pvt_load(&s->prod.tail, relaxed);
-	if (pos & RING_CLOSED_BIT)
-		return 1; /* the retry will report -EPIPE */
-	seq = ring_pvt_load(&ring_pvt_mpmc_slot(r, pos)->seq, acquire);
-	return (int64_t)(seq - RING_MPMC_FREE(pos)) >= 0;
+	if (deadline != NULL && (deadline->tv_sec < t->tv_sec ||
+				 (deadline->tv_sec == t->tv_sec && deadline->tv_nsec < t->tv_nsec)))
+		return deadline;
+	return t;
 }
 
 ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op, void *ctx,
@@ -164,7 +166,9 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 	RING_ATOMIC(uint32_t) *waiters, *seqw;
 	ssize_t rc;
 	uint32_t s, cpu;
-	int i, spins;
+	int i, spins, busy = 0;
+	struct timespec slice;
+	const struct timespec *until;
 
 	if (r == NULL || r->shm == NULL)
 		return -EINVAL;
@@ -186,7 +190,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 	for (;;) {
 		for (i = 0; i < spins; i++) {
 			rc = try_op(r, ctx);
-			if (rc != -EAGAIN)
+			if (rc != -EAGAIN && rc != -EBUSY)
 				return rc;
 			ring_pvt_cpu_relax();
 		}
@@ -200,17 +204,26 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 		ring_pvt_store(waiters, 1, seq_cst);
 		ring_pvt_fence(seq_cst); /* F2: pairs with F1 (and the close's RMW) */
 		rc = try_op(r, ctx);
-		if (rc != -EAGAIN) {
+		until = deadline;
+		if (rc == -EBUSY) {
+			/* Lost races, not full/empty: retry (see above). */
+			if (++busy < RING_PVT_BUSY_PASSES) {
+				sched_yield();
+				continue;
+			}
+			busy = 0;
+			until = busy_slice(deadline, &slice);
+		} else if (rc != -EAGAIN) {
 			/* SPSC: this was the only possible sleeper on this
 			 * side, so withdraw the flag and spare the peer a
 			 * wake syscall. MPMC: others may rely on it. */
 			if (r->kind == RING_KIND_SPSC)
 				ring_pvt_store(waiters, 0, relaxed);
 			return rc;
+		} else {
+			busy = 0;
 		}
-		if (r->kind == RING_KIND_MPMC && mpmc_looks_ready(r, consumer))
-			continue; /* lost races, not empty/full: keep trying */
-		if (ring_pvt_futex_wait(futex_word(seqw), (int32_t)s, deadline) < 0) {
+		if (ring_pvt_futex_wait(futex_word(seqw), (int32_t)s, until) < 0) {
 			/* EAGAIN: woken before we slept. EINTR: a signal.
 			 * ETIMEDOUT: judged above by our own clock. Anything
 			 * else (no futex support) would turn the loop into a

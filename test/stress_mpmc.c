@@ -14,7 +14,7 @@
  * every (producer, seq) bit is set by exactly one consumer: 0 lost, 0
  * duplicated. Counts and a sum of tag hashes are cross-checked as well.
  *
- * Every -EAGAIN is retried by the caller (this program), yielding the CPU
+ * Every -EAGAIN and -EBUSY is retried by the caller (this program), yielding the CPU
  * after a few failures: the ring never spins on another's progress, so with
  * more processes than cores every run must finish. Exit status 0 on success.
  *
@@ -152,7 +152,7 @@ static int producer(unsigned p)
 			got = ring_push_burst(&r, buf, want);
 			break;
 		}
-		if (got == -EAGAIN) {
+		if (got == -EAGAIN || got == -EBUSY) {
 			backoff(&fails);
 			continue;
 		}
@@ -207,7 +207,7 @@ static int consumer(unsigned c)
 			got = ring_pop_burst(&r, buf, 2 * BATCH);
 			break;
 		}
-		if (got == -EAGAIN) {
+		if (got == -EAGAIN || got == -EBUSY) {
 			backoff(&fails);
 			continue;
 		}

@@ -4,29 +4,107 @@
  * and ring_strerror() has text for it. Covers names, parameters, objects that
  * are not rings (garbage, empty, too small, wrong magic/version, inconsistent
  * geometry, wrong size, wrong kind), existing names (nothing clobbered),
- * closing, caller memory, memfd seals and ring_memsize.
+ * closing, caller memory, memfd seals and ring_memsize; symbolic links in
+ * /dev/shm, the created object's mode, size limits checked before a page is
+ * taken. Every call expected to fail is checked to leave the process's
+ * descriptors and shared mappings as they were (no leak on an error path).
  */
 #include <criterion/criterion.h>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <shmring/ring.h>
 
 #include "common.h"
 
-/* rc must equal want, and the library must have words for it. */
+/* What a failing call must not leak: open descriptors, and shared mappings
+ * (every ring region is one; malloc never makes one). -1 if unreadable. */
+struct res_count {
+	long fds;
+	long shared_maps;
+};
+
+static long count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	long n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n; /* the directory's own descriptor counts every time */
+}
+
+/* Lines of /proc/self/maps whose permissions say "s" (shared). */
+static long count_shared_maps(void)
+{
+	static char buf[1 << 16];
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	long n = 0;
+	int field = 0, col = 0;
+	ssize_t got, i;
+
+	if (fd < 0)
+		return -1;
+	while ((got = read(fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < got; i++) {
+			if (buf[i] == '\n') {
+				field = col = 0;
+			} else if (buf[i] == ' ') {
+				field++;
+				col = 0;
+			} else if (field == 1 && col++ == 3 && buf[i] == 's') {
+				n++;
+			}
+		}
+	}
+	close(fd);
+	return n;
+}
+
+static struct res_count res_now(void)
+{
+	struct res_count c = {count_fds(), count_shared_maps()};
+
+	return c;
+}
+
+#define EXPECT_NO_LEAK(before, what)                                                       \
+	do {                                                                               \
+		struct res_count after_ = res_now();                                       \
+		cr_assert_eq(after_.fds, (before).fds, "%s: %ld descriptors before, %ld after", \
+			     what, (before).fds, after_.fds);                              \
+		cr_assert_eq(after_.shared_maps, (before).shared_maps,                     \
+			     "%s: %ld shared mappings before, %ld after", what,            \
+			     (before).shared_maps, after_.shared_maps);                    \
+	} while (0)
+
+/* rc must equal want, and the library must have words for it. A call that
+ * fails (want < 0) must leave no descriptor or mapping behind. */
 #define EXPECT_CODE(rc, want)                                                              \
 	do {                                                                               \
+		struct res_count before_ = res_now();                                      \
 		long long rc_ = (long long)(rc);                                           \
 		cr_assert_eq(rc_, (long long)(want), "%s: got %lld (%s), expected %d",     \
 			     #rc, rc_, ring_strerror((int)rc_), (int)(want));              \
 		cr_assert_str_neq(ring_strerror((int)rc_), "unknown error",                \
 				  "no text for %lld", rc_);                                \
+		if ((want) < 0)                                                            \
+			EXPECT_NO_LEAK(before_, #rc);                                      \
 	} while (0)
 
 static struct ring_params params(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz)
@@ -279,14 +357,17 @@ static void open_corrupted(void (*corrupt)(struct ring_shared *), int want, cons
 	 * 2^20 changes the region's size (data is rounded up to RING_LINE). */
 	struct ring_params p = params(RING_KIND_SPSC, RING_RULE_N1, 64, 8);
 	struct ring a, b;
+	struct res_count before;
 	char name[64];
 	int rc;
 
 	test_shm_name(name, sizeof(name), "hdr");
 	cr_assert_eq(ring_create(&a, name, &p), 0);
 	corrupt(a.shm);
+	before = res_now();
 	rc = ring_open(&b, name, RING_KIND_ANY);
 	cr_assert_eq(rc, want, "%s: got %d (%s), expected %d", what, rc, ring_strerror(rc), want);
+	EXPECT_NO_LEAK(before, what);
 	cr_assert_str_neq(ring_strerror(rc), "unknown error");
 	/* A failed open leaves the handle closed. */
 	cr_assert_eq(ring_count(&b), -EINVAL);
@@ -665,4 +746,297 @@ Test(lifecycle, enospc_at_create)
 		cr_skip_test("no private mount namespace here (needs CAP_SYS_ADMIN)");
 	cr_assert_eq(st, 0, "child exit %d", st);
 	cr_assert_str_neq(ring_strerror(-ENOSPC), "unknown error");
+}
+
+/* ---- error texts, argument order, links, modes, leaks, size limits ------- */
+
+/* Every int has a text, INT_MIN included (negating it would overflow: UBSan
+ * aborts on that); codes the library returns have their own text. */
+Test(lifecycle, strerror_total)
+{
+	static const int codes[] = {EBUSY, ELOOP, EFBIG, ENOSPC, ENOMEM, EAGAIN, EPIPE, EUCLEAN};
+	size_t i;
+
+	cr_assert_str_eq(ring_strerror(INT_MIN), "unknown error");
+	cr_assert_str_eq(ring_strerror(INT_MIN + 1), "unknown error");
+	cr_assert_str_eq(ring_strerror(INT_MAX), "unknown error");
+	cr_assert_str_eq(ring_strerror(0), "success");
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		cr_assert_str_neq(ring_strerror(-codes[i]), "unknown error", "code %d", codes[i]);
+		cr_assert_str_eq(ring_strerror(-codes[i]), ring_strerror(codes[i]));
+	}
+}
+
+/* A bad kind is -EINVAL whatever the name or descriptor: it is checked
+ * before the object is looked up. */
+Test(lifecycle, bad_kind_checked_first)
+{
+	struct ring_params p = params(RING_KIND_SPSC, RING_RULE_COUNT, 4, 8);
+	char name[64];
+	struct ring a, r;
+
+	test_shm_name(name, sizeof(name), "badkind");
+	EXPECT_CODE(ring_open(&r, name, 99), -EINVAL); /* missing name */
+	EXPECT_CODE(ring_open(&r, name, UINT32_MAX), -EINVAL);
+	EXPECT_CODE(ring_open_fd(&r, -1, 99), -EINVAL);
+	EXPECT_CODE(ring_create(&a, name, &p), 0);
+	EXPECT_CODE(ring_open(&r, name, 99), -EINVAL);
+	EXPECT_CODE(ring_open_fd(&r, ring_fd(&a), 99), -EINVAL);
+	EXPECT_CODE(ring_unlink(name), 0);
+	EXPECT_CODE(ring_close(&a), 0);
+}
+
+/*
+ * A symbolic link in /dev/shm is never followed (glibc's shm_open adds
+ * O_NOFOLLOW): open refuses it with -ELOOP, create finds the name taken and
+ * touches neither the link nor what it points at. Dangling links included:
+ * create must not make the target.
+ */
+Test(lifecycle, symlink_in_dev_shm_refused)
+{
+	struct ring_params p = params(RING_KIND_SPSC, RING_RULE_COUNT, 4, 8);
+	char target[64], link_name[64], missing[64], path[128], to[128];
+	unsigned char *before, *after;
+	size_t blen, alen;
+	struct ring a, r;
+	struct stat st;
+
+	test_shm_name(target, sizeof(target), "lnk-target");
+	test_shm_name(link_name, sizeof(link_name), "lnk");
+	test_shm_name(missing, sizeof(missing), "lnk-missing");
+	EXPECT_CODE(ring_create(&a, target, &p), 0);
+	snprintf(path, sizeof(path), "/dev/shm%s", link_name);
+	snprintf(to, sizeof(to), "/dev/shm%s", target);
+	if (symlink(to, path) != 0) {
+		ring_unlink(target);
+		ring_close(&a);
+		cr_skip_test("cannot make a symbolic link in /dev/shm: %s", strerror(errno));
+	}
+	before = object_bytes(target, &blen);
+	EXPECT_CODE(ring_open(&r, link_name, RING_KIND_ANY), -ELOOP);
+	EXPECT_CODE(ring_create(&r, link_name, &p), -EEXIST);
+	after = object_bytes(target, &alen);
+	cr_assert_eq(alen, blen);
+	cr_assert_arr_eq(after, before, blen, "the link's target changed");
+	free(before);
+	free(after);
+	cr_assert_eq(lstat(path, &st), 0);
+	cr_assert(S_ISLNK(st.st_mode), "the link was replaced");
+	/* ring_unlink removes the link itself, not its target. */
+	EXPECT_CODE(ring_unlink(link_name), 0);
+	EXPECT_CODE(ring_open(&r, link_name, RING_KIND_ANY), -ENOENT);
+	EXPECT_CODE(ring_open(&r, target, RING_KIND_ANY), 0);
+	EXPECT_CODE(ring_close(&r), 0);
+
+	/* A dangling link: create must not make the file it names. */
+	snprintf(to, sizeof(to), "/dev/shm%s", missing);
+	cr_assert_eq(symlink(to, path), 0);
+	EXPECT_CODE(ring_create(&r, link_name, &p), -EEXIST);
+	EXPECT_CODE(ring_open(&r, link_name, RING_KIND_ANY), -ELOOP);
+	EXPECT_CODE(ring_open(&r, missing, RING_KIND_ANY), -ENOENT);
+	cr_assert_eq(unlink(path), 0);
+	EXPECT_CODE(ring_unlink(target), 0);
+	EXPECT_CODE(ring_close(&a), 0);
+}
+
+/* ring_is_closed, like every out-of-line call, refuses a handle it cannot
+ * read: NULL, zeroed or closed. */
+Test(lifecycle, is_closed_without_a_ring)
+{
+	struct ring_params p = params(RING_KIND_SPSC, RING_RULE_COUNT, 4, 8);
+	struct ring r;
+
+	EXPECT_CODE(ring_is_closed(NULL), -EINVAL);
+	memset(&r, 0, sizeof(r));
+	EXPECT_CODE(ring_is_closed(&r), -EINVAL);
+	EXPECT_CODE(ring_create_anon(&r, &p), 0);
+	EXPECT_CODE(ring_is_closed(&r), 0);
+	EXPECT_CODE(ring_close_write(&r), 0);
+	EXPECT_CODE(ring_is_closed(&r), 1);
+	EXPECT_CODE(ring_close(&r), 0);
+	EXPECT_CODE(ring_is_closed(&r), -EINVAL);
+}
+
+/* The permission bits of a created object, under a given umask. */
+static unsigned created_mode(uint32_t mode, mode_t mask)
+{
+	struct ring_params p = params(RING_KIND_SPSC, RING_RULE_COUNT, 4, 8);
+	char name[64];
+	struct ring r;
+	struct stat st;
+	mode_t old = umask(mask);
+
+	p.mode = mode;
+	test_shm_name(name, sizeof(name), "mode");
+	cr_assert_eq(ring_create(&r, name, &p), 0);
+	umask(old);
+	cr_assert_eq(ring_unlink(name), 0);
+	cr_assert_eq(fstat(ring_fd(&r), &st), 0);
+	cr_assert_eq(ring_close(&r), 0);
+	return (unsigned)(st.st_mode & 07777);
+}
+
+/* 0600 by default (only the owner's processes attach), params.mode
+ * otherwise, the umask applying as with open(2). */
+Test(lifecycle, created_object_mode)
+{
+	cr_assert_eq(created_mode(0, 0), 0600, "default mode %o", created_mode(0, 0));
+	cr_assert_eq(created_mode(0, 022), 0600);
+	cr_assert_eq(created_mode(0640, 0), 0640);
+	cr_assert_eq(created_mode(0666, 0), 0666);
+	cr_assert_eq(created_mode(0666, 022), 0644);
+	cr_assert_eq(created_mode(0666, 077), 0600);
+	cr_assert_eq(created_mode(0400, 0), 0400);
+}
+
+/* The counters EXPECT_CODE relies on do see a ring's descriptor and
+ * mapping, and their release. */
+Test(lifecycle, leak_counters_see_a_ring)
+{
+	struct ring_params p = params(RING_KIND_SPSC, RING_RULE_COUNT, 4, 8);
+	struct res_count c0 = res_now(), c1;
+	struct ring r;
+
+	cr_assert_geq(c0.fds, 0);
+	cr_assert_geq(c0.shared_maps, 0);
+	cr_assert_eq(ring_create_memfd(&r, "count", &p), 0);
+	c1 = res_now();
+	cr_assert_eq(c1.fds, c0.fds + 1);
+	cr_assert_eq(c1.shared_maps, c0.shared_maps + 1);
+	cr_assert_eq(ring_close(&r), 0);
+	EXPECT_NO_LEAK(c0, "after ring_close");
+	cr_assert_eq(ring_create_anon(&r, &p), 0);
+	c1 = res_now();
+	cr_assert_eq(c1.fds, c0.fds);
+	cr_assert_eq(c1.shared_maps, c0.shared_maps + 1);
+	cr_assert_eq(ring_close(&r), 0);
+	EXPECT_NO_LEAK(c0, "after ring_close");
+}
+
+/* MemAvailable from /proc/meminfo in bytes, or 0 if unreadable. */
+static uint64_t test_mem_available(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	unsigned long long kb;
+	uint64_t v = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			v = (uint64_t)kb * 1024;
+	fclose(f);
+	return v;
+}
+
+/* VmSize from /proc/self/status in bytes, or 0. */
+static uint64_t test_vm_size(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	unsigned long long kb;
+	uint64_t v = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmSize: %llu kB", &kb) == 1)
+			v = (uint64_t)kb * 1024;
+	fclose(f);
+	return v;
+}
+
+/* In a child: the constructor fails with want and leaves no descriptor,
+ * mapping or named object behind. */
+#define CHILD_EXPECT_FAIL(call, want, name)                                                \
+	do {                                                                               \
+		long fds_ = count_fds(), maps_ = count_shared_maps();                      \
+		struct ring o_;                                                            \
+		int rc_ = (call);                                                          \
+		if (rc_ != (want))                                                         \
+			fprintf(stderr, "%s: %d (%s), expected %d\n", #call, rc_,          \
+				ring_strerror(rc_), (want));                               \
+		CHILD_CHECK(rc_ == (want));                                                \
+		CHILD_CHECK(count_fds() == fds_ && count_shared_maps() == maps_);          \
+		CHILD_CHECK((name) == NULL || ring_open(&o_, (name), RING_KIND_ANY) == -ENOENT); \
+	} while (0)
+
+/*
+ * A ring larger than the memory there is fails before a page is taken:
+ * a memfd (whose mount has no size limit), anonymous memory (MAP_POPULATE)
+ * and /dev/shm. The size is MemAvailable plus an eighth, never allocated:
+ * the child runs under RLIMIT_FSIZE and RLIMIT_AS just below it, so a
+ * library that did try to allocate would be stopped by the kernel (SIGXFSZ
+ * kills the child; mmap fails) instead of running the machine out of memory.
+ */
+Test(lifecycle, size_above_available_memory, .timeout = 60)
+{
+	uint64_t avail = test_mem_available();
+	struct statvfs vfs;
+	pid_t pid;
+	int st;
+
+	if (avail == 0)
+		cr_skip_test("no MemAvailable in /proc/meminfo");
+	cr_assert_eq(statvfs("/dev/shm", &vfs), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct ring_params p = params(RING_KIND_SPSC, RING_RULE_COUNT, 0, 4096);
+		uint64_t shm_free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+		uint64_t vm = test_vm_size();
+		struct rlimit rl;
+		ssize_t total;
+		char name[64];
+		struct ring r;
+
+		p.slots = (avail + avail / 8) / 4096 + 1;
+		total = ring_memsize(&p);
+		CHILD_CHECK(total > 0 && (uint64_t)total > avail);
+		rl.rlim_cur = rl.rlim_max = (rlim_t)total - 1;
+		CHILD_CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0);
+		rl.rlim_cur = rl.rlim_max = (rlim_t)(vm + (uint64_t)total - 1);
+		CHILD_CHECK(vm != 0 && setrlimit(RLIMIT_AS, &rl) == 0);
+		CHILD_EXPECT_FAIL(ring_create_memfd(&r, "huge", &p), -ENOMEM, NULL);
+		CHILD_EXPECT_FAIL(ring_create_anon(&r, &p), -ENOMEM, NULL);
+		test_shm_name(name, sizeof(name), "huge");
+		/* /dev/shm's free space is checked first, then memory. */
+		CHILD_EXPECT_FAIL(ring_create(&r, name, &p),
+				  (uint64_t)total > shm_free ? -ENOSPC : -ENOMEM, name);
+		_exit(0);
+	}
+	st = test_wait_child(pid);
+	cr_assert_eq(st, 0, "child exit %d%s", st,
+		     st == 1000 + SIGXFSZ ? " (SIGXFSZ: the library tried to allocate)" : "");
+}
+
+/* Past RLIMIT_FSIZE: -EFBIG, not SIGXFSZ (which kills by default). */
+Test(lifecycle, size_above_file_size_limit, .timeout = 60)
+{
+	pid_t pid = fork();
+	int st;
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct ring_params p = params(RING_KIND_SPSC, RING_RULE_COUNT, 1024, 4096);
+		struct rlimit rl = {1 << 20, 1 << 20};
+		char name[64];
+		struct ring r;
+
+		CHILD_CHECK(ring_memsize(&p) > (ssize_t)rl.rlim_cur);
+		CHILD_CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0);
+		test_shm_name(name, sizeof(name), "fsize");
+		CHILD_EXPECT_FAIL(ring_create_memfd(&r, "fsize", &p), -EFBIG, NULL);
+		CHILD_EXPECT_FAIL(ring_create(&r, name, &p), -EFBIG, name);
+		/* A ring within the limit is fine. */
+		p.slots = 16;
+		CHILD_CHECK(ring_create_memfd(&r, "fsize", &p) == 0);
+		CHILD_CHECK(ring_close(&r) == 0);
+		_exit(0);
+	}
+	st = test_wait_child(pid);
+	cr_assert_eq(st, 0, "child exit %d%s", st,
+		     st == 1000 + SIGXFSZ ? " (killed by SIGXFSZ)" : "");
+	cr_assert_str_neq(ring_strerror(-EFBIG), "unknown error");
 }

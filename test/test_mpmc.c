@@ -245,7 +245,7 @@ static void consume_until_epipe(struct ring *r, int fd, unsigned id)
 				got = ring_pop_burst(r, buf, 6);
 			break;
 		}
-		if (got == -EAGAIN) {
+		if (got == -EAGAIN || got == -EBUSY) {
 			test_spin_pause(&spins);
 			continue;
 		}
@@ -287,7 +287,7 @@ Test(mpmc, close_with_several_consumers)
 	for (v = 1; v <= N;) {
 		int rc = ring_push(&r, &v);
 
-		if (rc == -EAGAIN) {
+		if (rc == -EAGAIN || rc == -EBUSY) {
 			test_spin_pause(&spins);
 			continue;
 		}
@@ -573,18 +573,18 @@ Test(mpmc, hostile_words_bounded)
 					       relaxed);
 			memset(buf, 0xA5, sizeof(buf));
 			rc = ring_push(&r, buf);
-			cr_assert(rc == 0 || rc == -EAGAIN || rc == -EPIPE, "push %zd", rc);
+			cr_assert(rc == 0 || rc == -EAGAIN || rc == -EBUSY || rc == -EPIPE, "push %zd", rc);
 			rc = ring_pop(&r, buf);
-			cr_assert(rc == 0 || rc == -EAGAIN || rc == -EPIPE, "pop %zd", rc);
+			cr_assert(rc == 0 || rc == -EAGAIN || rc == -EBUSY || rc == -EPIPE, "pop %zd", rc);
 			rc = ring_push_bulk(&r, buf, n);
-			cr_assert(rc == (ssize_t)n || rc == -EAGAIN || rc == -EPIPE, "bulk %zd", rc);
+			cr_assert(rc == (ssize_t)n || rc == -EAGAIN || rc == -EBUSY || rc == -EPIPE, "bulk %zd", rc);
 			rc = ring_pop_bulk(&r, buf, n);
-			cr_assert(rc == (ssize_t)n || rc == -EAGAIN || rc == -EPIPE, "bulk %zd", rc);
+			cr_assert(rc == (ssize_t)n || rc == -EAGAIN || rc == -EBUSY || rc == -EPIPE, "bulk %zd", rc);
 			rc = ring_push_burst(&r, buf, 16);
-			cr_assert((rc >= 1 && rc <= (ssize_t)n) || rc == -EAGAIN || rc == -EPIPE,
+			cr_assert((rc >= 1 && rc <= (ssize_t)n) || rc == -EAGAIN || rc == -EBUSY || rc == -EPIPE,
 				  "burst %zd", rc);
 			rc = ring_pop_burst(&r, buf, 16);
-			cr_assert((rc >= 1 && rc <= (ssize_t)n) || rc == -EAGAIN || rc == -EPIPE,
+			cr_assert((rc >= 1 && rc <= (ssize_t)n) || rc == -EAGAIN || rc == -EBUSY || rc == -EPIPE,
 				  "burst %zd", rc);
 			rc = ring_count(&r);
 			cr_assert((rc >= 0 && rc <= (ssize_t)n) || rc == -EUCLEAN, "count %zd", rc);
@@ -613,7 +613,7 @@ static void produce(struct ring *r, uint64_t count)
 		case 1: got = ring_push_bulk(r, buf, want); break;
 		default: got = ring_push_burst(r, buf, want); break;
 		}
-		if (got == -EAGAIN) {
+		if (got == -EAGAIN || got == -EBUSY) {
 			test_spin_pause(&spins);
 			continue;
 		}
@@ -634,7 +634,7 @@ static void consume_all(struct ring *r, uint64_t count)
 					  : (ring_pop(r, buf) == 0 ? 1 : ring_pop_burst(r, buf, 1));
 		ssize_t i;
 
-		if (got == -EAGAIN) {
+		if (got == -EAGAIN || got == -EBUSY) {
 			test_spin_pause(&spins);
 			continue;
 		}

@@ -14,6 +14,11 @@
  *               or closed handle; a NULL handle for the out-of-line calls —
  *               the inline push/pop calls need a non-NULL handle)
  *   -EAGAIN     full (push) / empty (pop): nothing was moved
+ *   -EBUSY      MPMC only: the call lost RING_PVT_RETRIES races with other
+ *               processes (or kept finding its position stale) and gave up
+ *               rather than spin on their progress; the ring may be neither
+ *               full nor empty. Nothing was moved: retry. The blocking calls
+ *               never return it (they retry).
  *   -EPIPE      push: the ring was closed with ring_close_write();
  *               pop: closed and drained (end of stream)
  *   -EUCLEAN    the shared indices are inconsistent (a corrupt or hostile
@@ -181,7 +186,20 @@ RING_STATIC_ASSERT(offsetof(struct ring, cons_pos) == 200, "handle layout");
 
 /* ---- Lifecycle (src/ring_shm.c, src/ring_attach.c) ---------------------- */
 /* Every constructor below leaves a non-NULL handle closed (as after
- * ring_close) when it fails. */
+ * ring_close) when it fails, and then holds no descriptor or mapping.
+ *
+ * Size limits. ring_create, ring_create_memfd and ring_create_anon take every
+ * page of the ring at once (so that running out fails the call, not a later
+ * store with SIGBUS), and before touching any they check the size against:
+ *   -ENOSPC  the free space of the filesystem holding the object (the tmpfs
+ *            mounted on /dev/shm for named rings; the kernel's memfd mount
+ *            has no size limit of its own, so none applies to memfds)
+ *   -ENOMEM  the memory the kernel reports available (MemAvailable in
+ *            /proc/meminfo), and RLIMIT_AS
+ *   -EFBIG   RLIMIT_FSIZE (named and memfd rings), which the kernel would
+ *            otherwise enforce with SIGXFSZ
+ * A memory cgroup's limit is not checked: there the kernel's own accounting
+ * decides. */
 
 /*
  * Bytes a ring with these parameters occupies; for ring_init_mem().
@@ -197,8 +215,9 @@ RING_API ssize_t ring_memsize(const struct ring_params *p);
  * params->mode (0600 if 0; as with open(2), the umask applies), reserve all of its pages
  * (a full /dev/shm fails here with -ENOSPC rather than SIGBUS later), format it
  * and attach `r`. An existing object of that name is never touched.
- * Errors: ring_memsize's, -EINVAL/-ENAMETOOLONG (bad name), -EEXIST, -ENOSPC,
- * -EACCES, -EMFILE, -ENOMEM. Pair with ring_close() and ring_unlink().
+ * Errors: ring_memsize's, -EINVAL/-ENAMETOOLONG (bad name), -EEXIST (also for
+ * a symbolic link of that name), -ENOSPC, -ENOMEM, -EFBIG (size limits
+ * above), -EACCES, -EMFILE. Pair with ring_close() and ring_unlink().
  */
 RING_API int ring_create(struct ring *r, const char *name, const struct ring_params *p);
 
@@ -207,7 +226,9 @@ RING_API int ring_create(struct ring *r, const char *name, const struct ring_par
  * validated against this library's own geometry math and the object's size;
  * nothing read from the object decides an address or a mapping size.
  * `kind`: RING_KIND_ANY or the kind the caller expects.
- * Errors: -EINVAL/-ENAMETOOLONG (bad name or kind), -ENOENT, -EACCES,
+ * Errors: -EINVAL/-ENAMETOOLONG (bad name or kind; both checked before the
+ * object is looked up), -ENOENT, -EACCES, -ELOOP (the name in /dev/shm is a
+ * symbolic link: refused, never followed, as with O_NOFOLLOW), -EMFILE,
  * -EAGAIN (the creator has not finished yet: retry), -EBADMSG (not a shmring
  * object: bad magic or too small), -EPROTONOSUPPORT (other layout version),
  * -EPROTO (inconsistent header), -EMSGSIZE (object size differs from the
@@ -222,7 +243,8 @@ RING_API int ring_unlink(const char *name);
 /*
  * Create a ring in anonymous shared memory (MAP_SHARED|MAP_ANONYMOUS): a child
  * created by fork() afterwards shares it through the handle it inherits.
- * Errors: ring_memsize's, -ENOMEM. Pair with ring_close() (in each process).
+ * Errors: ring_memsize's, -ENOMEM (size limits above, or mmap's).
+ * Pair with ring_close() (in each process).
  */
 RING_API int ring_create_anon(struct ring *r, const struct ring_params *p);
 
@@ -230,7 +252,8 @@ RING_API int ring_create_anon(struct ring *r, const struct ring_params *p);
  * Create a ring in a memfd sealed against shrinking and growing; ring_fd()
  * returns the descriptor to hand to another process (SCM_RIGHTS, inheritance),
  * which attaches with ring_open_fd(). `name` is only a debugging label.
- * Errors: ring_memsize's, -ENOSPC, -ENOMEM, -EMFILE. Pair with ring_close().
+ * Errors: ring_memsize's, -ENOMEM, -EFBIG (size limits above), -EMFILE.
+ * Pair with ring_close().
  */
 RING_API int ring_create_memfd(struct ring *r, const char *name, const struct ring_params *p);
 
@@ -241,7 +264,8 @@ RING_API int ring_create_memfd(struct ring *r, const char *name, const struct ri
  * unsealed object could be shrunk under the mapping (SIGBUS on the next
  * access). Named rings are attached with ring_open. Validates as ring_open
  * does. The handle keeps its own duplicate of fd.
- * Errors: as ring_open, plus -EBADF, -EPERM (not sealed against shrinking).
+ * Errors: as ring_open (a bad kind is -EINVAL before fd is looked at), plus
+ * -EBADF, -EPERM (not sealed against shrinking).
  */
 RING_API int ring_open_fd(struct ring *r, int fd, uint32_t kind);
 
@@ -290,7 +314,9 @@ RING_INLINE uint32_t ring_flags(const struct ring *r) { return r->flags; }
 RING_API ssize_t ring_count(const struct ring *r);
 RING_API ssize_t ring_free(const struct ring *r);
 
-/* 1 if ring_close_write() was called, 0 if not. */
+/* 1 if ring_close_write() was called, 0 if not; -EINVAL for a NULL, zeroed or
+ * closed handle, as every out-of-line call (so `if (ring_is_closed(r))`
+ * treats a handle that is not attached as closed). */
 RING_API int ring_is_closed(const struct ring *r);
 
 /* ---- Close (end of stream) and blocking (src/ring_wait.c) --------------- */
@@ -416,7 +442,8 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
 
 /*
  * Copy one element (elem_size bytes) into the ring.
- * Returns 0, -EAGAIN (full), -EPIPE (closed), -EUCLEAN.
+ * Returns 0, -EAGAIN (full), -EBUSY (MPMC: lost races, retry), -EPIPE
+ * (closed), -EUCLEAN.
  */
 RING_INLINE int ring_push(struct ring *r, const void *elem)
 {
@@ -443,7 +470,8 @@ RING_INLINE int ring_push(struct ring *r, const void *elem)
 
 /*
  * Copy the oldest element out of the ring into elem.
- * Returns 0, -EAGAIN (empty), -EPIPE (empty and closed), -EUCLEAN.
+ * Returns 0, -EAGAIN (empty), -EBUSY (MPMC: lost races, retry), -EPIPE
+ * (empty and closed), -EUCLEAN.
  */
 RING_INLINE int ring_pop(struct ring *r, void *elem)
 {
@@ -468,8 +496,8 @@ RING_INLINE int ring_pop(struct ring *r, void *elem)
 
 /*
  * Push all n elements (n * elem_size bytes at src) or none.
- * Returns n, -EAGAIN (fewer than n free), -EPIPE, -EUCLEAN, -EINVAL (n == 0
- * or n > capacity: could never succeed).
+ * Returns n, -EAGAIN (fewer than n free), -EBUSY (MPMC), -EPIPE, -EUCLEAN,
+ * -EINVAL (n == 0 or n > capacity: could never succeed).
  */
 RING_INLINE ssize_t ring_push_bulk(struct ring *r, const void *src, size_t n)
 {
@@ -480,8 +508,8 @@ RING_INLINE ssize_t ring_push_bulk(struct ring *r, const void *src, size_t n)
 
 /*
  * Pop exactly n elements into dst or none.
- * Returns n, -EAGAIN (fewer than n stored), -EPIPE (closed and fewer than n
- * remain: ring_count() says how many, ring_pop_burst() drains them), -EUCLEAN,
+ * Returns n, -EAGAIN (fewer than n stored), -EBUSY (MPMC), -EPIPE (closed and
+ * fewer than n remain: ring_count() says how many, ring_pop_burst() drains them), -EUCLEAN,
  * -EINVAL (n == 0 or n > capacity).
  */
 RING_INLINE ssize_t ring_pop_bulk(struct ring *r, void *dst, size_t n)
@@ -493,8 +521,8 @@ RING_INLINE ssize_t ring_pop_bulk(struct ring *r, void *dst, size_t n)
 
 /*
  * Push as many of the n elements as fit, at least one.
- * Returns the count pushed (1..n), -EAGAIN (full), -EPIPE, -EUCLEAN,
- * -EINVAL (n == 0).
+ * Returns the count pushed (1..n), -EAGAIN (full), -EBUSY (MPMC), -EPIPE,
+ * -EUCLEAN, -EINVAL (n == 0).
  */
 RING_INLINE ssize_t ring_push_burst(struct ring *r, const void *src, size_t n)
 {
@@ -506,8 +534,8 @@ RING_INLINE ssize_t ring_push_burst(struct ring *r, const void *src, size_t n)
 
 /*
  * Pop up to n elements, at least one.
- * Returns the count popped (1..n), -EAGAIN (empty), -EPIPE (closed and
- * drained), -EUCLEAN, -EINVAL (n == 0).
+ * Returns the count popped (1..n), -EAGAIN (empty), -EBUSY (MPMC), -EPIPE
+ * (closed and drained), -EUCLEAN, -EINVAL (n == 0).
  */
 RING_INLINE ssize_t ring_pop_burst(struct ring *r, void *dst, size_t n)
 {

@@ -15,7 +15,7 @@ extern "C" {
 #endif
 
 /* Bound on CAS retries and stale-position reloads in one MPMC call: past it
- * the call returns -EAGAIN rather than spin on other processes' progress. */
+ * the call returns -EBUSY rather than spin on other processes' progress. */
 #define RING_PVT_RETRIES 64
 
 /*

@@ -22,8 +22,10 @@
  * claimed but not yet published reads as empty, one not yet released reads as
  * full, and the caller gets -EAGAIN. A lost CAS race or a stale position is
  * retried at most RING_PVT_RETRIES times per call, then the call returns
- * -EAGAIN although the ring may be neither full nor empty; ring_*_wait() tell
- * the two apart before sleeping. Each try scans at most cnt slots, and cnt
+ * -EBUSY: the ring may be neither full nor empty, and the caller should
+ * retry (ring_*_wait() do, without sleeping). So -EAGAIN always means
+ * full/empty as of a slot word read in the last try, and ring_*_wait() may
+ * sleep on it. Each try scans at most cnt slots, and cnt
  * is at most the capacity (bulk: checked by ring.h; burst: clamped below).
  * Every slot address comes from a position reduced modulo this handle's n, so
  * a hostile peer writing any value into tail, head or a sequence word can make
@@ -237,9 +239,9 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_pop1(struct ring *r, void *elem)
  * Number of consecutive slots from pos that are ready (at most cnt): for
  * producers (full == 0) slot pos + i must hold FREE(pos + i), for consumers
  * (full == 1) FULL(pos + i). *d gets the first mismatch as a signed
- * difference seq - expected: < 0 means "not yet" (full for producers, empty
- * or still being written for consumers, or a SKIP word), > 0 means pos is
- * stale (others got there first).
+ * difference seq - expected: < 0 means "not yet" (full for producers, a SKIP
+ * word a lap behind included; empty or still being written for consumers, or
+ * a SKIP word), > 0 means pos is stale (others got there first).
  */
 RING_PVT_INLINE size_t ring_pvt_mpmc_scan(const struct ring_pvt_mpmc_geom *g, uint64_t pos,
 					  size_t cnt, uint64_t full, int64_t *d)
@@ -254,8 +256,14 @@ RING_PVT_INLINE size_t ring_pvt_mpmc_scan(const struct ring_pvt_mpmc_geom *g, ui
 		uint64_t seq = ring_pvt_load(&sl->seq, acquire);
 
 		*d = (int64_t)(seq - (RING_MPMC_FREE(pos + k) | full));
-		if (*d != 0)
+		if (*d != 0) {
+			/* A SKIP word a lap behind is a slot not yet stepped
+			 * over: full for a producer, not a stale pos (its
+			 * difference is positive, like a newer lap's word). */
+			if (!full && seq == RING_MPMC_SKIP(pos + k - g->n))
+				*d = -1;
 			break;
+		}
 	}
 	return k;
 }
@@ -299,7 +307,7 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 			pos = ring_pvt_load(&s->prod.tail, relaxed); /* stale */
 		}
 		if (ring_pvt_unlikely(--tries == 0))
-			return -EAGAIN;
+			return -EBUSY; /* lost every race: not full/empty */
 	}
 	for (i = 0; i < k; i++) {
 		struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(&g, pos + i);
@@ -346,7 +354,7 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t 
 			pos = ring_pvt_load(&s->cons.head, relaxed); /* stale */
 		}
 		if (ring_pvt_unlikely(--tries == 0))
-			return -EAGAIN;
+			return -EBUSY; /* lost every race: not full/empty */
 	}
 	for (i = 0; i < k; i++) {
 		struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(&g, pos + i);
