@@ -18,6 +18,8 @@
 // Exit status 0 on success; failures print the file, line and condition.
 
 #include "cxx_layout.h"
+// The C++ wrapper too: it must build under the same flags, installed or not.
+#include <shmring/shmring.hpp>
 #include "pkg_msg.h"
 
 #include <sched.h>

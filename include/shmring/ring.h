@@ -301,7 +301,7 @@ RING_API const char *ring_strerror(int err);
 /* ---- Queries ------------------------------------------------------------ */
 
 /* Elements a user can store: n-1 (n-1 rule) or n (count rule). */
-RING_INLINE size_t ring_capacity(const struct ring *r) { return (size_t)r->cap; }
+RING_INLINE size_t ring_capacity(const struct ring *r) { return RING_PVT_CAST(size_t, r->cap); }
 RING_INLINE size_t ring_elem_size(const struct ring *r) { return r->esz; }
 RING_INLINE uint32_t ring_kind(const struct ring *r) { return r->kind; }
 RING_INLINE uint32_t ring_rule(const struct ring *r) { return r->rule; }
@@ -465,7 +465,7 @@ RING_INLINE int ring_push(struct ring *r, const void *elem)
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_N1, 64);
 	else
 		rc = ring_pvt_enqueue_other(r, elem, 1, 0);
-	return rc < 0 ? (int)rc : 0;
+	return rc < 0 ? RING_PVT_CAST(int, rc) : 0;
 }
 
 /*
@@ -491,7 +491,7 @@ RING_INLINE int ring_pop(struct ring *r, void *elem)
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_N1, 64);
 	else
 		rc = ring_pvt_dequeue_other(r, elem, 1, 0);
-	return rc < 0 ? (int)rc : 0;
+	return rc < 0 ? RING_PVT_CAST(int, rc) : 0;
 }
 
 /*
@@ -528,7 +528,7 @@ RING_INLINE ssize_t ring_push_burst(struct ring *r, const void *src, size_t n)
 {
 	if (ring_pvt_unlikely(n == 0))
 		return -EINVAL;
-	n = n < r->cap ? n : (size_t)r->cap; /* the fast paths rely on n <= capacity */
+	n = n < r->cap ? n : RING_PVT_CAST(size_t, r->cap); /* the fast paths rely on n <= capacity */
 	return RING_PVT_DISPATCH(r, ring_pvt_spsc_enqueue, ring_pvt_enqueue_other, src, n, 1);
 }
 
@@ -541,7 +541,7 @@ RING_INLINE ssize_t ring_pop_burst(struct ring *r, void *dst, size_t n)
 {
 	if (ring_pvt_unlikely(n == 0))
 		return -EINVAL;
-	n = n < r->cap ? n : (size_t)r->cap;
+	n = n < r->cap ? n : RING_PVT_CAST(size_t, r->cap);
 	return RING_PVT_DISPATCH(r, ring_pvt_spsc_dequeue, ring_pvt_dequeue_other, dst, n, 1);
 }
 

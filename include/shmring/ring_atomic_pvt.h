@@ -69,6 +69,32 @@
 #endif
 #endif
 
+/*
+ * Casts in the headers. C spells them (T)(x). The same code compiled as C++
+ * must stay quiet under -Wold-style-cast and -Wuseless-cast (g++ flags a
+ * cast to the type the value already has, as (size_t) of a uint64_t on LP64,
+ * which C needs on 32-bit targets): there they are a static_cast inside a
+ * function template, which neither warning reports. extern "C++" keeps the
+ * template legal when a user includes the headers inside extern "C".
+ *   RING_PVT_CAST(T, x)    a value or object-pointer conversion
+ *   RING_PVT_UNCONST(p)    const void * to void *, for a buffer the callee
+ *                          only reads
+ */
+#ifdef __cplusplus
+extern "C++" {
+template <class T, class U>
+constexpr inline T ring_pvt_cxx_cast(U u) noexcept
+{
+	return static_cast<T>(u);
+}
+}
+#define RING_PVT_CAST(T, x) (ring_pvt_cxx_cast<T>(x))
+#define RING_PVT_UNCONST(p) (const_cast<void *>(p))
+#else
+#define RING_PVT_CAST(T, x) ((T)(x))
+#define RING_PVT_UNCONST(p) ((void *)(uintptr_t)(const void *)(p))
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define ring_pvt_likely(x) __builtin_expect(!!(x), 1)
 #define ring_pvt_unlikely(x) __builtin_expect(!!(x), 0)

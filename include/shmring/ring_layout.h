@@ -97,8 +97,8 @@ extern "C" {
  * consumers meet it only on their slow path and step over the slot without
  * delivering it.
  */
-#define RING_MPMC_FREE(p) ((uint64_t)(p) << 1)
-#define RING_MPMC_FULL(p) (((uint64_t)(p) << 1) | 1u)
+#define RING_MPMC_FREE(p) (RING_PVT_CAST(uint64_t, p) << 1)
+#define RING_MPMC_FULL(p) ((RING_PVT_CAST(uint64_t, p) << 1) | 1u)
 #define RING_MPMC_SKIP(p) (RING_MPMC_FULL(p) ^ RING_CLOSED_BIT)
 
 struct ring_hdr {

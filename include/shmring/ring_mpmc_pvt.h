@@ -115,7 +115,7 @@ RING_PVT_INLINE struct ring_mpmc_slot *ring_pvt_mpmc_at(const struct ring_pvt_mp
 {
 	uint64_t idx = ring_pvt_likely(g->mask != 0) ? (pos & g->mask) : (pos % g->n);
 
-	return (struct ring_mpmc_slot *)(void *)(g->slots + idx * g->stride);
+	return RING_PVT_CAST(struct ring_mpmc_slot *, RING_PVT_CAST(void *, g->slots + idx * g->stride));
 }
 
 /* The same from a handle, for the out-of-line code. */
@@ -128,7 +128,7 @@ RING_PVT_INLINE struct ring_mpmc_slot *ring_pvt_mpmc_slot(const struct ring *r, 
 
 RING_PVT_INLINE unsigned char *ring_pvt_mpmc_payload(struct ring_mpmc_slot *sl)
 {
-	return (unsigned char *)(void *)sl + sizeof(struct ring_mpmc_slot);
+	return RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sl)) + sizeof(struct ring_mpmc_slot);
 }
 
 /* Out of line (src/ring_ops.c): why a dequeue cannot take cnt slots at pos,
@@ -255,7 +255,7 @@ RING_PVT_INLINE size_t ring_pvt_mpmc_scan(const struct ring_pvt_mpmc_geom *g, ui
 		 * element calls above. */
 		uint64_t seq = ring_pvt_load(&sl->seq, acquire);
 
-		*d = (int64_t)(seq - (RING_MPMC_FREE(pos + k) | full));
+		*d = RING_PVT_CAST(int64_t, seq - (RING_MPMC_FREE(pos + k) | full));
 		if (*d != 0) {
 			/* A SKIP word a lap behind is a slot not yet stepped
 			 * over: full for a producer, not a stale pos (its
@@ -273,7 +273,7 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 {
 	struct ring_shared *s = r->shm;
 	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
-	const unsigned char *b = (const unsigned char *)src;
+	const unsigned char *b = RING_PVT_CAST(const unsigned char *, src);
 	uint64_t pos;
 	unsigned tries = RING_PVT_RETRIES;
 	size_t k, i;
@@ -283,7 +283,7 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 		return ring_pvt_mpmc_push1(r, src);
 	/* A burst never needs more than n slots: bounds the scan. */
 	if (burst && cnt > g.n)
-		cnt = (size_t)g.n;
+		cnt = RING_PVT_CAST(size_t, g.n);
 	pos = ring_pvt_load(&s->prod.tail, relaxed);
 	for (;;) {
 		/* Checked before the scan: RING_MPMC_FREE() drops the top
@@ -318,14 +318,14 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 	}
 	if (r->flags & RING_F_BLOCKING)
 		ring_pvt_after_push(r);
-	return (ssize_t)k;
+	return RING_PVT_CAST(ssize_t, k);
 }
 
 RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t cnt, int burst)
 {
 	struct ring_shared *s = r->shm;
 	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
-	unsigned char *b = (unsigned char *)dst;
+	unsigned char *b = RING_PVT_CAST(unsigned char *, dst);
 	uint64_t pos;
 	unsigned tries = RING_PVT_RETRIES;
 	size_t k, i;
@@ -334,7 +334,7 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t 
 	if (cnt == 1)
 		return ring_pvt_mpmc_pop1(r, dst);
 	if (burst && cnt > g.n)
-		cnt = (size_t)g.n;
+		cnt = RING_PVT_CAST(size_t, g.n);
 	pos = ring_pvt_load(&s->cons.head, relaxed);
 	for (;;) {
 		k = ring_pvt_mpmc_scan(&g, pos, cnt, 1, &d);
@@ -366,7 +366,7 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t 
 	}
 	if (r->flags & RING_F_BLOCKING)
 		ring_pvt_after_pop(r);
-	return (ssize_t)k;
+	return RING_PVT_CAST(ssize_t, k);
 }
 
 #ifdef __cplusplus

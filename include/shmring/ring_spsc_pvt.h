@@ -43,7 +43,7 @@ RING_PVT_INLINE void ring_pvt_spsc_copy(const struct ring *r, uint64_t idx, void
 				      size_t cnt, int to_ring)
 {
 	unsigned char *slot = r->slots + idx * r->esz;
-	unsigned char *b = (unsigned char *)buf;
+	unsigned char *b = RING_PVT_CAST(unsigned char *, buf);
 	size_t first;
 
 	if (cnt == 1) {
@@ -53,7 +53,7 @@ RING_PVT_INLINE void ring_pvt_spsc_copy(const struct ring *r, uint64_t idx, void
 			ring_pvt_copy_elem(b, slot, r->esz);
 		return;
 	}
-	first = (size_t)(r->n - idx);
+	first = RING_PVT_CAST(size_t, r->n - idx);
 	if (first > cnt)
 		first = cnt;
 	if (to_ring) {
@@ -173,7 +173,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 			room = ring_pvt_spsc_room(r, t, cnt, burst);
 			if (room < 0)
 				return room;
-			cnt = (size_t)room;
+			cnt = RING_PVT_CAST(size_t, room);
 			t = r->prod_pos;
 			next = t + cnt;
 		}
@@ -201,7 +201,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 
 				if (room < 0)
 					return room;
-				cnt = (size_t)room;
+				cnt = RING_PVT_CAST(size_t, room);
 				t = r->prod_pos;
 				next = t + 1 == n ? 0 : t + 1;
 			}
@@ -213,11 +213,11 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 		}
 	}
 	if (RING_PVT_HOW_FAST(how) && cnt == 1)
-		ring_pvt_copy_const(slots + ring_pvt_spsc_index(t, n, mask, rule, how) * (unsigned)how,
-				    src, (unsigned)how);
+		ring_pvt_copy_const(slots + ring_pvt_spsc_index(t, n, mask, rule, how) * RING_PVT_CAST(unsigned, how),
+				    src, RING_PVT_CAST(unsigned, how));
 	else
 		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(t, n, mask, rule, how),
-				   (void *)(uintptr_t)src, cnt, 1);
+				   RING_PVT_UNCONST(src), cnt, 1);
 	/* R1: publishes the slots written above. Pairs with A2 in
 	 * ring_pvt_spsc_dequeue() / ring_pvt_spsc_avail(): a consumer that
 	 * sees this tail sees them. */
@@ -225,7 +225,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 	r->prod_pos = next;
 	if (!RING_PVT_HOW_FAST(how) && (r->flags & RING_F_BLOCKING))
 		ring_pvt_after_push(r);
-	return (ssize_t)cnt;
+	return RING_PVT_CAST(ssize_t, cnt);
 }
 
 /* Pop up to cnt elements (all of them unless burst); see the enqueue. The
@@ -263,7 +263,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 
 				if (got < 0)
 					return got;
-				cnt = (size_t)got;
+				cnt = RING_PVT_CAST(size_t, got);
 				h = r->cons_pos;
 				next = h + cnt;
 			}
@@ -287,7 +287,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 
 				if (got < 0)
 					return got;
-				cnt = (size_t)got;
+				cnt = RING_PVT_CAST(size_t, got);
 				h = r->cons_pos;
 			}
 		}
@@ -300,8 +300,8 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 		}
 	}
 	if (RING_PVT_HOW_FAST(how) && cnt == 1)
-		ring_pvt_copy_const(dst, slots + ring_pvt_spsc_index(h, n, mask, rule, how) * (unsigned)how,
-				    (unsigned)how);
+		ring_pvt_copy_const(dst, slots + ring_pvt_spsc_index(h, n, mask, rule, how) * RING_PVT_CAST(unsigned, how),
+				    RING_PVT_CAST(unsigned, how));
 	else
 		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(h, n, mask, rule, how), dst, cnt, 0);
 	/* R2: frees the slots read above. Pairs with A1 in
@@ -311,7 +311,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 	r->cons_pos = next;
 	if (!RING_PVT_HOW_FAST(how) && (r->flags & RING_F_BLOCKING))
 		ring_pvt_after_pop(r);
-	return (ssize_t)cnt;
+	return RING_PVT_CAST(ssize_t, cnt);
 }
 
 #ifdef __cplusplus

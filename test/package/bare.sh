@@ -23,7 +23,9 @@ rm -rf "$work"
 mkdir -p "$work"
 # What a bare machine lacks, made unreachable for this configuration only.
 bare="-DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON -DCMAKE_IGNORE_PATH=/usr/include
-      -DCMAKE_CXX_COMPILER=/nonexistent/c++ -DCMAKE_BUILD_TYPE=Release"
+      -DCMAKE_BUILD_TYPE=Release"
+# No C++ compiler: check_language(CXX) honours $CXX.
+export CXX=/nonexistent/c++
 
 step "plain configure, nothing but a C compiler"
 # shellcheck disable=SC2086
