@@ -7,7 +7,8 @@
  *
  * hostile_op(): one push/pop/bulk/burst/timed/count call on a ring whose
  * shared words may hold anything. Results may be errors or garbage payloads,
- * but only the documented codes, never more elements than asked for, and
+ * but only the documented codes (on the n-1 rule, -EUCLEAN whenever the
+ * caller's own index is out of range), never more elements than asked for, and
  * never a write past the caller's buffer: pop buffers are heap blocks of
  * exactly the asked size, so AddressSanitizer sees any overrun, and the
  * region itself ends at a guard page (fuzz_region.h).
@@ -111,6 +112,7 @@ static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
 	unsigned op = (unsigned)fi_range(in, 0, 7);
 	unsigned char *buf;
 	ssize_t rc;
+	int own_bad = 0, any_bad = 0;
 
 	if (n_max == 0)
 		return; /* an element larger than any buffer this harness makes */
@@ -118,20 +120,35 @@ static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
 	FUZZ_CHECK(buf != NULL);
 	if (role == ROLE_ANY)
 		role = fi_bool(in) ? ROLE_PRODUCER : ROLE_CONSUMER;
+	/* n-1 rule: a call's own index out of range (the consumer's head, the
+	 * producer's tail without the closed bit) is never used as a slot:
+	 * -EUCLEAN, whatever the other words hold; ring_count says -EUCLEAN
+	 * for either out of range. Nothing else runs during the call, so the
+	 * words read here are the ones the call sees. */
+	if (ring_rule(r) == RING_RULE_N1) {
+		uint64_t t = ring_pvt_load(&r->shm->prod.tail, relaxed) & ~RING_CLOSED_BIT;
+		uint64_t h = ring_pvt_load(&r->shm->cons.head, relaxed);
+
+		own_bad = role == ROLE_PRODUCER ? t >= r->n : h >= r->n;
+		any_bad = t >= r->n || h >= r->n;
+	}
 	if (role == ROLE_PRODUCER)
 		fi_bytes(in, buf, n * esz);
 	switch (op) {
 	case 0:
 		rc = role == ROLE_PRODUCER ? ring_push(r, buf) : ring_pop(r, buf);
 		FUZZ_CHECK(rc == 0 || is_ring_err(rc));
+		FUZZ_CHECK(!own_bad || rc == -EUCLEAN);
 		break;
 	case 1:
 		rc = role == ROLE_PRODUCER ? ring_push_bulk(r, buf, n) : ring_pop_bulk(r, buf, n);
 		FUZZ_CHECK(n > cap ? rc == -EINVAL : (rc == (ssize_t)n || is_ring_err(rc)));
+		FUZZ_CHECK(!own_bad || n > cap || rc == -EUCLEAN);
 		break;
 	case 2:
 		rc = role == ROLE_PRODUCER ? ring_push_burst(r, buf, n) : ring_pop_burst(r, buf, n);
 		FUZZ_CHECK((rc >= 1 && rc <= (ssize_t)n) || is_ring_err(rc));
+		FUZZ_CHECK(!own_bad || rc == -EUCLEAN);
 		break;
 	case 3: /* a deadline already past: spins, then -ETIMEDOUT */
 		rc = role == ROLE_PRODUCER ? ring_push_wait(r, buf, &past) : ring_pop_wait(r, buf, &past);
@@ -154,6 +171,7 @@ static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
 	case 6:
 		rc = ring_count(r);
 		FUZZ_CHECK((rc >= 0 && (size_t)rc <= cap) || rc == -EUCLEAN);
+		FUZZ_CHECK(!any_bad || rc == -EUCLEAN);
 		rc = ring_free(r);
 		FUZZ_CHECK((rc >= 0 && (size_t)rc <= cap) || rc == -EUCLEAN);
 		rc = ring_is_closed(r);
