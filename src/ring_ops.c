@@ -220,7 +220,9 @@ static ssize_t count_snapshot(const struct ring *r)
 		if (h1 == h2)
 			return used <= r->cap ? (ssize_t)used : -EUCLEAN;
 	}
-	/* head moved between reads: used may be off by what moved. */
+	/* head moved between reads: used may be off by what moved. Count
+	 * rule: clamped to [0, cap]. n-1 rule: a head that passed the tail it
+	 * was paired with cannot be told from a full ring, and reads as one. */
 	return (int64_t)used < 0 ? 0 : (ssize_t)(used > r->cap ? r->cap : used);
 }
 

@@ -318,8 +318,12 @@ Test(hostile, mpmc_wait_retries_on_ebusy, .timeout = 30)
  * A child pushes one element and pops it, over and over, so the ring holds 0
  * or 1 elements at every instant while head and tail both keep moving. Every
  * ring_count in the parent must say 0 or 1: a snapshot that paired a tail with
- * a head read after it (once the consumer passed that tail) would say -EUCLEAN
- * (count rule) or n - 1 (n-1 rule).
+ * a head read after it (once the consumer passed that tail) would say
+ * -EUCLEAN. Count rule only: when the head moves through every one of
+ * ring_count's bounded tries (it does, under a sanitizer's slowdown), the
+ * count rule's fallback is still 0 or 1 here, but the n-1 rule cannot tell a
+ * head that passed the tail from a full ring (ring_ops.c); the signal test
+ * below covers the n-1 rule's snapshot.
  */
 static void count_under_motion(uint32_t kind, uint32_t rule, uint64_t n)
 {
@@ -375,10 +379,6 @@ static void count_under_motion(uint32_t kind, uint32_t rule, uint64_t n)
 Test(hostile, count_under_motion_spsc_count, .timeout = 60)
 {
 	count_under_motion(RING_KIND_SPSC, RING_RULE_COUNT, 8);
-}
-Test(hostile, count_under_motion_spsc_n1, .timeout = 60)
-{
-	count_under_motion(RING_KIND_SPSC, RING_RULE_N1, 8);
 }
 Test(hostile, count_under_motion_mpmc, .timeout = 60)
 {

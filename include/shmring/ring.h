@@ -309,7 +309,10 @@ RING_INLINE uint32_t ring_flags(const struct ring *r) { return r->flags; }
 
 /*
  * Elements in the ring / free slots, as a snapshot (other sides may move
- * concurrently). Errors: -EUCLEAN (indices inconsistent).
+ * concurrently): a pair of indices that existed at one instant. If the head
+ * moves during every one of a bounded number of tries, the last pair read is
+ * used: off by what moved (the n-1 rule may then report a full ring).
+ * Errors: -EUCLEAN (indices inconsistent).
  */
 RING_API ssize_t ring_count(const struct ring *r);
 RING_API ssize_t ring_free(const struct ring *r);
