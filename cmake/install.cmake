@@ -9,15 +9,17 @@ include(CMakePackageConfigHelpers)
 if(SHMRING_INSTALL)
   set(_shmring_dev COMPONENT shmring_dev)
   set(_shmring_lib COMPONENT shmring_lib)
+  set(_shmring_namelink shmring_dev)
 else()
   set(_shmring_dev COMPONENT shmring_unused EXCLUDE_FROM_ALL)
   set(_shmring_lib ${_shmring_dev})
+  set(_shmring_namelink shmring_unused)
 endif()
 
 set(SHMRING_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/shmring)
 install(TARGETS ${SHMRING_LIB_TARGETS} EXPORT shmringTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} ${_shmring_lib}
-    NAMELINK_COMPONENT ${_shmring_dev}
+    NAMELINK_COMPONENT ${_shmring_namelink}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} ${_shmring_dev}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} ${_shmring_lib}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
@@ -89,3 +91,8 @@ foreach(_sec 1 3 7)
     install(FILES ${_shmring_man} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${_sec} ${_comp})
   endif()
 endforeach()
+
+# Debian packages (cpack -G DEB), for the project built on its own.
+if(PROJECT_IS_TOP_LEVEL)
+  include(${PROJECT_SOURCE_DIR}/cmake/packaging.cmake)
+endif()
