@@ -38,6 +38,7 @@ static const struct err_text table[] = {
 	{EBADF, "bad file descriptor"},
 	{EINTR, "interrupted"},
 	{ENOSYS, "system call not available"},
+	{EIO, "could not read the object (shrunk while being read?)"},
 };
 
 const char *ring_strerror(int err)

@@ -47,4 +47,19 @@ typedef ssize_t (*ring_pvt_try_fn)(struct ring *r, void *ctx);
 ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op, void *ctx,
 			    const struct timespec *deadline);
 
+/* ring_stats.c and every slow path: add v to counter `word` (RING_STAT_*,
+ * ring_layout.h) of the consumers' stat line if `consumer`, else the
+ * producers'. A relaxed add on a line only slow paths write: call it from
+ * out-of-line code only (waits, wakes, repairs, family-specific events). */
+static inline void ring_pvt_stat_add(struct ring *r, int consumer, unsigned word, uint64_t v)
+{
+	struct ring_stat_line *line = consumer ? &r->shm->cstat : &r->shm->pstat;
+
+	ring_pvt_fetch_add(&line->words[word % RING_STAT_WORDS], v, relaxed);
+}
+
+/* ring_shm.c: 0 if name is a valid ring name ("/x", one '/'), else
+ * -EINVAL or -ENAMETOOLONG. */
+int ring_pvt_check_name(const char *name);
+
 #endif /* SHMRING_SRC_RING_INTERNAL_H */

@@ -8,6 +8,27 @@
 
 #include <errno.h>
 
+/* Count a result of this side's slow path (RING_STAT_*, ring_layout.h) and
+ * return it: the counters cost only these out-of-line returns. */
+static ssize_t counted(struct ring_stat_line *line, ssize_t rc)
+{
+	if (rc == -EAGAIN)
+		ring_pvt_stat_inc(line, RING_STAT_AGAIN);
+	else if (rc == -EPIPE)
+		ring_pvt_stat_inc(line, RING_STAT_CLOSED);
+	else if (rc == -EUCLEAN)
+		ring_pvt_stat_inc(line, RING_STAT_CORRUPT);
+	else if (rc == -EBUSY)
+		ring_pvt_stat_inc(line, RING_STAT_CONTENDED);
+	return rc;
+}
+
+ssize_t ring_pvt_stat_ret(struct ring *r, int consumer, unsigned word, ssize_t rc)
+{
+	ring_pvt_stat_add(r, consumer, word, 1);
+	return rc;
+}
+
 /* Free slots for an SPSC producer at tail t, given head h (both checked). */
 static uint64_t spsc_free(const struct ring *r, uint64_t t, uint64_t h)
 {
@@ -32,7 +53,7 @@ static int spsc_consistent(const struct ring *r, uint64_t t, uint64_t h)
  * data depends on it) and head (A1), and leaves prod_pos and prod_cache
  * consistent with both.
  */
-ssize_t ring_pvt_spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
+static ssize_t spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
 {
 	uint64_t tw, h, free_slots;
 
@@ -66,12 +87,17 @@ ssize_t ring_pvt_spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
 	return (ssize_t)cnt;
 }
 
+ssize_t ring_pvt_spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
+{
+	return counted(&r->shm->pstat, spsc_room(r, t, cnt, burst));
+}
+
 /*
  * Consumer slow path: empty as far as the inline refresh can tell, closed,
  * corrupt, or a first pop (h is RING_PVT_POS_UNKNOWN: adopt head, the own
  * word, relaxed). Leaves cons_pos and cons_cache consistent with both.
  */
-ssize_t ring_pvt_spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
+static ssize_t spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
 {
 	uint64_t tw, t, avail;
 	int closed;
@@ -96,7 +122,54 @@ ssize_t ring_pvt_spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
 	return (ssize_t)cnt;
 }
 
-int ring_pvt_mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int burst)
+ssize_t ring_pvt_spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
+{
+	return counted(&r->shm->cstat, spsc_avail(r, h, cnt, burst));
+}
+
+/*
+ * n-1 rule: a push or pop whose move wraps the index (once per lap), or a
+ * first call (own index unknown). The slow path's checks run first (room /
+ * avail: A1 / A2, adoption, closed, corrupt, full, empty), then the copy,
+ * then the new index: with its lap if it wrapped (RING_STAT_LAPS), else a
+ * plain R1 / R2 store.
+ */
+ssize_t ring_pvt_spsc_wrap(struct ring *r, void *buf, size_t cnt, int burst, int push)
+{
+	struct ring_shared *s = r->shm;
+	ssize_t got = push ? ring_pvt_spsc_room(r, r->prod_pos, cnt, burst)
+			   : ring_pvt_spsc_avail(r, r->cons_pos, cnt, burst);
+	RING_ATOMIC(uint64_t) *idx = push ? &s->prod.tail : &s->cons.head;
+	struct ring_stat_line *line = push ? &s->pstat : &s->cstat;
+	uint64_t pos, next;
+
+	if (got < 0)
+		return got;
+	cnt = (size_t)got;
+	/* Checked < n by room / avail (spsc_consistent), and cnt < n. */
+	pos = push ? r->prod_pos : r->cons_pos;
+	next = pos + cnt;
+	if (next >= r->n)
+		next -= r->n;
+	ring_pvt_spsc_copy(r, pos, buf, cnt, push);
+	/* R1 (push) / R2 (pop), as in ring_pvt_spsc_enqueue / _dequeue. */
+	if (next < pos)
+		ring_pvt_n1_publish_wrap(idx, &line->words[RING_STAT_LAPS], next);
+	else
+		ring_pvt_store(idx, next, release);
+	if (push) {
+		r->prod_pos = next;
+		if (r->flags & RING_F_BLOCKING)
+			ring_pvt_after_push(r);
+	} else {
+		r->cons_pos = next;
+		if (r->flags & RING_F_BLOCKING)
+			ring_pvt_after_pop(r);
+	}
+	return (ssize_t)cnt;
+}
+
+static int mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int burst)
 {
 	struct ring_shared *s = r->shm;
 	struct ring_mpmc_slot *sl = ring_pvt_mpmc_slot(r, pos + k);
@@ -111,6 +184,7 @@ int ring_pvt_mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int 
 
 		if (ring_pvt_cas(&s->cons.head, &expect, pos + 1, release, relaxed)) {
 			ring_pvt_store(&sl->seq, RING_MPMC_FREE(pos + r->n), release); /* R4 */
+			ring_pvt_stat_inc(&s->cstat, RING_STAT_SKIPS);
 			/* The slot is room now: wake a producer waiting for it,
 			 * as a pop would. */
 			if (r->flags & RING_F_BLOCKING)
@@ -134,6 +208,11 @@ int ring_pvt_mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int 
 	return -EAGAIN;
 }
 
+int ring_pvt_mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int burst)
+{
+	return (int)counted(&r->shm->cstat, mpmc_stuck(r, pos, k, cnt, burst));
+}
+
 /*
  * The retry loops of the one-element MPMC calls. Each try reloads the index,
  * so a stale or contended position costs one of RING_PVT_RETRIES tries; what
@@ -151,7 +230,7 @@ ssize_t ring_pvt_mpmc_push1_slow(struct ring *r, const void *elem)
 		int64_t d;
 
 		if (pos & RING_CLOSED_BIT)
-			return -EPIPE;
+			return counted(&s->pstat, -EPIPE);
 		if (ring_pvt_mpmc_claim1(s, &g, &pos, &sl)) {
 			ring_pvt_mpmc_fill1(r, &g, sl, pos, elem);
 			return 1;
@@ -163,9 +242,10 @@ ssize_t ring_pvt_mpmc_push1_slow(struct ring *r, const void *elem)
 		seq = ring_pvt_load(&ring_pvt_mpmc_at(&g, pos)->seq, relaxed);
 		d = (int64_t)(seq - RING_MPMC_FREE(pos));
 		if ((d < 0 || seq == RING_MPMC_SKIP(pos - g.n)) && !(pos & RING_CLOSED_BIT))
-			return -EAGAIN;
+			return counted(&s->pstat, -EAGAIN);
 	}
-	return -EBUSY; /* every try lost a race or found pos stale */
+	/* every try lost a race or found pos stale */
+	return counted(&s->pstat, -EBUSY);
 }
 
 ssize_t ring_pvt_mpmc_pop1_slow(struct ring *r, void *elem)
@@ -192,7 +272,7 @@ ssize_t ring_pvt_mpmc_pop1_slow(struct ring *r, void *elem)
 				return rc;
 		}
 	}
-	return -EBUSY;
+	return counted(&s->cstat, -EBUSY);
 }
 
 /*

@@ -19,7 +19,7 @@
 #define RING_PVT_OWN_MAP 0x1u
 #define RING_PVT_OWN_FD 0x2u
 
-static int check_name(const char *name)
+int ring_pvt_check_name(const char *name)
 {
 	size_t len;
 
@@ -200,7 +200,7 @@ int ring_create(struct ring *r, const char *name, const struct ring_params *p)
 	rc = ring_pvt_check_params(p, &g);
 	if (rc < 0)
 		return rc;
-	rc = check_name(name);
+	rc = ring_pvt_check_name(name);
 	if (rc < 0)
 		return rc;
 	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, p->mode ? p->mode : 0600);
@@ -223,7 +223,7 @@ int ring_open(struct ring *r, const char *name, uint32_t kind)
 	if (r == NULL)
 		return -EINVAL;
 	handle_reset(r); /* closed on every error */
-	rc = check_name(name);
+	rc = ring_pvt_check_name(name);
 	if (rc < 0)
 		return rc;
 	if (ring_pvt_check_kind(kind) < 0)
@@ -243,7 +243,7 @@ int ring_open(struct ring *r, const char *name, uint32_t kind)
 
 int ring_unlink(const char *name)
 {
-	int rc = check_name(name);
+	int rc = ring_pvt_check_name(name);
 
 	if (rc < 0)
 		return rc;

@@ -95,6 +95,8 @@ void ring_pvt_wake(struct ring *r, int consumers)
 	if (ring_pvt_xchg(waiters, 0, seq_cst) == 0)
 		return;
 	bump_and_wake(seq);
+	/* Counted on the waker's side: producers wake consumers. */
+	ring_pvt_stat_add(r, !consumers, RING_STAT_WAKES, 1);
 	/* The waker is the other side of the sleepers it woke. */
 	note_cpu(consumers ? &r->shm->hint.prod_cpu : &r->shm->hint.cons_cpu);
 }
@@ -198,8 +200,10 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 		 * ended the last sleep (wake, EINTR, spurious, the kernel's
 		 * timer): -ETIMEDOUT never comes before the deadline, and the
 		 * deadline stays the caller's absolute one. */
-		if (deadline_passed(deadline))
+		if (deadline_passed(deadline)) {
+			ring_pvt_stat_add(r, consumer, RING_STAT_TIMEOUTS, 1);
 			return -ETIMEDOUT;
+		}
 		s = ring_pvt_load(seqw, seq_cst);
 		ring_pvt_store(waiters, 1, seq_cst);
 		ring_pvt_fence(seq_cst); /* F2: pairs with F1 (and the close's RMW) */
@@ -223,6 +227,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 		} else {
 			busy = 0;
 		}
+		ring_pvt_stat_add(r, consumer, RING_STAT_WAITS, 1);
 		if (ring_pvt_futex_wait(futex_word(seqw), (int32_t)s, until) < 0) {
 			/* EAGAIN: woken before we slept. EINTR: a signal.
 			 * ETIMEDOUT: judged above by our own clock. Anything

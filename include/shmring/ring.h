@@ -552,4 +552,6 @@ RING_INLINE ssize_t ring_pop_burst(struct ring *r, void *dst, size_t n)
 }
 #endif
 
+#include "ring_stats.h"
+
 #endif /* SHMRING_RING_H */

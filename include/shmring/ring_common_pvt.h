@@ -64,6 +64,45 @@ RING_PVT_INLINE void ring_pvt_copy_const(void *dst, const void *src, unsigned si
 #endif
 
 /*
+ * Counters (ring_layout.h, RING_STAT_*): one relaxed add to the calling
+ * side's own stat line, on paths that are already out of the ordinary
+ * (full, empty, closed, corrupt, contended). Orders nothing.
+ */
+RING_PVT_INLINE void ring_pvt_stat_inc(struct ring_stat_line *line, unsigned word)
+{
+	ring_pvt_fetch_add(&line->words[word], 1, relaxed);
+}
+
+/* Out of line (src/ring_ops.c): count counter `word` of the consumers' stat
+ * line if `consumer`, else the producers' (RING_STAT_*), and return rc. For
+ * the inline paths' rare returns: a call there keeps the counter's address
+ * arithmetic out of the callers' loops. */
+RING_API ssize_t ring_pvt_stat_ret(struct ring *r, int consumer, unsigned word, ssize_t rc);
+
+/*
+ * n-1 rule: publish this side's index `next`, which has just wrapped from
+ * n - 1 past 0, and count the lap (RING_STAT_LAPS): laps + 1 (odd: "a wrap
+ * is being published"), the index (release, as the caller's store would
+ * be), laps + 2 (release). A reader that sees the same even value before
+ * and after its read of the index knows which lap that index belongs to
+ * (ring_stats.c). Runs once per n elements, out of line
+ * (ring_pvt_spsc_wrap); the single writer of each side needs no RMW. An odd
+ * value left by a process that died mid-wrap is rounded up.
+ * SHMRING_PVT_NO_LAPS, defined before including <shmring/ring.h>, compiles
+ * the inline fast path without this (benchmarks only: the price of the lap
+ * counter; pushes and pops are then miscounted).
+ */
+RING_PVT_INLINE void ring_pvt_n1_publish_wrap(RING_ATOMIC(uint64_t) *idx,
+					      RING_ATOMIC(uint64_t) *laps, uint64_t next)
+{
+	uint64_t l = (ring_pvt_load(laps, relaxed) + 1) & ~(uint64_t)1;
+
+	ring_pvt_store(laps, l + 1, relaxed); /* ordered before R1/R2 below */
+	ring_pvt_store(idx, next, release);
+	ring_pvt_store(laps, l + 2, release);
+}
+
+/*
  * After publishing (push) or releasing (pop) slots on a blocking ring: wake
  * the other side if it may be asleep.
  *

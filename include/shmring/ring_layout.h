@@ -160,10 +160,54 @@ struct ring_state_line {
 	uint64_t words[RING_LINE / 8];
 };
 
-/* Slow-path counters of one side (producers or consumers). Counts the hot
- * path already keeps (positions) are not repeated here. */
+/*
+ * Counters of one side: ring_shared.pstat for producers, .cstat for
+ * consumers. Each side writes only its own line, and only on paths that are
+ * already out of line (full, empty, sleeping, waking, repairing), except
+ * RING_STAT_LAPS below. What the hot path already writes is not repeated:
+ * pushes and pops are the positions (tail and head; n-1 rule: laps * n plus
+ * the index). Counters are statistics: relaxed, they order nothing, and a
+ * hostile peer can write any value into them (readers treat them as numbers,
+ * never as sizes or bounds).
+ *
+ * Word indices (words[i]; the same index on both lines unless noted):
+ */
+/* 0: n-1 rule only: 2 * (times this side's index wrapped from n - 1 to 0),
+ * plus 1 while a wrap is being published. At a wrap the side stores
+ * laps + 1, then its index (release), then laps + 2 (release): a reader that
+ * sees the same even value before and after reading the index has an index
+ * of lap value / 2, so positions = value / 2 * n + index. Written by the
+ * side's single writer (SPSC) with plain stores, once per n elements. */
+#define RING_STAT_LAPS 0u
+/* 1: calls that found the ring full (pstat) / empty (cstat): -EAGAIN with
+ * nothing moved (a bulk call: fewer than asked). Each try of a spinning
+ * blocking call counts. */
+#define RING_STAT_AGAIN 1u
+/* 2: times this side went to sleep (futex wait entered). */
+#define RING_STAT_WAITS 2u
+/* 3: wake-ups this side issued to the other side's sleepers (one per
+ * futex wake call, whatever number of sleepers it woke). */
+#define RING_STAT_WAKES 3u
+/* 4: repairs made for dead participants of this side (liveness). */
+#define RING_STAT_REPAIRS 4u
+/* 5: cstat: slots stepped over without delivery (given up by a repair). */
+#define RING_STAT_SKIPS 5u
+/* 6: calls that gave up after RING_PVT_RETRIES lost races (MPMC: -EBUSY). */
+#define RING_STAT_CONTENDED 6u
+/* 7: calls that found the shared indices inconsistent (-EUCLEAN). */
+#define RING_STAT_CORRUPT 7u
+/* 8: pstat: pushes refused by a closed ring; cstat: pops at the end of the
+ * stream (-EPIPE). */
+#define RING_STAT_CLOSED 8u
+/* 9: waits that ended at their deadline (-ETIMEDOUT). */
+#define RING_STAT_TIMEOUTS 9u
+/* 10..15: per kind; each ring family assigns them in its own block of this
+ * file (for example lost or overwritten elements) and documents them. */
+#define RING_STAT_KIND_FIRST 10u
+#define RING_STAT_WORDS (RING_LINE / 8)
+
 struct ring_stat_line {
-	RING_ATOMIC(uint64_t) words[RING_LINE / 8];
+	RING_ATOMIC(uint64_t) words[RING_STAT_WORDS];
 };
 
 struct ring_shared {

@@ -289,7 +289,7 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 		/* Checked before the scan: RING_MPMC_FREE() drops the top
 		 * bit, so a closed tail could otherwise match free slots. */
 		if (ring_pvt_unlikely(pos & RING_CLOSED_BIT))
-			return -EPIPE;
+			return ring_pvt_stat_ret(r, 0, RING_STAT_CLOSED, -EPIPE);
 		k = ring_pvt_mpmc_scan(&g, pos, cnt, 0, &d);
 		if (ring_pvt_likely(k == cnt) || (burst && k > 0)) {
 			/* Claim [pos, pos + k). Fails if another producer
@@ -302,12 +302,14 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 			if (ring_pvt_cas(&s->prod.tail, &pos, pos + k, release, relaxed))
 				break;
 		} else if (d < 0) {
-			return -EAGAIN; /* full, or a consumer still reading */
+			/* full, or a consumer still reading */
+			return ring_pvt_stat_ret(r, 0, RING_STAT_AGAIN, -EAGAIN);
 		} else {
 			pos = ring_pvt_load(&s->prod.tail, relaxed); /* stale */
 		}
 		if (ring_pvt_unlikely(--tries == 0))
-			return -EBUSY; /* lost every race: not full/empty */
+			/* lost every race: not full/empty */
+			return ring_pvt_stat_ret(r, 0, RING_STAT_CONTENDED, -EBUSY);
 	}
 	for (i = 0; i < k; i++) {
 		struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(&g, pos + i);
@@ -354,7 +356,8 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t 
 			pos = ring_pvt_load(&s->cons.head, relaxed); /* stale */
 		}
 		if (ring_pvt_unlikely(--tries == 0))
-			return -EBUSY; /* lost every race: not full/empty */
+			/* lost every race: not full/empty */
+			return ring_pvt_stat_ret(r, 1, RING_STAT_CONTENDED, -EBUSY);
 	}
 	for (i = 0; i < k; i++) {
 		struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(&g, pos + i);

@@ -37,6 +37,11 @@ extern "C" {
  * how many elements move, or why none can. */
 RING_API ssize_t ring_pvt_spsc_room(struct ring *r, uint64_t tail, size_t cnt, int burst);
 RING_API ssize_t ring_pvt_spsc_avail(struct ring *r, uint64_t head, size_t cnt, int burst);
+/* n-1 rule, out of line: a push (push != 0) or pop of up to cnt elements
+ * whose move wraps the index past n - 1, or whose own index is not known
+ * yet. Publishes a wrap with its lap (ring_pvt_n1_publish_wrap); results
+ * as the inline calls. */
+RING_API ssize_t ring_pvt_spsc_wrap(struct ring *r, void *buf, size_t cnt, int burst, int push);
 
 /* Copy cnt elements between the ring, from slot idx on, and buf. */
 RING_PVT_INLINE void ring_pvt_spsc_copy(const struct ring *r, uint64_t idx, void *buf,
@@ -187,7 +192,19 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 		 * refresh refuses t >= n: no range test on the common path. A
 		 * known prod_pos implies a checked prod_cache (< n): the slow
 		 * path that adopted the one set the other. */
+#ifndef SHMRING_PVT_NO_LAPS
+		/* A move that wraps the index past n - 1 (once per lap), or an
+		 * unknown prod_pos (>= n), goes out of line, where the wrap is
+		 * published with its lap count (RING_STAT_LAPS). So next never
+		 * wraps here: one comparison where the modular step was a
+		 * comparison and a conditional move. */
+		if (ring_pvt_unlikely(t + cnt >= n))
+			return ring_pvt_spsc_wrap(r, (void *)(uintptr_t)src, cnt, burst, 1);
+		next = t + 1;
+#else
+		/* Benchmarks only: the same without the lap counter. */
 		next = t + 1 == n ? 0 : t + 1;
+#endif
 		if (ring_pvt_unlikely(cnt == 1 ? next == h : !ring_pvt_n1_fits(n, t, h, cnt))) {
 			/* A1 (see ring_pvt_spsc_room): refresh inline; full,
 			 * corrupt and unknown go out of line. */
@@ -274,6 +291,12 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 		/* An unknown cons_pos comes with cons_cache equal to it
 		 * (ring_pvt_spsc_forget): "empty", and the refresh refuses
 		 * h >= n. A known cons_pos implies a checked cons_cache. */
+#ifndef SHMRING_PVT_NO_LAPS
+		/* A wrap or an unknown cons_pos: out of line, as in the
+		 * enqueue. */
+		if (ring_pvt_unlikely(h + cnt >= n))
+			return ring_pvt_spsc_wrap(r, dst, cnt, burst, 0);
+#endif
 		if (ring_pvt_unlikely(!ring_pvt_n1_holds(n, t, h, cnt))) {
 			/* A2: refresh inline; empty, closed (top bit, so
 			 * t >= n), corrupt and unknown go out of line. */
@@ -291,6 +314,9 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 				h = r->cons_pos;
 			}
 		}
+#ifndef SHMRING_PVT_NO_LAPS
+		next = h + cnt; /* < n: a wrap went out of line above */
+#else
 		if (cnt == 1) {
 			next = h + 1 == n ? 0 : h + 1;
 		} else {
@@ -298,6 +324,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 			if (next >= n)
 				next -= n;
 		}
+#endif
 	}
 	if (RING_PVT_HOW_FAST(how) && cnt == 1)
 		ring_pvt_copy_const(dst, slots + ring_pvt_spsc_index(h, n, mask, rule, how) * RING_PVT_CAST(unsigned, how),

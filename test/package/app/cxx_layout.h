@@ -65,7 +65,13 @@
 	X(RING_DATA_OFFSET) X(RING_CLOSED_BIT) X(RING_MPMC_SKIP(UINT64_C(5)))   \
 	X(RING_KIND_ANY) X(RING_KIND_SPSC) X(RING_KIND_MPMC) X(RING_RULE_N1)    \
 	X(RING_RULE_COUNT) X(RING_F_BLOCKING) X(RING_F_ALL) X(RING_ELEM_MAX)    \
-	X(RING_NAME_MAX)
+	X(RING_NAME_MAX)                                                        \
+	X(sizeof(struct ring_side_stats)) X(sizeof(struct ring_stats))          \
+	X(offsetof(struct ring_stats, cons)) X(offsetof(struct ring_stats, flags)) \
+	X(sizeof(struct ring_info)) X(offsetof(struct ring_info, slots))        \
+	X(offsetof(struct ring_info, count)) X(offsetof(struct ring_info, stats)) \
+	X(RING_STAT_LAPS) X(RING_STAT_TIMEOUTS) X(RING_STAT_KIND_FIRST)         \
+	X(RING_STAT_WORDS) X(RING_INFO_STATS) X(RING_STATS_F_MOVING)
 
 #ifdef __cplusplus
 extern "C" {
