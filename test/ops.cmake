@@ -1,0 +1,31 @@
+# ---- operations: counters, introspection, the shmring command -------------
+# test_stats: counters exact after known sequences made by forked processes,
+# the n-1 lap counter read while it moves, ring_inspect on damaged objects.
+shmring_criterion_test(test_stats 120 test_stats.c)
+
+# The shmring command as a real process against rings of each kind and state
+# and against objects that are not rings (test/tool_test.py; python3 parses
+# its --json). ops_peer is the separately started program that holds or
+# closes a ring.
+if(TARGET shmring_tool AND NOT SHMRING_TSAN)
+  find_package(Python3 COMPONENTS Interpreter)
+  shmring_program(ops_peer ops_peer.c)
+  if(Python3_Interpreter_FOUND)
+    foreach(_case help ls hostile rm counters watch)
+      add_test(NAME tool_${_case}
+        COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/tool_test.py
+          $<TARGET_FILE:shmring_tool> $<TARGET_FILE:ops_peer> ${_case})
+      set_tests_properties(tool_${_case} PROPERTIES TIMEOUT 120)
+    endforeach()
+  else()
+    message(WARNING "python3 not found: the shmring command's tests are skipped")
+  endif()
+endif()
+
+# The manual page: mandoc -T lint finds no warning (mandoc is in .ci/deps).
+find_program(SHMRING_MANDOC mandoc)
+if(SHMRING_MANDOC)
+  add_test(NAME tool_man_lint
+    COMMAND ${SHMRING_MANDOC} -T lint -W warning ${PROJECT_SOURCE_DIR}/tools/shmring.1)
+  set_tests_properties(tool_man_lint PROPERTIES TIMEOUT 30)
+endif()

@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The shmring command run as a real process, its output checked.
+
+    tool_test.py TOOL OPS_PEER CASE
+
+CASE is one of the functions named case_* below. Every object a case makes
+is named /shmring-t-tool-<pid>-..., removed at the end even on failure; every
+command runs with a timeout, so a hang fails the case instead of wedging it.
+Exit status 0 on success, 1 with the failed check on stderr.
+"""
+import json
+import os
+import stat
+import subprocess
+import sys
+import traceback
+
+TOOL, PEER, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
+PREFIX = "shmring-t-tool-%d-" % os.getpid()
+SHM = "/dev/shm/"
+made = []  # file names under /dev/shm to remove at the end
+peers = []  # ops_peer processes holding rings
+
+
+def name(tag):
+    n = PREFIX + tag
+    made.append(n)
+    return n
+
+
+def run(*args, code=0, stdin=None):
+    """Run the tool; check its exit status; return its stdout."""
+    p = subprocess.run([TOOL] + list(args), input=stdin, capture_output=True, text=True,
+                       timeout=30)
+    if code is not None and p.returncode != code:
+        raise AssertionError("shmring %s: exit %d, expected %d\nstdout:\n%s\nstderr:\n%s"
+                             % (" ".join(args), p.returncode, code, p.stdout, p.stderr))
+    return p.stdout
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def ls_json(*globs):
+    return {o["name"]: o for o in json.loads(run("ls", "--json", *globs))}
+
+
+def stat_json(n):
+    return json.loads(run("stat", "--json", n))
+
+
+def hold(n):
+    """Start ops_peer holding ring n mapped; returns its pid."""
+    p = subprocess.Popen([PEER, "hold", "/" + n], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True)
+    peers.append(p)
+    line = p.stdout.readline()
+    check(line == "ready\n", "ops_peer hold %s: %r" % (n, line))
+    return p.pid
+
+
+def release(pid):
+    for p in peers:
+        if p.pid == pid:
+            p.stdin.close()
+            p.wait(timeout=30)
+
+
+def pwrite(n, off, data):
+    fd = os.open(SHM + n, os.O_RDWR)
+    try:
+        os.pwrite(fd, data, off)
+    finally:
+        os.close(fd)
+
+
+def u32(v):
+    return v.to_bytes(4, "little")
+
+
+def u64(v):
+    return v.to_bytes(8, "little")
+
+
+# Offsets from include/shmring/ring_layout.h.
+HDR_VERSION, HDR_KIND, HDR_SLOTS, HDR_READY = 8, 12, 24, 64
+PROD_TAIL, CONS_HEAD = 128, 256
+
+
+def case_help():
+    out = run("--help")
+    check("usage: shmring" in out and "Exit status" in out, "--help text")
+    run(code=2)
+    run("frobnicate", code=2)
+    run("stat", code=2)
+    run("stat", "a/b", code=2)
+    run("stat", PREFIX + "missing", code=1)
+    run("create", "--kind", "nope", "x", code=2)
+    check(run("--version").startswith("shmring "), "--version")
+
+
+def case_ls():
+    a = name("empty")
+    b = name("full-n1")
+    c = name("mpmc")
+    d = name("closed")
+    e = name("held")
+    run("create", a)
+    run("create", "--rule", "n1", "--slots", "4", b)
+    run("push", b, "1", "2", "3")
+    run("create", "--kind", "mpmc", "--slots", "10", "--elem-size", "24", c)
+    run("push", c, "x", "y")
+    run("create", "--blocking", "--slots", "2", d)
+    run("push", d, "last")
+    subprocess.run([PEER, "close", "/" + d], check=True, timeout=30)
+    run("create", "--kind", "mpmc", e)
+    pid = hold(e)
+
+    j = ls_json(PREFIX + "*")
+    check(sorted(j) == sorted("/" + x for x in (a, b, c, d, e)), "ls --json names: %s" % sorted(j))
+    want = {
+        a: dict(kind="spsc", rule="count", slots=1024, elem_size=8, count=0, free=1024,
+                closed=False, stale=True),
+        b: dict(kind="spsc", rule="n1", slots=4, elem_size=8, count=3, free=0, closed=False,
+                stale=True),
+        c: dict(kind="mpmc", rule="count", slots=10, elem_size=24, count=2, free=8,
+                closed=False, stale=True),
+        d: dict(kind="spsc", rule="count", slots=2, count=1, free=1, closed=True, stale=True,
+                flags=1),
+        e: dict(kind="mpmc", count=0, stale=False, mapped_by=[pid], mapped_count=1),
+    }
+    for n, fields in want.items():
+        o = j["/" + n]
+        check(o["status"] == "ok", "%s status %s" % (n, o["status"]))
+        for k, v in fields.items():
+            check(o[k] == v, "%s: %s is %r, expected %r" % (n, k, o[k], v))
+        check(o["producers"] is None and o["consumers"] is None, "participants not available")
+
+    # The table: a header and one row per ring, with the same facts.
+    lines = run("ls", PREFIX + "*").splitlines()
+    check(lines[0].split()[:5] == ["NAME", "KIND", "RULE", "SLOTS", "ELEM"], "ls header")
+    rows = {l.split()[0]: l.split() for l in lines[1:]}
+    check(rows["/" + b][1:8] == ["spsc", "n1", "4", "8", "3", "0", "no"], "row %s" % rows["/" + b])
+    check(rows["/" + d][7] == "yes", "closed column: %s" % rows["/" + d])
+    check(rows["/" + e][10:12] == ["1", "no"], "pids/stale: %s" % rows["/" + e])
+    check(rows["/" + a][10:12] == ["0", "yes"], "pids/stale: %s" % rows["/" + a])
+    # Without patterns every ring is listed, ours among them.
+    check("/" + a in ls_json(), "ls without patterns")
+
+    s = stat_json(e)
+    check(s["mapped_by"] == [pid] and not s["stale"], "stat of a held ring")
+    text = run("stat", e)
+    check("mapped by   1 process: %d" % pid in text, "stat text: mapped by\n" + text)
+    release(pid)
+    check(ls_json(e)["/" + e]["stale"], "stale once released")
+
+
+def case_hostile():
+    junk = name("junk")
+    short = name("short")
+    empty = name("empty")
+    fifo = name("fifo")
+    dirn = name("dir")
+    link = name("link")
+    with open(SHM + junk, "wb") as f:
+        f.write(b"\xff" * 4096)
+    with open(SHM + short, "wb") as f:
+        f.write(b"SHMRING\0")
+    open(SHM + empty, "wb").close()
+    os.mkfifo(SHM + fifo)
+    os.mkdir(SHM + dirn)
+    os.symlink(SHM + junk, SHM + link)
+
+    bad = {}  # name -> note the table must show
+    for tag, off, data, note in [
+        ("kind-msg", HDR_KIND, u32(3), None),
+        ("kind-bcast", HDR_KIND, u32(5), None),
+        ("kind-99", HDR_KIND, u32(99), "unknown kind"),
+        ("slots", HDR_SLOTS, u64(1 << 62), "header inconsistent"),
+        ("version", HDR_VERSION, u32(7), "other layout version"),
+        ("ready", HDR_READY, u32(0xdead), "ready word corrupt"),
+    ]:
+        n = name(tag)
+        run("create", n)
+        pwrite(n, off, data)
+        bad[n] = note
+    trunc = name("truncated")
+    run("create", "--slots", "4096", trunc)
+    os.truncate(SHM + trunc, 2048)
+    bad[trunc] = "size differs from header (truncated?)"
+    corrupt = name("corrupt-idx")
+    run("create", "--slots", "8", corrupt)
+    pwrite(corrupt, PROD_TAIL, u64(1000))
+
+    out = run("ls", PREFIX + "*")
+    rows = {l.split()[0]: l for l in out.splitlines()[1:]}
+    for n in (junk, short, empty, fifo, dirn, link):
+        check("/" + n not in rows, "%s must be skipped quietly:\n%s" % (n, out))
+    for n, note in bad.items():
+        check("/" + n in rows, "%s must be listed:\n%s" % (n, out))
+        if note:
+            check(rows["/" + n].rstrip().endswith(note), "%s note: %s" % (n, rows["/" + n]))
+    check(" corrupt " in rows["/" + corrupt], "corrupt count: %s" % rows["/" + corrupt])
+    check(rows["/" + PREFIX + "kind-msg"].split()[1] == "msg", "kind shown by name")
+
+    j = ls_json(PREFIX + "*")
+    check(j["/" + corrupt]["count"] is None and j["/" + corrupt]["corrupt"], "json corrupt")
+    check(j["/" + PREFIX + "kind-99"]["kind"] is None and j["/" + PREFIX + "kind-99"]["kind_id"] == 99,
+          "json unknown kind")
+    for n in bad:
+        check(j["/" + n]["error"] < 0, "%s json error" % n)
+        run("stat", n, code=1)
+        run("watch", "-n", "1", "-i", "0.01", n, code=1)
+    run("stat", corrupt)  # a readable ring with bad indices: reported, exit 0
+    allj = {o["name"]: o for o in json.loads(run("ls", "--all", "--json", PREFIX + "*"))}
+    for n in (junk, short, fifo, dirn):
+        check("/" + n in allj and allj["/" + n]["error"] < 0, "--all lists %s" % n)
+    for n in (junk, short, empty, fifo, dirn):
+        run("stat", n, code=1)
+        run("rm", n, code=1)  # never removes what is not a ring
+        check(os.path.lexists(SHM + n), "%s must survive rm" % n)
+    run("cat", junk, code=1)
+    run("push", junk, "x", code=1)
+
+
+def case_rm():
+    live = name("live")
+    stale1 = name("stale1")
+    stale2 = name("stale2")
+    for n in (live, stale1, stale2):
+        run("create", n)
+    pid = hold(live)
+    run("rm", live, code=3)
+    check(os.path.exists(SHM + live), "rm must refuse a ring in use")
+    out = run("rm", "--stale", "--dry-run", PREFIX + "*")
+    check(sorted(out.splitlines()) == sorted("would remove /" + n for n in (stale1, stale2)),
+          "dry run: %r" % out)
+    check(os.path.exists(SHM + stale1), "--dry-run removes nothing")
+    out = run("rm", "--stale", PREFIX + "stale*")
+    check(sorted(out.splitlines()) == sorted("removed /" + n for n in (stale1, stale2)),
+          "rm --stale: %r" % out)
+    check(not os.path.exists(SHM + stale1) and os.path.exists(SHM + live), "rm --stale effect")
+    run("rm", "--stale", PREFIX + "*")
+    check(os.path.exists(SHM + live), "rm --stale keeps a ring in use")
+    run("rm", "--force", live)
+    check(not os.path.exists(SHM + live), "rm --force")
+    release(pid)
+    run("rm", live, code=1)  # gone
+
+
+def case_counters():
+    # Each command below is a separate process attaching by name.
+    for kind, rule, slots in (("spsc", "count", 4), ("spsc", "n1", 4), ("mpmc", "count", 4)):
+        n = name("cnt-%s-%s" % (kind, rule))
+        run("create", "--kind", kind, "--rule", rule, "--slots", str(slots), n)
+        cap = slots - 1 if rule == "n1" else slots
+        pushed = popped = full = empty = 0
+        for rnd in range(5):  # 5 rounds: the n-1 index wraps several times
+            vals = ["v%d-%d" % (rnd, i) for i in range(cap + 2)]
+            run("push", n, *vals, code=4)  # two more than fit: exit 4 at the first
+            pushed += cap
+            full += 1
+            out = run("cat", n)  # drains, then one empty pop
+            check(out.splitlines() == vals[:cap], "%s: cat %r" % (n, out))
+            popped += cap
+            empty += 1
+            run("cat", "-n", "1", n, code=4)  # one more empty pop
+            empty += 1
+        s = stat_json(n)
+        p, c = s["producer_stats"], s["consumer_stats"]
+        check((p["ops"], p["again"], c["ops"], c["again"]) == (pushed, full, popped, empty),
+              "%s: producer %s consumer %s, expected %s" % (n, p, c, (pushed, full, popped, empty)))
+        check(s["count"] == 0 and not s["moving"], "%s: %s" % (n, s))
+        check(all(p[k] == 0 and c[k] == 0 for k in ("waits", "wakes", "closed", "corrupt")),
+              "%s: other counters %s %s" % (n, p, c))
+    # Text and hex values round-trip.
+    h = name("hex")
+    run("create", "--elem-size", "4", h)
+    run("push", "--hex", h, "01020304", "ff")
+    check(run("cat", "--hex", h).splitlines() == ["01020304", "ff000000"], "hex round trip")
+    run("push", h, "abcd")
+    check(run("cat", "--text", h) == "abcd\n", "text")
+    run("push", h, "abcde", code=1)  # longer than the element
+
+
+def case_watch():
+    n = name("watch")
+    run("create", "--slots", "16", n)
+    run("push", n, "a", "b", "c")
+    out = run("watch", "--count", "3", "--interval", "0.05", n)
+    lines = out.splitlines()
+    check(len(lines) == 4, "header and 3 rows: %r" % out)
+    check(lines[0].split() == ["push/s", "pop/s", "full/s", "empty/s", "waits/s", "wakes/s",
+                               "count", "free"], "watch header %r" % lines[0])
+    for l in lines[1:]:
+        f = l.split()
+        check(f == ["0", "0", "0", "0", "0", "0", "3", "13"], "quiet ring row %r" % l)
+    # Replaced under the watcher: reported, exit 1.
+    run("watch", "-n", "1", "-i", "0.01", PREFIX + "nope", code=1)
+
+
+def main():
+    fn = globals().get("case_" + CASE)
+    if fn is None:
+        print("unknown case %s" % CASE, file=sys.stderr)
+        return 2
+    try:
+        fn()
+        return 0
+    except Exception:
+        traceback.print_exc()
+        return 1
+    finally:
+        for p in peers:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for n in made:
+            path = SHM + n
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                os.rmdir(path)
+            else:
+                os.unlink(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

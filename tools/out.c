@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Output of the shmring command: the `ls` table and its JSON, the `stat`
+ * report. Every string that comes from an object (its name) is escaped: a
+ * file name in /dev/shm may hold any byte but '/' and NUL.
+ */
+#include "shmring_tool.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+const char *kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case RING_KIND_SPSC: return "spsc";
+	case RING_KIND_MPMC: return "mpmc";
+	case RING_KIND_MSG: return "msg";
+	case RING_KIND_BYTES: return "bytes";
+	case RING_KIND_BCAST: return "bcast";
+	default: return NULL;
+	}
+}
+
+const char *rule_name(uint32_t rule)
+{
+	switch (rule) {
+	case RING_RULE_N1: return "n1";
+	case RING_RULE_COUNT: return "count";
+	default: return NULL;
+	}
+}
+
+void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c >= 0x7f || c == '\\')
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/* Bytes >= 0x80 become \u00XX: the output stays valid JSON (UTF-8) whatever
+ * the name holds; names of ASCII characters come out unchanged. */
+void put_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void kind_text(char *buf, size_t len, uint32_t kind)
+{
+	const char *k = kind_name(kind);
+
+	if (k != NULL)
+		snprintf(buf, len, "%s", k);
+	else
+		snprintf(buf, len, "kind-%" PRIu32, kind);
+}
+
+static void rule_text(char *buf, size_t len, uint32_t rule)
+{
+	const char *k = rule_name(rule);
+
+	if (k != NULL)
+		snprintf(buf, len, "%s", k);
+	else
+		snprintf(buf, len, "rule-%" PRIu32, rule);
+}
+
+/* What is wrong with a ring, or "" when nothing is. */
+static const char *note_of(const struct obj *o)
+{
+	switch (o->rc) {
+	case 0: return "";
+	case -EAGAIN: return "being created";
+	case -EPROTONOSUPPORT: return "other layout version";
+	case -EPROTO: return kind_name(o->info.kind) ? "header inconsistent" : "unknown kind";
+	case -EMSGSIZE: return "size differs from header (truncated?)";
+	case -EBADMSG: return "ready word corrupt";
+	default: return ring_strerror(o->rc);
+	}
+}
+
+void obj_print_header(FILE *f)
+{
+	fprintf(f, "%-24s %-6s %-5s %10s %8s %10s %10s %-6s %4s %4s %4s %-5s %s\n", "NAME", "KIND",
+		"RULE", "SLOTS", "ELEM", "COUNT", "FREE", "CLOSED", "PROD", "CONS", "PIDS", "STALE",
+		"NOTE");
+}
+
+void obj_print_row(FILE *f, const struct obj *o)
+{
+	const struct ring_info *in = &o->info;
+	char kind[24], rule[24], count[24] = "-", free_[24] = "-", closed[8] = "-";
+	int live = obj_live(o);
+	char prod[12] = "-", cons[12] = "-";
+
+	kind_text(kind, sizeof(kind), in->kind);
+	rule_text(rule, sizeof(rule), in->rule);
+	if (in->have & RING_INFO_INDICES) {
+		if (in->count >= 0) {
+			snprintf(count, sizeof(count), "%" PRId64, in->count);
+			snprintf(free_, sizeof(free_), "%" PRIu64, in->capacity - (uint64_t)in->count);
+		} else {
+			snprintf(count, sizeof(count), "corrupt");
+		}
+		snprintf(closed, sizeof(closed), "%s", in->closed ? "yes" : "no");
+	}
+	(void)live; /* PROD/CONS stay "-" until participants can be listed */
+	put_escaped(f, o->name);
+	fprintf(f, "%*s", (int)(strlen(o->name) < 24 ? 24 - strlen(o->name) : 0), "");
+	fprintf(f, " %-6s %-5s %10" PRIu64 " %8" PRIu64 " %10s %10s %-6s %4s %4s %4zu %-5s %s\n", kind,
+		rule, in->slots, in->elem_size, count, free_, closed, prod, cons, o->npids,
+		obj_stale(o) ? "yes" : "no", note_of(o));
+}
+
+static void json_u64(FILE *f, const char *key, uint64_t v, const char *sep)
+{
+	fprintf(f, "\"%s\": %" PRIu64 "%s", key, v, sep);
+}
+
+static void json_side(FILE *f, const struct ring_side_stats *s)
+{
+	unsigned i;
+
+	fprintf(f, "{");
+	json_u64(f, "ops", s->ops, ", ");
+	json_u64(f, "again", s->again, ", ");
+	json_u64(f, "waits", s->waits, ", ");
+	json_u64(f, "wakes", s->wakes, ", ");
+	json_u64(f, "repairs", s->repairs, ", ");
+	json_u64(f, "skips", s->skips, ", ");
+	json_u64(f, "contended", s->contended, ", ");
+	json_u64(f, "corrupt", s->corrupt, ", ");
+	json_u64(f, "closed", s->closed, ", ");
+	json_u64(f, "timeouts", s->timeouts, ", ");
+	fprintf(f, "\"kind\": [");
+	for (i = 0; i < sizeof(s->kind) / sizeof(s->kind[0]); i++)
+		fprintf(f, "%s%" PRIu64, i ? ", " : "", s->kind[i]);
+	fprintf(f, "]}");
+}
+
+void obj_print_json(FILE *f, const struct obj *o, int full)
+{
+	const struct ring_info *in = &o->info;
+	const char *k = kind_name(in->kind), *r = rule_name(in->rule);
+	int live = obj_live(o);
+	size_t i;
+
+	fprintf(f, "{\"name\": ");
+	put_json_str(f, o->name);
+	fprintf(f, ", \"status\": ");
+	put_json_str(f, o->rc == 0 ? "ok" : ring_strerror(o->rc));
+	fprintf(f, ", \"error\": %d", o->rc);
+	if (in->have & RING_INFO_OBJECT)
+		fprintf(f, ", \"file_size\": %" PRIu64 ", \"uid\": %" PRIu32 ", \"mode\": \"%04" PRIo32 "\"",
+			in->file_size, in->uid, in->mode);
+	if (in->have & RING_INFO_HDR) {
+		fprintf(f, ", \"kind\": ");
+		if (k)
+			put_json_str(f, k);
+		else
+			fprintf(f, "null");
+		fprintf(f, ", \"kind_id\": %" PRIu32 ", \"rule\": ", in->kind);
+		if (r)
+			put_json_str(f, r);
+		else
+			fprintf(f, "null");
+		fprintf(f, ", \"rule_id\": %" PRIu32 ", \"flags\": %" PRIu32 ", ", in->rule, in->flags);
+		json_u64(f, "slots", in->slots, ", ");
+		/* The message kind keeps its largest message in elem_size. */
+		json_u64(f, in->kind == RING_KIND_MSG ? "max_message" : "elem_size", in->elem_size, ", ");
+		json_u64(f, "version", in->version, "");
+		if (full) {
+			fprintf(f, ", ");
+			json_u64(f, "stride", in->stride, ", ");
+			json_u64(f, "total_size", in->total_size, ", ");
+			json_u64(f, "part_offset", in->part_offset, ", ");
+			json_u64(f, "max_parts", in->max_parts, ", ");
+			fprintf(f, "\"create_id\": \"%016" PRIx64 "\"", in->create_id);
+		}
+	}
+	if (in->have & RING_INFO_INDICES) {
+		fprintf(f, ", ");
+		json_u64(f, "capacity", in->capacity, ", ");
+		if (in->count >= 0)
+			fprintf(f, "\"count\": %" PRId64 ", \"free\": %" PRIu64, in->count,
+				in->capacity - (uint64_t)in->count);
+		else
+			fprintf(f, "\"count\": null, \"free\": null, \"corrupt\": true");
+		fprintf(f, ", \"closed\": %s", in->closed ? "true" : "false");
+		if (full)
+			fprintf(f, ", \"tail\": %" PRIu64 ", \"head\": %" PRIu64, in->tail, in->head);
+	}
+	if (live >= 0)
+		fprintf(f, ", \"live\": %d", live);
+	else
+		fprintf(f, ", \"producers\": null, \"consumers\": null");
+	fprintf(f, ", \"mapped_by\": [");
+	for (i = 0; i < o->npids && i < sizeof(o->pids) / sizeof(o->pids[0]); i++)
+		fprintf(f, "%s%d", i ? ", " : "", (int)o->pids[i]);
+	fprintf(f, "], \"mapped_count\": %zu", o->npids);
+	fprintf(f, ", \"stale\": %s", obj_stale(o) ? "true" : "false");
+	if (full && (in->have & RING_INFO_STATS)) {
+		fprintf(f, ", \"moving\": %s, \"producer_stats\": ",
+			in->stats.flags & RING_STATS_F_MOVING ? "true" : "false");
+		json_side(f, &in->stats.prod);
+		fprintf(f, ", \"consumer_stats\": ");
+		json_side(f, &in->stats.cons);
+	}
+	fprintf(f, "}");
+}
+
+static void stat_row(FILE *f, const char *what, uint64_t p, uint64_t c)
+{
+	fprintf(f, "  %-34s %20" PRIu64 " %20" PRIu64 "\n", what, p, c);
+}
+
+void obj_print_stat(FILE *f, const struct obj *o)
+{
+	const struct ring_info *in = &o->info;
+	const struct ring_stats *s = &in->stats;
+	char kind[24], rule[24];
+	size_t i;
+	unsigned k;
+
+	put_escaped(f, o->name);
+	fprintf(f, "\n  status      %s\n", o->rc == 0 ? "ok" : ring_strerror(o->rc));
+	if (in->have & RING_INFO_OBJECT)
+		fprintf(f, "  object      %" PRIu64 " bytes, uid %" PRIu32 ", mode %04" PRIo32 "\n",
+			in->file_size, in->uid, in->mode);
+	fprintf(f, "  mapped by   %zu process%s", o->npids, o->npids == 1 ? "" : "es");
+	for (i = 0; i < o->npids && i < sizeof(o->pids) / sizeof(o->pids[0]); i++)
+		fprintf(f, "%s%d", i ? " " : ": ", (int)o->pids[i]);
+	fprintf(f, "%s\n", o->npids > i ? " ..." : "");
+	if (!(in->have & RING_INFO_HDR))
+		return;
+	kind_text(kind, sizeof(kind), in->kind);
+	rule_text(rule, sizeof(rule), in->rule);
+	fprintf(f, "  header      version %" PRIu32 ", kind %s (%" PRIu32 "), rule %s (%" PRIu32
+		   "), flags 0x%" PRIx32 "%s\n",
+		in->version, kind, in->kind, rule, in->rule, in->flags,
+		in->flags & RING_F_BLOCKING ? " (blocking)" : "");
+	fprintf(f, "  geometry    %" PRIu64 " slots, %s %" PRIu64 " bytes, stride %" PRIu64
+		   ", total %" PRIu64 " bytes\n",
+		in->slots, in->kind == RING_KIND_MSG ? "largest message" : "element", in->elem_size,
+		in->stride, in->total_size);
+	fprintf(f, "  table       %" PRIu32 " participant entries at offset %" PRIu64 "\n",
+		in->max_parts, in->part_offset);
+	fprintf(f, "  create_id   %016" PRIx64 "\n", in->create_id);
+	if (in->have & RING_INFO_INDICES) {
+		fprintf(f, "  indices     tail %" PRIu64 "%s, head %" PRIu64 ", capacity %" PRIu64 "\n",
+			in->tail & ~RING_CLOSED_BIT, in->closed ? " (closed)" : "", in->head,
+			in->capacity);
+		if (in->count >= 0)
+			fprintf(f, "  count       %" PRId64 " stored, %" PRIu64 " free\n", in->count,
+				in->capacity - (uint64_t)in->count);
+		else
+			fprintf(f, "  count       inconsistent indices (corrupt or hostile peer)\n");
+	}
+	fprintf(f, "  participants not listed (this library cannot list them yet); stale: %s\n",
+		obj_stale(o) ? "yes (no process maps it)" : "no");
+	if (!(in->have & RING_INFO_STATS))
+		return;
+	fprintf(f, "  %-34s %20s %20s\n",
+		s->flags & RING_STATS_F_MOVING ? "counters (moving)" : "counters", "producers",
+		"consumers");
+	stat_row(f, "elements (pushed / popped)", s->prod.ops, s->cons.ops);
+	stat_row(f, "full / empty (-EAGAIN)", s->prod.again, s->cons.again);
+	stat_row(f, "waits (sleeps)", s->prod.waits, s->cons.waits);
+	stat_row(f, "wakes issued", s->prod.wakes, s->cons.wakes);
+	stat_row(f, "repairs", s->prod.repairs, s->cons.repairs);
+	stat_row(f, "skipped slots", s->prod.skips, s->cons.skips);
+	stat_row(f, "contended (gave up)", s->prod.contended, s->cons.contended);
+	stat_row(f, "corrupt indices met", s->prod.corrupt, s->cons.corrupt);
+	stat_row(f, "closed (-EPIPE)", s->prod.closed, s->cons.closed);
+	stat_row(f, "timeouts", s->prod.timeouts, s->cons.timeouts);
+	for (k = 0; k < sizeof(s->prod.kind) / sizeof(s->prod.kind[0]); k++)
+		if (s->prod.kind[k] || s->cons.kind[k]) {
+			char what[40];
+
+			snprintf(what, sizeof(what), "kind-specific word %u", RING_STAT_KIND_FIRST + k);
+			stat_row(f, what, s->prod.kind[k], s->cons.kind[k]);
+		}
+}
