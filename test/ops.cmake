@@ -21,11 +21,3 @@ if(TARGET shmring_tool AND NOT SHMRING_TSAN)
     message(WARNING "python3 not found: the shmring command's tests are skipped")
   endif()
 endif()
-
-# The manual page: mandoc -T lint finds no warning (mandoc is in .ci/deps).
-find_program(SHMRING_MANDOC mandoc)
-if(SHMRING_MANDOC)
-  add_test(NAME tool_man_lint
-    COMMAND ${SHMRING_MANDOC} -T lint -W warning ${PROJECT_SOURCE_DIR}/tools/shmring.1)
-  set_tests_properties(tool_man_lint PROPERTIES TIMEOUT 30)
-endif()
