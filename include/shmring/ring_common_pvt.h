@@ -95,7 +95,7 @@ RING_API ssize_t ring_pvt_stat_ret(struct ring *r, int consumer, unsigned word, 
 RING_PVT_INLINE void ring_pvt_n1_publish_wrap(RING_ATOMIC(uint64_t) *idx,
 					      RING_ATOMIC(uint64_t) *laps, uint64_t next)
 {
-	uint64_t l = (ring_pvt_load(laps, relaxed) + 1) & ~(uint64_t)1;
+	uint64_t l = (ring_pvt_load(laps, relaxed) + 1) & ~RING_PVT_CAST(uint64_t, 1);
 
 	ring_pvt_store(laps, l + 1, relaxed); /* ordered before R1/R2 below */
 	ring_pvt_store(idx, next, release);

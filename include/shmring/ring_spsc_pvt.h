@@ -199,7 +199,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 		 * wraps here: one comparison where the modular step was a
 		 * comparison and a conditional move. */
 		if (ring_pvt_unlikely(t + cnt >= n))
-			return ring_pvt_spsc_wrap(r, (void *)(uintptr_t)src, cnt, burst, 1);
+			return ring_pvt_spsc_wrap(r, RING_PVT_UNCONST(src), cnt, burst, 1);
 		next = t + 1;
 #else
 		/* Benchmarks only: the same without the lap counter. */
