@@ -208,7 +208,7 @@ int ring_stats(const struct ring *r, struct ring_stats *out)
 }
 
 /* The header checks of ring_pvt_attach(), on a copy read with pread. */
-static int check_header(struct ring_info *out, int fd, uint64_t size, struct view *v)
+static int check_header(struct ring_inspect_info *out, int fd, uint64_t size, struct view *v)
 {
 	struct ring_hdr c;
 	struct ring_geom g;
@@ -227,7 +227,7 @@ static int check_header(struct ring_info *out, int fd, uint64_t size, struct vie
 		return -EIO;
 	if (c.magic != RING_MAGIC)
 		return c.magic == 0 && ready == 0 ? -EAGAIN : -EBADMSG;
-	out->have |= RING_INFO_HDR;
+	out->have |= RING_INSPECT_HDR;
 	out->version = c.version;
 	out->kind = c.kind;
 	out->rule = c.rule;
@@ -258,7 +258,7 @@ static int check_header(struct ring_info *out, int fd, uint64_t size, struct vie
 	return 0;
 }
 
-static int inspect_fd(int fd, struct ring_info *out)
+static int inspect_fd(int fd, struct ring_inspect_info *out)
 {
 	struct word_src src;
 	struct view v;
@@ -267,7 +267,7 @@ static int inspect_fd(int fd, struct ring_info *out)
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	out->have |= RING_INFO_OBJECT;
+	out->have |= RING_INSPECT_OBJECT;
 	out->file_size = (uint64_t)st.st_size;
 	out->uid = (uint32_t)st.st_uid;
 	out->mode = (uint32_t)st.st_mode & 07777u;
@@ -283,16 +283,16 @@ static int inspect_fd(int fd, struct ring_info *out)
 		if (rc < 0)
 			return rc;
 		out->closed = (out->tail & RING_CLOSED_BIT) != 0;
-		out->have |= RING_INFO_INDICES;
+		out->have |= RING_INSPECT_INDICES;
 	}
 	rc = collect_stats(&src, &v, &out->stats);
 	if (rc < 0)
 		return rc;
-	out->have |= RING_INFO_STATS;
+	out->have |= RING_INSPECT_STATS;
 	return 0;
 }
 
-int ring_inspect(const char *name, struct ring_info *out)
+int ring_inspect(const char *name, struct ring_inspect_info *out)
 {
 	int fd, rc;
 

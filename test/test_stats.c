@@ -85,7 +85,7 @@ static void rounds(uint32_t kind, uint32_t rule, uint64_t slots, unsigned nround
 {
 	struct ring_params p;
 	struct ring_stats st;
-	struct ring_info info;
+	struct ring_inspect_info info;
 	struct ring r;
 	char name[96];
 	uint64_t cap;
@@ -104,7 +104,7 @@ static void rounds(uint32_t kind, uint32_t rule, uint64_t slots, unsigned nround
 	expect_side(&st.cons, cap * nrounds, 2u * nrounds, "consumer");
 	cr_expect_eq(st.flags, 0);
 	cr_assert_eq(ring_inspect(name, &info), 0);
-	cr_expect_eq(info.have, RING_INFO_OBJECT | RING_INFO_HDR | RING_INFO_INDICES | RING_INFO_STATS);
+	cr_expect_eq(info.have, RING_INSPECT_OBJECT | RING_INSPECT_HDR | RING_INSPECT_INDICES | RING_INSPECT_STATS);
 	cr_expect_eq(memcmp(&info.stats, &st, sizeof(st)), 0, "ring_inspect differs from ring_stats");
 	cr_expect_eq(info.count, 0);
 	cr_expect_eq(info.capacity, cap);
@@ -171,7 +171,7 @@ static void child_close_and_drain(const char *name, uint64_t arg)
 static void closed_case(uint32_t kind, uint32_t rule)
 {
 	struct ring_params p;
-	struct ring_info info;
+	struct ring_inspect_info info;
 	struct ring r;
 	char name[96];
 
@@ -317,7 +317,7 @@ Test(stats, n1_laps_read_while_moving)
 	const uint64_t total = 200000;
 	struct ring_params p;
 	struct ring_stats st;
-	struct ring_info info;
+	struct ring_inspect_info info;
 	struct ring r;
 	char name[96];
 	uint64_t last_p = 0, last_c = 0;
@@ -374,14 +374,14 @@ static void write_obj(const char *name, const void *data, size_t len)
 Test(inspect, not_a_ring)
 {
 	char name[96], junk[2048];
-	struct ring_info info;
+	struct ring_inspect_info info;
 
 	memset(junk, 'x', sizeof(junk));
 	test_shm_name(name, sizeof(name), "insjunk");
 	write_obj(name, junk, sizeof(junk));
 	cr_expect_eq(ring_inspect(name, &info), -EBADMSG);
 	cr_expect_eq(info.status, -EBADMSG);
-	cr_expect_eq(info.have, RING_INFO_OBJECT);
+	cr_expect_eq(info.have, RING_INSPECT_OBJECT);
 	ring_unlink(name);
 	write_obj(name, junk, 10); /* shorter than the header */
 	cr_expect_eq(ring_inspect(name, &info), -EBADMSG);
@@ -439,7 +439,7 @@ static void dmg_indices(int fd, const struct ring_geom_like *g)
 static void damaged(void (*damage)(int fd, const struct ring_geom_like *g), int expect)
 {
 	struct ring_params p;
-	struct ring_info info;
+	struct ring_inspect_info info;
 	struct ring_geom_like g;
 	struct ring r;
 	struct stat st;
@@ -458,11 +458,11 @@ static void damaged(void (*damage)(int fd, const struct ring_geom_like *g), int 
 	close(fd);
 	cr_expect_eq(ring_inspect(name, &info), expect, "ring_inspect %d, expected %d",
 		     info.status, expect);
-	cr_expect(info.have & RING_INFO_HDR);
+	cr_expect(info.have & RING_INSPECT_HDR);
 	if (expect == 0) {
 		cr_expect_eq(info.count, -EUCLEAN);
 	} else {
-		cr_expect_eq(info.have & (RING_INFO_INDICES | RING_INFO_STATS), 0);
+		cr_expect_eq(info.have & (RING_INSPECT_INDICES | RING_INSPECT_STATS), 0);
 		/* ring_open agrees. */
 		cr_expect_eq(ring_open(&r, name, RING_KIND_ANY), expect);
 	}
@@ -478,7 +478,7 @@ Test(inspect, inconsistent_indices) { damaged(dmg_indices, 0); }
 Test(inspect, fifo_does_not_block)
 {
 	char name[96], path[128];
-	struct ring_info info;
+	struct ring_inspect_info info;
 
 	test_shm_name(name, sizeof(name), "insfifo");
 	snprintf(path, sizeof(path), "/dev/shm%s", name);

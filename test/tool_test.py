@@ -30,10 +30,11 @@ def name(tag):
 
 
 def run(*args, code=0, stdin=None):
-    """Run the tool; check its exit status; return its stdout."""
+    """Run the tool; check its exit status (None: 0 or 1, never a signal or
+    a usage error); return its stdout."""
     p = subprocess.run([TOOL] + list(args), input=stdin, capture_output=True, text=True,
                        timeout=30)
-    if code is not None and p.returncode != code:
+    if (p.returncode not in (0, 1)) if code is None else (p.returncode != code):
         raise AssertionError("shmring %s: exit %d, expected %d\nstdout:\n%s\nstderr:\n%s"
                              % (" ".join(args), p.returncode, code, p.stdout, p.stderr))
     return p.stdout
@@ -210,10 +211,14 @@ def case_hostile():
     check(j["/" + corrupt]["count"] is None and j["/" + corrupt]["corrupt"], "json corrupt")
     check(j["/" + PREFIX + "kind-99"]["kind"] is None and j["/" + PREFIX + "kind-99"]["kind_id"] == 99,
           "json unknown kind")
-    for n in bad:
-        check(j["/" + n]["error"] < 0, "%s json error" % n)
-        run("stat", n, code=1)
-        run("watch", "-n", "1", "-i", "0.01", n, code=1)
+    for n, note in bad.items():
+        # A header of another kind on a fixed-slot geometry: refused, or
+        # (where the library has that kind) read as such; never a crash.
+        code = 1 if note else None
+        if note:
+            check(j["/" + n]["error"] < 0, "%s json error" % n)
+        run("stat", n, code=code)
+        run("watch", "-n", "1", "-i", "0.01", n, code=code)
     run("stat", corrupt)  # a readable ring with bad indices: reported, exit 0
     allj = {o["name"]: o for o in json.loads(run("ls", "--all", "--json", PREFIX + "*"))}
     for n in (junk, short, fifo, dirn):

@@ -103,14 +103,14 @@ void obj_print_header(FILE *f)
 
 void obj_print_row(FILE *f, const struct obj *o)
 {
-	const struct ring_info *in = &o->info;
+	const struct ring_inspect_info *in = &o->info;
 	char kind[24], rule[24], count[24] = "-", free_[24] = "-", closed[8] = "-";
 	int live = obj_live(o);
 	char prod[12] = "-", cons[12] = "-";
 
 	kind_text(kind, sizeof(kind), in->kind);
 	rule_text(rule, sizeof(rule), in->rule);
-	if (in->have & RING_INFO_INDICES) {
+	if (in->have & RING_INSPECT_INDICES) {
 		if (in->count >= 0) {
 			snprintf(count, sizeof(count), "%" PRId64, in->count);
 			snprintf(free_, sizeof(free_), "%" PRIu64, in->capacity - (uint64_t)in->count);
@@ -155,7 +155,7 @@ static void json_side(FILE *f, const struct ring_side_stats *s)
 
 void obj_print_json(FILE *f, const struct obj *o, int full)
 {
-	const struct ring_info *in = &o->info;
+	const struct ring_inspect_info *in = &o->info;
 	const char *k = kind_name(in->kind), *r = rule_name(in->rule);
 	int live = obj_live(o);
 	size_t i;
@@ -165,10 +165,10 @@ void obj_print_json(FILE *f, const struct obj *o, int full)
 	fprintf(f, ", \"status\": ");
 	put_json_str(f, o->rc == 0 ? "ok" : ring_strerror(o->rc));
 	fprintf(f, ", \"error\": %d", o->rc);
-	if (in->have & RING_INFO_OBJECT)
+	if (in->have & RING_INSPECT_OBJECT)
 		fprintf(f, ", \"file_size\": %" PRIu64 ", \"uid\": %" PRIu32 ", \"mode\": \"%04" PRIo32 "\"",
 			in->file_size, in->uid, in->mode);
-	if (in->have & RING_INFO_HDR) {
+	if (in->have & RING_INSPECT_HDR) {
 		fprintf(f, ", \"kind\": ");
 		if (k)
 			put_json_str(f, k);
@@ -193,7 +193,7 @@ void obj_print_json(FILE *f, const struct obj *o, int full)
 			fprintf(f, "\"create_id\": \"%016" PRIx64 "\"", in->create_id);
 		}
 	}
-	if (in->have & RING_INFO_INDICES) {
+	if (in->have & RING_INSPECT_INDICES) {
 		fprintf(f, ", ");
 		json_u64(f, "capacity", in->capacity, ", ");
 		if (in->count >= 0)
@@ -214,7 +214,7 @@ void obj_print_json(FILE *f, const struct obj *o, int full)
 		fprintf(f, "%s%d", i ? ", " : "", (int)o->pids[i]);
 	fprintf(f, "], \"mapped_count\": %zu", o->npids);
 	fprintf(f, ", \"stale\": %s", obj_stale(o) ? "true" : "false");
-	if (full && (in->have & RING_INFO_STATS)) {
+	if (full && (in->have & RING_INSPECT_STATS)) {
 		fprintf(f, ", \"moving\": %s, \"producer_stats\": ",
 			in->stats.flags & RING_STATS_F_MOVING ? "true" : "false");
 		json_side(f, &in->stats.prod);
@@ -231,7 +231,7 @@ static void stat_row(FILE *f, const char *what, uint64_t p, uint64_t c)
 
 void obj_print_stat(FILE *f, const struct obj *o)
 {
-	const struct ring_info *in = &o->info;
+	const struct ring_inspect_info *in = &o->info;
 	const struct ring_stats *s = &in->stats;
 	char kind[24], rule[24];
 	size_t i;
@@ -239,14 +239,14 @@ void obj_print_stat(FILE *f, const struct obj *o)
 
 	put_escaped(f, o->name);
 	fprintf(f, "\n  status      %s\n", o->rc == 0 ? "ok" : ring_strerror(o->rc));
-	if (in->have & RING_INFO_OBJECT)
+	if (in->have & RING_INSPECT_OBJECT)
 		fprintf(f, "  object      %" PRIu64 " bytes, uid %" PRIu32 ", mode %04" PRIo32 "\n",
 			in->file_size, in->uid, in->mode);
 	fprintf(f, "  mapped by   %zu process%s", o->npids, o->npids == 1 ? "" : "es");
 	for (i = 0; i < o->npids && i < sizeof(o->pids) / sizeof(o->pids[0]); i++)
 		fprintf(f, "%s%d", i ? " " : ": ", (int)o->pids[i]);
 	fprintf(f, "%s\n", o->npids > i ? " ..." : "");
-	if (!(in->have & RING_INFO_HDR))
+	if (!(in->have & RING_INSPECT_HDR))
 		return;
 	kind_text(kind, sizeof(kind), in->kind);
 	rule_text(rule, sizeof(rule), in->rule);
@@ -261,7 +261,7 @@ void obj_print_stat(FILE *f, const struct obj *o)
 	fprintf(f, "  table       %" PRIu32 " participant entries at offset %" PRIu64 "\n",
 		in->max_parts, in->part_offset);
 	fprintf(f, "  create_id   %016" PRIx64 "\n", in->create_id);
-	if (in->have & RING_INFO_INDICES) {
+	if (in->have & RING_INSPECT_INDICES) {
 		fprintf(f, "  indices     tail %" PRIu64 "%s, head %" PRIu64 ", capacity %" PRIu64 "\n",
 			in->tail & ~RING_CLOSED_BIT, in->closed ? " (closed)" : "", in->head,
 			in->capacity);
@@ -273,7 +273,7 @@ void obj_print_stat(FILE *f, const struct obj *o)
 	}
 	fprintf(f, "  participants not listed (this library cannot list them yet); stale: %s\n",
 		obj_stale(o) ? "yes (no process maps it)" : "no");
-	if (!(in->have & RING_INFO_STATS))
+	if (!(in->have & RING_INSPECT_STATS))
 		return;
 	fprintf(f, "  %-34s %20s %20s\n",
 		s->flags & RING_STATS_F_MOVING ? "counters (moving)" : "counters", "producers",

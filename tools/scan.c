@@ -134,7 +134,7 @@ void obj_load(struct obj *o, const char *name, const struct mappers *m)
 
 int obj_is_ring(const struct obj *o)
 {
-	return (o->info.have & RING_INFO_HDR) != 0;
+	return (o->info.have & RING_INSPECT_HDR) != 0;
 }
 
 int obj_live(const struct obj *o)

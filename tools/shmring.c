@@ -267,7 +267,7 @@ static int cmd_watch(int argc, char **argv)
 		return usage("watch takes one NAME");
 	if (load_named(argv[optind], &a, 0) < 0)
 		return usage("bad ring name");
-	if (a.rc != 0 || !(a.info.have & RING_INFO_STATS))
+	if (a.rc != 0 || !(a.info.have & RING_INSPECT_STATS))
 		return fail("watch", a.name, a.rc ? a.rc : -EPROTO);
 	t0 = now_s();
 	watch_header();
@@ -279,7 +279,7 @@ static int cmd_watch(int argc, char **argv)
 		sleep_s(interval - (now_s() - t0));
 		obj_load(&b, a.name, NULL);
 		t1 = now_s();
-		if (b.rc != 0 || !(b.info.have & RING_INFO_STATS))
+		if (b.rc != 0 || !(b.info.have & RING_INSPECT_STATS))
 			return fail("watch", a.name, b.rc ? b.rc : -EPROTO);
 		if (b.info.create_id != a.info.create_id) {
 			fprintf(stderr, "shmring: watch: ");
@@ -297,7 +297,7 @@ static int cmd_watch(int argc, char **argv)
 		       rate(p->cons.again, q->cons.again, dt),
 		       rate(p->prod.waits + p->cons.waits, q->prod.waits + q->cons.waits, dt),
 		       rate(p->prod.wakes + p->cons.wakes, q->prod.wakes + q->cons.wakes, dt));
-		if ((b.info.have & RING_INFO_INDICES) && b.info.count >= 0)
+		if ((b.info.have & RING_INSPECT_INDICES) && b.info.count >= 0)
 			printf("%10" PRId64 " %10" PRIu64 "\n", b.info.count,
 			       b.info.capacity - (uint64_t)b.info.count);
 		else

@@ -31,7 +31,7 @@ struct mappers {
 struct obj {
 	char name[258];            /* "/" + the file name */
 	int rc;                    /* ring_inspect's result */
-	struct ring_info info;
+	struct ring_inspect_info info;
 	unsigned long long ino;    /* 0 if unknown */
 	pid_t pids[16];            /* mapping processes (first 16) */
 	size_t npids;              /* all of them */

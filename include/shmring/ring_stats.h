@@ -73,14 +73,14 @@ RING_API int ring_stats(const struct ring *r, struct ring_stats *out);
 
 /* What ring_inspect() found. Fields not yet known are zero; `have` says
  * which groups were filled. */
-struct ring_info {
-	uint32_t have;        /* RING_INFO_* */
+struct ring_inspect_info {
+	uint32_t have;        /* RING_INSPECT_* */
 	int status;           /* 0, or the -errno ring_open() would return */
-	/* Object (RING_INFO_OBJECT). */
+	/* Object (RING_INSPECT_OBJECT). */
 	uint64_t file_size;
 	uint32_t uid;
 	uint32_t mode;        /* permission bits */
-	/* Header as read (RING_INFO_HDR: magic matched; each field is the
+	/* Header as read (RING_INSPECT_HDR: magic matched; each field is the
 	 * object's claim, checked unless status is 0). */
 	uint32_t version;
 	uint32_t kind;        /* RING_KIND_*; may be one this library lacks */
@@ -94,7 +94,7 @@ struct ring_info {
 	uint64_t create_id;
 	uint32_t max_parts;
 	uint32_t reserved0;
-	/* Indices (RING_INFO_INDICES: status is 0 and the kind is one whose
+	/* Indices (RING_INSPECT_INDICES: status is 0 and the kind is one whose
 	 * indices this library reads). */
 	uint64_t capacity;    /* elements a user can store */
 	uint64_t tail;        /* the producer index word as read (closed bit
@@ -103,14 +103,14 @@ struct ring_info {
 	int64_t count;        /* elements stored, or -EUCLEAN (inconsistent) */
 	int closed;           /* 1: ring_close_write() was called */
 	int reserved1;
-	/* Counters (RING_INFO_STATS). */
+	/* Counters (RING_INSPECT_STATS). */
 	struct ring_stats stats;
 };
 
-#define RING_INFO_OBJECT 0x1u  /* file_size, uid, mode */
-#define RING_INFO_HDR 0x2u     /* the header fields */
-#define RING_INFO_INDICES 0x4u /* capacity, tail, head, count, closed */
-#define RING_INFO_STATS 0x8u   /* stats */
+#define RING_INSPECT_OBJECT 0x1u  /* file_size, uid, mode */
+#define RING_INSPECT_HDR 0x2u     /* the header fields */
+#define RING_INSPECT_INDICES 0x4u /* capacity, tail, head, count, closed */
+#define RING_INSPECT_STATS 0x8u   /* stats */
 
 /*
  * Read the named ring ("/name", as ring_open) without attaching to it and
@@ -130,7 +130,7 @@ struct ring_info {
  * Thread-safe; no handle is involved, so nothing is ever written to the
  * ring, its counters or its participant table.
  */
-RING_API int ring_inspect(const char *name, struct ring_info *out);
+RING_API int ring_inspect(const char *name, struct ring_inspect_info *out);
 
 #ifdef __cplusplus
 }

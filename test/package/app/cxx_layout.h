@@ -68,10 +68,10 @@
 	X(RING_NAME_MAX)                                                        \
 	X(sizeof(struct ring_side_stats)) X(sizeof(struct ring_stats))          \
 	X(offsetof(struct ring_stats, cons)) X(offsetof(struct ring_stats, flags)) \
-	X(sizeof(struct ring_info)) X(offsetof(struct ring_info, slots))        \
-	X(offsetof(struct ring_info, count)) X(offsetof(struct ring_info, stats)) \
+	X(sizeof(struct ring_inspect_info)) X(offsetof(struct ring_inspect_info, slots))        \
+	X(offsetof(struct ring_inspect_info, count)) X(offsetof(struct ring_inspect_info, stats)) \
 	X(RING_STAT_LAPS) X(RING_STAT_TIMEOUTS) X(RING_STAT_KIND_FIRST)         \
-	X(RING_STAT_WORDS) X(RING_INFO_STATS) X(RING_STATS_F_MOVING)
+	X(RING_STAT_WORDS) X(RING_INSPECT_STATS) X(RING_STATS_F_MOVING)
 
 #ifdef __cplusplus
 extern "C" {
