@@ -148,6 +148,27 @@ int ring_pvt_check_kind(uint32_t kind)
 	return -EINVAL;
 }
 
+uint32_t ring_pvt_mode_of(const struct ring *r)
+{
+	int small = !(r->flags & RING_F_BLOCKING);
+
+	if (r->kind == RING_KIND_MPMC)
+		return RING_PVT_MODE_MPMC;
+	if (r->rule == RING_RULE_N1 && r->esz == 8 && small)
+		return RING_PVT_MODE_SPSC_N1_8;
+	if (r->rule == RING_RULE_N1 && r->esz == 64 && small)
+		return RING_PVT_MODE_SPSC_N1_64;
+	if (r->rule == RING_RULE_N1)
+		return RING_PVT_MODE_SPSC_N1;
+	if (r->mask == 0 && r->n != 1)
+		return RING_PVT_MODE_SPSC_MOD;
+	if (r->esz == 8 && small)
+		return RING_PVT_MODE_SPSC_FAST8;
+	if (r->esz == 64 && small)
+		return RING_PVT_MODE_SPSC_FAST64;
+	return RING_PVT_MODE_SPSC_MASK;
+}
+
 int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t kind)
 {
 	struct ring_shared *s = (struct ring_shared *)mem;
@@ -186,27 +207,17 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	r->cap = g.cap;
 	r->esz = (uint32_t)c.elem_size;
 	r->stride = (uint32_t)g.stride;
-	if (c.kind == RING_KIND_MPMC)
-		r->mode = RING_PVT_MODE_MPMC;
-	else if (c.rule == RING_RULE_N1 && c.elem_size == 8 && !(c.flags & RING_F_BLOCKING))
-		r->mode = RING_PVT_MODE_SPSC_N1_8;
-	else if (c.rule == RING_RULE_N1 && c.elem_size == 64 && !(c.flags & RING_F_BLOCKING))
-		r->mode = RING_PVT_MODE_SPSC_N1_64;
-	else if (c.rule == RING_RULE_N1)
-		r->mode = RING_PVT_MODE_SPSC_N1;
-	else if (g.mask == 0 && c.slots != 1)
-		r->mode = RING_PVT_MODE_SPSC_MOD;
-	else if (c.elem_size == 8 && !(c.flags & RING_F_BLOCKING))
-		r->mode = RING_PVT_MODE_SPSC_FAST8;
-	else if (c.elem_size == 64 && !(c.flags & RING_F_BLOCKING))
-		r->mode = RING_PVT_MODE_SPSC_FAST64;
-	else
-		r->mode = RING_PVT_MODE_SPSC_MASK;
 	r->kind = c.kind;
 	r->rule = c.rule;
 	r->flags = c.flags;
+	/* Until the caller takes roles (ring_pvt_live_attach): the first push
+	 * or pop goes out of line and takes them. */
+	r->mode = r->cmode = RING_PVT_MODE_JOIN;
 	r->parts = (struct ring_part *)(void *)((unsigned char *)mem + g.part_offset);
 	r->part = NULL;
+	r->roles = 0;
+	r->live = 0;
+	r->part_gen = 0;
 	r->max_parts = g.max_parts;
 	r->part_idx = 0;
 	r->create_id = c.create_id;
@@ -217,5 +228,8 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	 * previous holder stopped. */
 	ring_pvt_spsc_forget(r, 1);
 	ring_pvt_spsc_forget(r, 0);
+	r->prod_stuck_pos = r->cons_stuck_pos = 0;
+	r->prod_stuck_due = r->cons_stuck_due = 0;
+	r->prod_check_due = r->cons_check_due = 0;
 	return 0;
 }

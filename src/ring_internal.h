@@ -33,6 +33,34 @@ int ring_pvt_check_kind(uint32_t kind);
  * ring's size, else at least it) and fill r. Touches nothing in r on error. */
 int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t kind);
 
+/* Which fast path a handle with this geometry takes (RING_PVT_MODE_*). */
+uint32_t ring_pvt_mode_of(const struct ring *r);
+
+/* ring_live.c: participants and liveness (see there). */
+/* Take an entry (and roles; 0: the first push/pop takes them) for a freshly
+ * attached handle; observe: none, push/pop refused. */
+int ring_pvt_live_attach(struct ring *r, uint32_t roles, int observe);
+/* Give the entry back (ring_close). */
+void ring_pvt_live_leave(struct ring *r);
+void ring_pvt_live_set_modes(struct ring *r);
+int ring_pvt_live_add_roles(struct ring *r, uint32_t roles);
+/* The same, declaring the handle's roles (ring_attach's roles, ring_join). */
+int ring_pvt_live_declare(struct ring *r, uint32_t roles);
+/* Out-of-line paths: make sure the handle holds `role` (0 or its error). */
+int ring_pvt_live_need(struct ring *r, uint32_t role);
+/* 1 if the ring was replaced by a newer ring of its name. */
+int ring_pvt_live_replaced(const struct ring *r);
+/* An MPMC producer (consumer) blocked at pos: repair a dead claimant's slot
+ * once pos has stayed blocked long enough (rate limited). */
+void ring_pvt_live_blocked(struct ring *r, int consumer, uint64_t pos);
+/* Called by the wait loop before sleeping and after each bounded slice:
+ * bounded repair, then 0 (keep waiting) or the code the wait returns
+ * (-ECONNRESET, -EPIPE with RING_F_PIPE, -ESTALE, or a role error). */
+int ring_pvt_live_wait_check(struct ring *r, int consumer);
+/* Stale replacement of named rings (ring_shm.c). */
+int ring_pvt_live_check_stale(struct ring *r);
+void ring_pvt_live_mark_replaced(struct ring *r, uint64_t new_id, int replaced);
+
 /* ring_wait.c: the one blocking loop every ring family uses. try_op makes
  * one non-blocking attempt and returns its result; -EAGAIN means "not ready"
  * (the loop spins, then sleeps on the consumers' futex if `consumer`, else the

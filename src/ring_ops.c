@@ -57,6 +57,16 @@ static ssize_t spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
 {
 	uint64_t tw, h, free_slots;
 
+	/* A handle's first out-of-line push takes the producer role if its
+	 * first call was a pop, or again after fork (exclusive: -EADDRINUSE);
+	 * taking it makes the handle forget its position. */
+	if (ring_pvt_unlikely(!(r->roles & RING_ROLE_PRODUCER))) {
+		int rc = ring_pvt_live_need(r, RING_ROLE_PRODUCER);
+
+		if (rc < 0)
+			return rc;
+		t = RING_PVT_POS_UNKNOWN;
+	}
 	tw = ring_pvt_load(&r->shm->prod.tail, relaxed);
 	if (tw & RING_CLOSED_BIT) {
 		/* n-1 rule: a closed in must still be in range. */
@@ -81,7 +91,7 @@ static ssize_t spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
 	free_slots = spsc_free(r, t, h);
 	if (free_slots < cnt) {
 		if (!burst || free_slots == 0)
-			return -EAGAIN;
+			return ring_pvt_live_replaced(r) ? -ESTALE : -EAGAIN;
 		cnt = (size_t)free_slots;
 	}
 	return (ssize_t)cnt;
@@ -102,6 +112,13 @@ static ssize_t spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
 	uint64_t tw, t, avail;
 	int closed;
 
+	if (ring_pvt_unlikely(!(r->roles & RING_ROLE_CONSUMER))) {
+		int rc = ring_pvt_live_need(r, RING_ROLE_CONSUMER);
+
+		if (rc < 0)
+			return rc;
+		h = RING_PVT_POS_UNKNOWN;
+	}
 	if (h == RING_PVT_POS_UNKNOWN)
 		h = ring_pvt_load(&r->shm->cons.head, relaxed);
 	/* A2: pairs with R1 in ring_pvt_spsc_enqueue() and with the release
@@ -116,7 +133,7 @@ static ssize_t spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
 	avail = r->cap - spsc_free(r, t, h);
 	if (avail < cnt) {
 		if (avail == 0 || !burst)
-			return closed ? -EPIPE : -EAGAIN;
+			return closed ? -EPIPE : ring_pvt_live_replaced(r) ? -ESTALE : -EAGAIN;
 		cnt = (size_t)avail;
 	}
 	return (ssize_t)cnt;
@@ -177,11 +194,21 @@ static int mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int bu
 	uint64_t seq = ring_pvt_load(&sl->seq, acquire);
 	uint64_t tw, remain;
 
+	if (ring_pvt_unlikely(!(r->roles & RING_ROLE_CONSUMER))) {
+		int rc = ring_pvt_live_need(r, RING_ROLE_CONSUMER);
+
+		if (rc < 0)
+			return rc;
+	}
 	/* A slot a survivor gave up on, at the head: claim it like an element
-	 * and free it for the next lap without delivering anything. */
+	 * and free it for the next lap without delivering anything. The claim
+	 * is recorded first (I1), as for an element: a consumer that dies
+	 * between this CAS and the store below leaves a SKIP slot below head,
+	 * which the repair releases. */
 	if (k == 0 && seq == RING_MPMC_SKIP(pos)) {
 		uint64_t expect = pos;
 
+		ring_pvt_store(&r->part->intent, RING_INTENT(pos, 1, 1), release);
 		if (ring_pvt_cas(&s->cons.head, &expect, pos + 1, release, relaxed)) {
 			ring_pvt_store(&sl->seq, RING_MPMC_FREE(pos + r->n), release); /* R4 */
 			ring_pvt_stat_inc(&s->cstat, RING_STAT_SKIPS);
@@ -202,10 +229,28 @@ static int mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int bu
 	tw = ring_pvt_load(&s->prod.tail, acquire);
 	if (tw & RING_CLOSED_BIT) {
 		remain = (tw & ~RING_CLOSED_BIT) - pos;
-		if (remain == 0 || (!burst && remain < cnt))
+		if (remain == 0 || (!burst && remain < cnt)) {
+			ring_pvt_store(&r->part->intent, 0, release);
 			return -EPIPE;
+		}
 	}
-	return -EAGAIN;
+	return ring_pvt_mpmc_blocked(r, pos, 1);
+}
+
+int ring_pvt_mpmc_blocked(struct ring *r, uint64_t pos, int consumer)
+{
+	/* Withdraw an intent left by a lost CAS (see ring_pvt_mpmc_unclaim). */
+	ring_pvt_store(&r->part->intent, 0, release);
+	if (ring_pvt_unlikely(!(r->roles & (consumer ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER)))) {
+		int rc = ring_pvt_live_need(r, consumer ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER);
+
+		if (rc < 0)
+			return rc;
+	}
+	if (ring_pvt_live_replaced(r))
+		return -ESTALE;
+	ring_pvt_live_blocked(r, consumer, pos);
+	return counted(consumer ? &r->shm->cstat : &r->shm->pstat, -EAGAIN);
 }
 
 int ring_pvt_mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int burst)
@@ -229,8 +274,10 @@ ssize_t ring_pvt_mpmc_push1_slow(struct ring *r, const void *elem)
 		struct ring_mpmc_slot *sl;
 		int64_t d;
 
-		if (pos & RING_CLOSED_BIT)
+		if (pos & RING_CLOSED_BIT) {
+			ring_pvt_mpmc_unclaim(&g);
 			return counted(&s->pstat, -EPIPE);
+		}
 		if (ring_pvt_mpmc_claim1(s, &g, &pos, &sl)) {
 			ring_pvt_mpmc_fill1(r, &g, sl, pos, elem);
 			return 1;
@@ -242,9 +289,10 @@ ssize_t ring_pvt_mpmc_push1_slow(struct ring *r, const void *elem)
 		seq = ring_pvt_load(&ring_pvt_mpmc_at(&g, pos)->seq, relaxed);
 		d = (int64_t)(seq - RING_MPMC_FREE(pos));
 		if ((d < 0 || seq == RING_MPMC_SKIP(pos - g.n)) && !(pos & RING_CLOSED_BIT))
-			return counted(&s->pstat, -EAGAIN);
+			return ring_pvt_mpmc_blocked(r, pos, 0);
 	}
 	/* every try lost a race or found pos stale */
+	ring_pvt_mpmc_unclaim(&g);
 	return counted(&s->pstat, -EBUSY);
 }
 
@@ -272,6 +320,7 @@ ssize_t ring_pvt_mpmc_pop1_slow(struct ring *r, void *elem)
 				return rc;
 		}
 	}
+	ring_pvt_mpmc_unclaim(&g);
 	return counted(&s->cstat, -EBUSY);
 }
 

@@ -50,6 +50,30 @@
 
 #include "ring_futex_pvt.h"
 
+/*
+ * Sleeps are slices of at most this long (or to the deadline): after each,
+ * ring_pvt_live_wait_check() repairs what dead claimants left (MPMC) and
+ * tells whether the peers this wait depends on are all verified dead. A
+ * death is so noticed within one slice plus the check (one /proc read per
+ * participant of the other side), whether or not anyone wakes the sleeper.
+ */
+#define RING_PVT_SLICE_NS 10000000L
+
+/* min(deadline, now + one slice) */
+static const struct timespec *slice_end(const struct timespec *deadline, struct timespec *t)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_nsec += RING_PVT_SLICE_NS;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+	if (deadline != NULL && (deadline->tv_sec < t->tv_sec ||
+				 (deadline->tv_sec == t->tv_sec && deadline->tv_nsec < t->tv_nsec)))
+		return deadline;
+	return t;
+}
+
 /* Tries before sleeping: long enough to ride out a busy peer's short stall,
  * short against a cross-core sleep and wake (200 tries took ~3 µs on the
  * development machine, a wake ~20 µs). Skipped when the peer was last seen
@@ -166,10 +190,10 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 {
 	struct ring_wait_line *w;
 	RING_ATOMIC(uint32_t) *waiters, *seqw;
+	struct timespec slice, lslice;
 	ssize_t rc;
 	uint32_t s, cpu;
 	int i, spins, busy = 0;
-	struct timespec slice;
 	const struct timespec *until;
 
 	if (r == NULL || r->shm == NULL)
@@ -204,6 +228,11 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 			ring_pvt_stat_add(r, consumer, RING_STAT_TIMEOUTS, 1);
 			return -ETIMEDOUT;
 		}
+		/* Peers dead, ring replaced, or dead claimants to repair:
+		 * before the first sleep and after every slice. */
+		rc = ring_pvt_live_wait_check(r, consumer);
+		if (rc < 0)
+			return rc;
 		s = ring_pvt_load(seqw, seq_cst);
 		ring_pvt_store(waiters, 1, seq_cst);
 		ring_pvt_fence(seq_cst); /* F2: pairs with F1 (and the close's RMW) */
@@ -226,6 +255,8 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 			return rc;
 		} else {
 			busy = 0;
+			/* A bounded slice: see RING_PVT_SLICE_NS. */
+			until = slice_end(deadline, &lslice);
 		}
 		ring_pvt_stat_add(r, consumer, RING_STAT_WAITS, 1);
 		if (ring_pvt_futex_wait(futex_word(seqw), (int32_t)s, until) < 0) {

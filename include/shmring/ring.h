@@ -23,6 +23,11 @@
  *               pop: closed and drained (end of stream)
  *   -EUCLEAN    the shared indices are inconsistent (a corrupt or hostile
  *               peer); nothing was moved
+ *   -EADDRINUSE a first push/pop: the SPSC role is held by a live process
+ *   -EUSERS     a first push/pop after fork: participant table full
+ *   -ESTALE     the ring was replaced by a newer ring of its name (reported
+ *               instead of -EAGAIN)
+ *   -ECONNRESET waits only: every peer is verified dead (ring_live.h)
  *
  * Who may run concurrently with whom, on one ring:
  *
@@ -48,6 +53,14 @@
  * ring_close_write() belongs to the producer's handle (or to any handle once
  * the producer has stopped): a producer still pushing through another
  * handle stores its tail without the closed bit and may erase it.
+ *
+ * Roles (<shmring/ring_live.h>): every attached handle is a participant of
+ * the ring; its first push takes the producer role, its first pop the
+ * consumer role (or ring_attach/ring_join take them up front). On SPSC rings
+ * a role held by a live process is refused to other processes (-EADDRINUSE)
+ * and taken over once its holder is verified dead, the new holder starting
+ * from the shared indices; between handles of one process it moves to the
+ * newest (the rule above about fresh handles still applies there).
  */
 #ifndef SHMRING_RING_H
 #define SHMRING_RING_H
@@ -120,10 +133,12 @@ struct ring {
 	uint64_t cap;             /* elements a user can store */
 	uint32_t esz;             /* element size */
 	uint32_t stride;          /* slot size */
-	uint32_t mode;            /* RING_PVT_MODE_*: kind, rule and mask in one */
+	uint32_t mode;            /* RING_PVT_MODE_* of pushes: kind, rule and mask in one */
+	uint32_t cmode;           /* the same for pops (each side takes its role on
+				   * its first call, through RING_PVT_MODE_JOIN) */
 	uint32_t flags;
-	uint32_t kind;
-	uint32_t rule;
+	uint16_t kind;
+	uint16_t rule;
 	/* Lifecycle. */
 	void *map;
 	size_t map_len;
@@ -134,7 +149,9 @@ struct ring {
 	uint64_t create_id;       /* the ring's ring_hdr.create_id at attach */
 	uint32_t max_parts;       /* entries in the table */
 	uint32_t part_idx;        /* index of part */
-	uint8_t pad0[128 - 120];
+	uint16_t roles;           /* RING_ROLE_* held through part */
+	uint16_t live;            /* RING_PVT_LIVE_*: how the handle attached */
+	uint32_t part_gen;        /* generation of part when this handle took it */
 	/* Producer-private (SPSC). n-1 rule: the consumer index as last read.
 	 * Count rule: that index + capacity, the producer position at which
 	 * the ring is full as far as this producer knows. See
@@ -147,12 +164,21 @@ struct ring {
 	 * ring_close_write(): the next push takes its slow path, which reads
 	 * tail from shared memory (and there sees the closed bit). */
 	uint64_t prod_pos;
-	uint8_t pad1[48];
+	/* Producer's slow path (src/ring_live.c): the MPMC position this
+	 * handle last found blocked by a claimant, and when a repair of it is
+	 * next due (CLOCK_MONOTONIC ns). */
+	uint64_t prod_stuck_pos;
+	uint64_t prod_stuck_due;
+	uint64_t prod_check_due; /* when a waiting producer next judges its peers */
+	uint8_t pad1[24];
 	/* Consumer-private: the producer index as last read (SPSC). */
 	uint64_t cons_cache;
 	/* The consumer's own index (head); RING_PVT_POS_UNKNOWN after attach. */
 	uint64_t cons_pos;
-	uint8_t pad2[48];
+	uint64_t cons_stuck_pos; /* as prod_stuck_pos, for the consumer side */
+	uint64_t cons_stuck_due;
+	uint64_t cons_check_due;
+	uint8_t pad2[24];
 };
 
 RING_STATIC_ASSERT(offsetof(struct ring, prod_cache) == 128, "handle layout");
@@ -171,7 +197,8 @@ RING_STATIC_ASSERT(offsetof(struct ring, cons_pos) == 200, "handle layout");
  */
 #define RING_PVT_POS_UNKNOWN (UINT64_C(3) << 61)
 
-/* Which fast path a handle takes (struct ring.mode), fixed at attach. */
+/* Which fast path a handle takes (struct ring.mode for pushes, .cmode for
+ * pops), fixed when the handle takes the role. */
 #define RING_PVT_MODE_NONE 0u      /* zeroed or closed handle: -EINVAL */
 #define RING_PVT_MODE_SPSC_FAST8 1u /* SPSC, count rule, power-of-two n,
 				     * 8-byte elements, not blocking */
@@ -183,6 +210,14 @@ RING_STATIC_ASSERT(offsetof(struct ring, cons_pos) == 200, "handle layout");
 #define RING_PVT_MODE_SPSC_N1_8 7u   /* SPSC, n-1 rule, 8-byte elements, not
 				      * blocking (any n: the index is the slot) */
 #define RING_PVT_MODE_SPSC_N1_64 8u  /* as N1_8, with 64-byte elements */
+/* Attached without that role yet: the first push (pop) goes out of line,
+ * takes the role (src/ring_live.c), sets the real mode (cmode) and carries
+ * on. Costs the fast path nothing: a push reads only mode, a pop only cmode. */
+#define RING_PVT_MODE_JOIN 9u
+
+/* struct ring.live bits. */
+#define RING_PVT_LIVE_OBSERVE 0x1u /* no entry, no push/pop: inspection only */
+#define RING_PVT_LIVE_DECLARED 0x2u /* roles declared: see RING_PART_DECLARED */
 
 /* ---- Lifecycle (src/ring_shm.c, src/ring_attach.c) ---------------------- */
 /* Every constructor below leaves a non-NULL handle closed (as after
@@ -211,13 +246,19 @@ RING_API ssize_t ring_memsize(const struct ring_params *p);
 
 /*
  * Create the named ring `name` ("/name": one leading '/', no other, at most
- * RING_NAME_MAX bytes) with shm_open(O_CREAT|O_EXCL) and permissions
- * params->mode (0600 if 0; as with open(2), the umask applies), reserve all of its pages
- * (a full /dev/shm fails here with -ENOSPC rather than SIGBUS later), format it
- * and attach `r`. An existing object of that name is never touched.
- * Errors: ring_memsize's, -EINVAL/-ENAMETOOLONG (bad name), -EEXIST (also for
- * a symbolic link of that name), -ENOSPC, -ENOMEM, -EFBIG (size limits
- * above), -EACCES, -EMFILE. Pair with ring_close() and ring_unlink().
+ * RING_NAME_MAX bytes) in /dev/shm with permissions params->mode (0600 if 0;
+ * as with open(2), the umask applies), reserve all of its pages (a full
+ * /dev/shm fails here with -ENOSPC rather than SIGBUS later), format it and
+ * attach `r`. The object gets its name only once complete (O_TMPFILE, then
+ * linkat): a creator killed at any point leaves no name or a complete ring.
+ * An existing object of that name is left alone, except a ring of this user
+ * with no live participant (verified dead, see ring_live.h), which is
+ * replaced: handles still on it get -ESTALE. The creator's handle is a
+ * participant from the start, so a new ring is never "stale".
+ * Errors: ring_memsize's, -EINVAL/-ENAMETOOLONG (bad name), -EEXIST (a live
+ * ring, an object that is not this user's ring, or a symbolic link of that
+ * name), -ENOSPC, -ENOMEM, -EFBIG (size limits above), -EACCES, -EMFILE,
+ * -EUSERS. Pair with ring_close() and ring_unlink().
  */
 RING_API int ring_create(struct ring *r, const char *name, const struct ring_params *p);
 
@@ -232,7 +273,11 @@ RING_API int ring_create(struct ring *r, const char *name, const struct ring_par
  * -EAGAIN (the creator has not finished yet: retry), -EBADMSG (not a shmring
  * object: bad magic or too small), -EPROTONOSUPPORT (other layout version),
  * -EPROTO (inconsistent header), -EMSGSIZE (object size differs from the
- * header's), -EPROTOTYPE (kind differs from `kind`). Pair with ring_close().
+ * header's), -EPROTOTYPE (kind differs from `kind`), -EPERM (owned by
+ * another user, or writable by group or others: ring_attach's
+ * RING_ATTACH_SHARED_GROUP allows a group), -EUSERS (participant table
+ * full). ring_attach() also checks the element size and can create or wait.
+ * Pair with ring_close().
  */
 RING_API int ring_open(struct ring *r, const char *name, uint32_t kind);
 
@@ -289,9 +334,11 @@ RING_API int ring_init_mem(struct ring *r, void *mem, size_t len, const struct r
 RING_API int ring_attach_mem(struct ring *r, void *mem, size_t len, uint32_t kind);
 
 /*
- * Detach: unmap and close what the handle owns. The ring and its contents
- * remain for the other processes. Closing a zeroed or already closed handle,
- * or NULL, is a no-op returning 0.
+ * Detach: give the participant entry (and its roles) back, unmap and close
+ * what the handle owns. The ring and its contents remain for the other
+ * processes. Caller memory (ring_init_mem, ring_attach_mem) must still be
+ * mapped: the entry is in it. Closing a zeroed or already closed handle, or
+ * NULL, is a no-op returning 0.
  */
 RING_API int ring_close(struct ring *r);
 
@@ -339,8 +386,14 @@ RING_API int ring_close_write(struct ring *r);
  * absolute CLOCK_MONOTONIC time, or NULL to wait without limit. The call spins
  * briefly, then sleeps on a futex until the other side moves, the deadline
  * passes or the ring is closed; signals do not end the wait early.
+ * Sleeps last at most 10 ms at a time: after each, dead claimants' MPMC slots
+ * are repaired and the peers are judged, so a wait whose peers are all
+ * verified dead returns -ECONNRESET (a consumer once the ring is drained;
+ * -EPIPE for rings created with RING_F_PIPE) within about one slice of the
+ * death; a wait for a peer that never attached goes on.
  * Errors: -ENOTSUP (ring created without RING_F_BLOCKING), -ETIMEDOUT
- * (deadline passed, nothing moved; never returned before it), -EPIPE, -EUCLEAN,
+ * (deadline passed, nothing moved; never returned before it), -EPIPE,
+ * -ECONNRESET, -ESTALE, -EUCLEAN,
  * -EINVAL (bad tv_nsec, NULL buffer), or the errno of an unexpected futex
  * failure (-ENOSYS on a kernel without futexes).
  */
@@ -358,6 +411,10 @@ RING_API int ring_pop_timeout(struct ring *r, void *elem, uint64_t timeout_ns);
 
 /* Out-of-line parts of the fast path; not for direct use. */
 RING_API void ring_pvt_wake(struct ring *r, int consumers);
+/* A handle's first push (role RING_ROLE_PRODUCER) or pop (consumer) after an
+ * attach without roles: takes the role (src/ring_live.c) and sets the fast
+ * path's mode. 0 or the error the push/pop returns. */
+RING_API int ring_pvt_live_first(struct ring *r, uint32_t role);
 
 #ifdef __cplusplus
 }
@@ -377,6 +434,7 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
 
 #include "ring_spsc_pvt.h"
 #include "ring_mpmc_pvt.h"
+#include "ring_live.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -412,6 +470,11 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const vo
 		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_COUNT, 0);
 	case RING_PVT_MODE_MPMC:
 		return ring_pvt_mpmc_enqueue(r, src, cnt, burst);
+	case RING_PVT_MODE_JOIN: {
+		int rc = ring_pvt_live_first(r, RING_ROLE_PRODUCER);
+
+		return rc < 0 ? rc : ring_pvt_enqueue_other(r, src, cnt, burst);
+	}
 	default:
 		return -EINVAL; /* zeroed or closed handle */
 	}
@@ -420,7 +483,7 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const vo
 static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *dst,
 							       size_t cnt, int burst)
 {
-	switch (r->mode) {
+	switch (r->cmode) {
 	case RING_PVT_MODE_SPSC_FAST8: /* the FAST modes come here when empty */
 	case RING_PVT_MODE_SPSC_FAST64:
 	case RING_PVT_MODE_SPSC_MASK:
@@ -433,13 +496,18 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_COUNT, 0);
 	case RING_PVT_MODE_MPMC:
 		return ring_pvt_mpmc_dequeue(r, dst, cnt, burst);
+	case RING_PVT_MODE_JOIN: {
+		int rc = ring_pvt_live_first(r, RING_ROLE_CONSUMER);
+
+		return rc < 0 ? rc : ring_pvt_dequeue_other(r, dst, cnt, burst);
+	}
 	default:
 		return -EINVAL; /* zeroed or closed handle */
 	}
 }
 
-#define RING_PVT_DISPATCH(r, spsc, other, ...)                                    \
-	(ring_pvt_likely((r)->mode == RING_PVT_MODE_SPSC_FAST8)                   \
+#define RING_PVT_DISPATCH(r, field, spsc, other, ...)                             \
+	(ring_pvt_likely((r)->field == RING_PVT_MODE_SPSC_FAST8)                  \
 		 ? spsc(r, __VA_ARGS__, RING_RULE_COUNT, 8)                       \
 		 : other(r, __VA_ARGS__))
 
@@ -480,7 +548,7 @@ RING_INLINE int ring_pop(struct ring *r, void *elem)
 {
 	ssize_t rc;
 
-	uint32_t mode = r->mode;
+	uint32_t mode = r->cmode;
 
 	if (ring_pvt_likely(mode == RING_PVT_MODE_SPSC_FAST8))
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_COUNT, 8);
@@ -506,7 +574,7 @@ RING_INLINE ssize_t ring_push_bulk(struct ring *r, const void *src, size_t n)
 {
 	if (ring_pvt_unlikely(n - 1 >= r->cap))
 		return -EINVAL;
-	return RING_PVT_DISPATCH(r, ring_pvt_spsc_enqueue, ring_pvt_enqueue_other, src, n, 0);
+	return RING_PVT_DISPATCH(r, mode, ring_pvt_spsc_enqueue, ring_pvt_enqueue_other, src, n, 0);
 }
 
 /*
@@ -519,7 +587,7 @@ RING_INLINE ssize_t ring_pop_bulk(struct ring *r, void *dst, size_t n)
 {
 	if (ring_pvt_unlikely(n - 1 >= r->cap))
 		return -EINVAL;
-	return RING_PVT_DISPATCH(r, ring_pvt_spsc_dequeue, ring_pvt_dequeue_other, dst, n, 0);
+	return RING_PVT_DISPATCH(r, cmode, ring_pvt_spsc_dequeue, ring_pvt_dequeue_other, dst, n, 0);
 }
 
 /*
@@ -532,7 +600,7 @@ RING_INLINE ssize_t ring_push_burst(struct ring *r, const void *src, size_t n)
 	if (ring_pvt_unlikely(n == 0))
 		return -EINVAL;
 	n = n < r->cap ? n : RING_PVT_CAST(size_t, r->cap); /* the fast paths rely on n <= capacity */
-	return RING_PVT_DISPATCH(r, ring_pvt_spsc_enqueue, ring_pvt_enqueue_other, src, n, 1);
+	return RING_PVT_DISPATCH(r, mode, ring_pvt_spsc_enqueue, ring_pvt_enqueue_other, src, n, 1);
 }
 
 /*
@@ -545,7 +613,7 @@ RING_INLINE ssize_t ring_pop_burst(struct ring *r, void *dst, size_t n)
 	if (ring_pvt_unlikely(n == 0))
 		return -EINVAL;
 	n = n < r->cap ? n : RING_PVT_CAST(size_t, r->cap);
-	return RING_PVT_DISPATCH(r, ring_pvt_spsc_dequeue, ring_pvt_dequeue_other, dst, n, 1);
+	return RING_PVT_DISPATCH(r, cmode, ring_pvt_spsc_dequeue, ring_pvt_dequeue_other, dst, n, 1);
 }
 
 #ifdef __cplusplus

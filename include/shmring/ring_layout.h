@@ -71,7 +71,11 @@ extern "C" {
 /* Creation flags (ring_hdr.flags). Bits are allocated here, once, for every
  * mechanism; RING_F_ALL lists those the library accepts. */
 #define RING_F_BLOCKING 0x1u /* the futex words are used: blocking and timed calls work */
-#define RING_F_ALL RING_F_BLOCKING
+/* Pipe semantics (src/ring_live.c): once every producer that ever attached is
+ * verified dead (or detached) and the ring is drained, pops return -EPIPE
+ * (end of stream) instead of -ECONNRESET. */
+#define RING_F_PIPE 0x2u
+#define RING_F_ALL (RING_F_BLOCKING | RING_F_PIPE)
 
 /* Participant table (ring_hdr.max_parts): ring_params.max_parts of 0 means
  * RING_PARTS_DEFAULT. */
@@ -157,7 +161,7 @@ struct ring_hint_line {
 
 /* Lifecycle and liveness words of the whole ring (src/ring_live.c). */
 struct ring_state_line {
-	uint64_t words[RING_LINE / 8];
+	RING_ATOMIC(uint64_t) words[RING_LINE / 8];
 };
 
 /*
@@ -206,6 +210,26 @@ struct ring_state_line {
 #define RING_STAT_KIND_FIRST 10u
 #define RING_STAT_WORDS (RING_LINE / 8)
 
+/* Indices into ring_state_line.words (src/ring_live.c owns them all). */
+#define RING_STATE_LIFE 0      /* RING_LIFE_*: replaced or not */
+#define RING_STATE_PROD_OWNER 1 /* SPSC: entry holding the producer role */
+#define RING_STATE_CONS_OWNER 2 /* SPSC: entry holding the consumer role */
+#define RING_STATE_PROD_JOINS 3 /* producer roles ever taken (count) */
+#define RING_STATE_CONS_JOINS 4 /* consumer roles ever taken (count) */
+#define RING_STATE_REPAIRS 5    /* MPMC slots repaired (skipped or released) */
+#define RING_STATE_TAKEOVERS 6  /* entries or roles taken over from the dead */
+#define RING_STATE_REPLACED_BY 7 /* create_id of the ring that replaced this one */
+/* words[LIFE]: 0 in use; RING_LIFE_REPLACING(pid, ns) while a creator
+ * (that pid, low 28 bits of its pid-namespace inode, as in a joining entry)
+ * checks that nobody is alive on it: attachers retry, or undo the mark once
+ * that creator is verified dead; RING_LIFE_REPLACED once a newer ring took
+ * its name. */
+#define RING_LIFE_STATUS(w) ((w) & 3u)
+#define RING_LIFE_REPLACING(pid, ns) RING_PART_JOINING(pid, ns)
+#define RING_LIFE_REPLACED UINT64_C(2)
+/* words[*_OWNER]: 0 (nobody) or RING_OWNER(entry index, entry generation). */
+#define RING_OWNER(idx, gen) ((RING_PVT_CAST(uint64_t, gen) << 32) | (RING_PVT_CAST(uint64_t, idx) + 1u))
+
 struct ring_stat_line {
 	RING_ATOMIC(uint64_t) words[RING_STAT_WORDS];
 };
@@ -226,7 +250,50 @@ struct ring_shared {
  * consumer. Line 0 says who (written when the entry is taken, read by anyone
  * checking liveness); line 1 is written by its owner while it operates (read
  * by repairers and, for broadcast rings, by the producer).
+ *
+ * state (src/ring_live.c), taken and given back only by CAS:
+ *   free     RING_PART_FREE(gen)                 status 0
+ *   joining  RING_PART_JOINING(pid, ns)          status 1: the taker's pid
+ *            and the low 28 bits of its pid-namespace inode, so that a taker
+ *            that dies before writing ident[] is still recognisable
+ *   live     RING_PART_LIVE(gen, roles)          status 2: ident[] is valid;
+ *            | RING_PART_DECLARED
+ * ident[RING_ID_PID], [RING_ID_START] (start time, field 22 of
+ * /proc/PID/stat), [RING_ID_PIDNS] (inode of /proc/self/ns/pid),
+ * [RING_ID_UID] (effective uid), [RING_ID_SINCE] (CLOCK_REALTIME seconds
+ * at join); the rest are zero.
+ *
+ * intent (MPMC; written by the owner before each claim CAS, read by
+ * repairers): RING_INTENT(pos, side, cnt): the claim of positions
+ * [pos, pos + cnt) (pos modulo 2^56) by the producer (side 0) or consumer
+ * (side 1) of this entry; cnt field RING_INTENT_BIG: the count is in
+ * intent_cnt (stored before intent). 0: no claim in progress.
  */
+/* Roles (in the state word of a live entry; public in ring_live.h). */
+#define RING_ROLE_PRODUCER 0x1u
+#define RING_ROLE_CONSUMER 0x2u
+#define RING_PART_STATUS(s) ((s) & 3u)
+#define RING_PART_ROLES(s) (((s) >> 2) & 3u)
+#define RING_PART_GEN(s) RING_PVT_CAST(uint32_t, (s) >> 32)
+#define RING_PART_FREE(gen) (RING_PVT_CAST(uint64_t, gen) << 32)
+#define RING_PART_JOINING(pid, ns)                                                  \
+	((RING_PVT_CAST(uint64_t, RING_PVT_CAST(uint32_t, pid)) << 32) |            \
+	 ((RING_PVT_CAST(uint64_t, ns) & 0xfffffffu) << 4) | 1u)
+#define RING_PART_LIVE(gen, roles) \
+	((RING_PVT_CAST(uint64_t, gen) << 32) | (RING_PVT_CAST(uint64_t, roles) << 2) | 2u)
+/* Live state bit: the roles were declared (ring_attach's opts.roles,
+ * ring_join) rather than taken by the first push/pop; such an entry is not
+ * counted as a possible future holder of the roles it lacks. */
+#define RING_PART_DECLARED 0x10u
+#define RING_ID_PID 0
+#define RING_ID_START 1
+#define RING_ID_PIDNS 2
+#define RING_ID_UID 3
+#define RING_ID_SINCE 4
+#define RING_INTENT_BIG 127u
+#define RING_INTENT(pos, side, cnt) \
+	((RING_PVT_CAST(uint64_t, pos) << 8) | (RING_PVT_CAST(uint64_t, side) << 7) | \
+	 RING_PVT_CAST(uint64_t, cnt))
 struct ring_part {
 	/* Line 0: identity (src/ring_live.c). */
 	RING_ATOMIC(uint64_t) state;

@@ -60,14 +60,16 @@
  *   copied out went down with it). Each unreleased slot keeps FULL(q); other
  *   consumers carry on past it, and producers get -EAGAIN ("full") when they
  *   come round to it one lap later.
- * Nothing repairs this automatically (a dead claimant cannot be told from a
- * slow one here). Room for a survivor that knows the claimant is dead: a slot
- * stuck at FREE(q) with q < tail can be set to RING_MPMC_SKIP(q), which
- * consumers step over without delivering (single and burst pops step over it
- * when it reaches the head; a bulk pop whose range covers a SKIP slot not at
- * the head returns -EAGAIN until a single or burst pop gets there); a slot
- * stuck at FULL(q) with q < head can be set to FREE(q + n). Neither loses a
- * committed element.
+ * Repair (src/ring_live.c): each claim is recorded in the claimant's
+ * participant entry before its CAS (I1 below); a survivor blocked by a slot
+ * whose claimant is verified dead, and covered by no other participant's
+ * record, sets a slot stuck at FREE(q) with q < tail to RING_MPMC_SKIP(q),
+ * which consumers step over without delivering (single and burst pops step
+ * over it when it reaches the head; a bulk pop whose range covers a SKIP slot
+ * not at the head returns -EAGAIN until a single or burst pop gets there),
+ * and a slot stuck at FULL(q) (or SKIP(q)) with q < head to FREE(q + n).
+ * Neither loses a committed element beyond the dead consumer's own claim.
+ * The cost on this path: one store of the intent word per claim.
  */
 #ifndef SHMRING_RING_MPMC_PVT_H
 #define SHMRING_RING_MPMC_PVT_H
@@ -91,6 +93,7 @@ extern "C" {
  */
 struct ring_pvt_mpmc_geom {
 	unsigned char *slots;
+	struct ring_part *part; /* this handle's participant entry: intents */
 	uint64_t mask; /* n - 1 for power-of-two n (0 for n == 1), else 0 */
 	uint64_t n;
 	uint32_t stride;
@@ -102,6 +105,7 @@ RING_PVT_INLINE struct ring_pvt_mpmc_geom ring_pvt_mpmc_geom_of(const struct rin
 	struct ring_pvt_mpmc_geom g;
 
 	g.slots = r->slots;
+	g.part = r->part;
 	g.mask = r->mask;
 	g.n = r->n;
 	g.stride = r->stride;
@@ -136,6 +140,12 @@ RING_PVT_INLINE unsigned char *ring_pvt_mpmc_payload(struct ring_mpmc_slot *sl)
  * 0: retry), else returns -EAGAIN or -EPIPE. */
 RING_API int ring_pvt_mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int burst);
 
+/* Out of line (src/ring_ops.c): a producer (consumer == 0) or consumer that
+ * cannot claim at pos: withdraws its intent, lets the liveness mechanism
+ * repair a slot held by a dead claimant when one has blocked pos for long
+ * enough, and returns -EAGAIN (or -ESTALE: the ring was replaced). */
+RING_API int ring_pvt_mpmc_blocked(struct ring *r, uint64_t pos, int consumer);
+
 /* Out of line (src/ring_ops.c): the whole bounded retry loop of a one
  * element push or pop, taken when the first try did not succeed. */
 RING_API ssize_t ring_pvt_mpmc_push1_slow(struct ring *r, const void *elem);
@@ -164,6 +174,10 @@ RING_PVT_INLINE int ring_pvt_mpmc_claim1(struct ring_shared *s, const struct rin
 	*slp = sl;
 	if (ring_pvt_unlikely(seq != (*pos << 1 | *pos >> 63)))
 		return 0;
+	/* I1: the claim is recorded in this handle's entry before the CAS
+	 * makes it (release, and the CAS is a release too): a repairer that
+	 * sees the claim in tail sees this intent (src/ring_live.c). */
+	ring_pvt_store(&g->part->intent, RING_INTENT(*pos, 0, 1), release);
 	/* R5: see ring_pvt_mpmc_enqueue(). */
 	return ring_pvt_cas(&s->prod.tail, pos, *pos + 1, release, relaxed);
 }
@@ -180,6 +194,8 @@ RING_PVT_INLINE int ring_pvt_mpmc_take1(struct ring_shared *s, const struct ring
 	*slp = sl;
 	if (ring_pvt_unlikely(seq != RING_MPMC_FULL(*pos)))
 		return 0;
+	/* I1, consumer side: see ring_pvt_mpmc_claim1(). */
+	ring_pvt_store(&g->part->intent, RING_INTENT(*pos, 1, 1), release);
 	/* R6: see ring_pvt_mpmc_dequeue(). */
 	return ring_pvt_cas(&s->cons.head, pos, *pos + 1, release, relaxed);
 }
@@ -235,6 +251,25 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_pop1(struct ring *r, void *elem)
 	return 1;
 }
 
+/* I1 for a claim of k positions from pos (see ring_pvt_mpmc_claim1). */
+RING_PVT_INLINE void ring_pvt_mpmc_intent(const struct ring_pvt_mpmc_geom *g, uint64_t pos,
+					  size_t k, unsigned side)
+{
+	if (ring_pvt_likely(k < RING_INTENT_BIG)) {
+		ring_pvt_store(&g->part->intent, RING_INTENT(pos, side, k), release);
+		return;
+	}
+	ring_pvt_store(&g->part->intent_cnt, RING_PVT_CAST(uint64_t, k), release);
+	ring_pvt_store(&g->part->intent, RING_INTENT(pos, side, RING_INTENT_BIG), release);
+}
+
+/* A call that ends without a claim withdraws the intent of a CAS it lost,
+ * which would otherwise keep a repairer off a dead claimant's slot. */
+RING_PVT_INLINE void ring_pvt_mpmc_unclaim(const struct ring_pvt_mpmc_geom *g)
+{
+	ring_pvt_store(&g->part->intent, 0, release);
+}
+
 /*
  * Number of consecutive slots from pos that are ready (at most cnt): for
  * producers (full == 0) slot pos + i must hold FREE(pos + i), for consumers
@@ -288,8 +323,10 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 	for (;;) {
 		/* Checked before the scan: RING_MPMC_FREE() drops the top
 		 * bit, so a closed tail could otherwise match free slots. */
-		if (ring_pvt_unlikely(pos & RING_CLOSED_BIT))
+		if (ring_pvt_unlikely(pos & RING_CLOSED_BIT)) {
+			ring_pvt_mpmc_unclaim(&g);
 			return ring_pvt_stat_ret(r, 0, RING_STAT_CLOSED, -EPIPE);
+		}
 		k = ring_pvt_mpmc_scan(&g, pos, cnt, 0, &d);
 		if (ring_pvt_likely(k == cnt) || (burst && k > 0)) {
 			/* Claim [pos, pos + k). Fails if another producer
@@ -298,18 +335,21 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 			 * A3/R3, not by this CAS. R5: release, so that a
 			 * reader of tail that sees this claim also sees the
 			 * head it depended on (ring_count never finds more
-			 * than n used). */
+			 * than n used). I1 first. */
+			ring_pvt_mpmc_intent(&g, pos, k, 0);
 			if (ring_pvt_cas(&s->prod.tail, &pos, pos + k, release, relaxed))
 				break;
 		} else if (d < 0) {
 			/* full, or a consumer still reading */
-			return ring_pvt_stat_ret(r, 0, RING_STAT_AGAIN, -EAGAIN);
+			return ring_pvt_mpmc_blocked(r, pos, 0);
 		} else {
 			pos = ring_pvt_load(&s->prod.tail, relaxed); /* stale */
 		}
-		if (ring_pvt_unlikely(--tries == 0))
+		if (ring_pvt_unlikely(--tries == 0)) {
 			/* lost every race: not full/empty */
+			ring_pvt_mpmc_unclaim(&g);
 			return ring_pvt_stat_ret(r, 0, RING_STAT_CONTENDED, -EBUSY);
+		}
 	}
 	for (i = 0; i < k; i++) {
 		struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(&g, pos + i);
@@ -343,7 +383,8 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t 
 		if (ring_pvt_likely(k == cnt) || (burst && k > 0)) {
 			/* R6: release, so that a reader of head that sees
 			 * this claim also sees the tail it depended on
-			 * (ring_count never finds head past tail). */
+			 * (ring_count never finds head past tail). I1 first. */
+			ring_pvt_mpmc_intent(&g, pos, k, 1);
 			if (ring_pvt_cas(&s->cons.head, &pos, pos + k, release, relaxed))
 				break;
 		} else if (d < 0) {
@@ -355,9 +396,11 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t 
 		} else {
 			pos = ring_pvt_load(&s->cons.head, relaxed); /* stale */
 		}
-		if (ring_pvt_unlikely(--tries == 0))
+		if (ring_pvt_unlikely(--tries == 0)) {
 			/* lost every race: not full/empty */
+			ring_pvt_mpmc_unclaim(&g);
 			return ring_pvt_stat_ret(r, 1, RING_STAT_CONTENDED, -EBUSY);
+		}
 	}
 	for (i = 0; i < k; i++) {
 		struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(&g, pos + i);

@@ -48,6 +48,7 @@
 	X(offsetof(struct ring, n)) X(offsetof(struct ring, mask))              \
 	X(offsetof(struct ring, cap)) X(offsetof(struct ring, esz))             \
 	X(offsetof(struct ring, stride)) X(offsetof(struct ring, kind))         \
+	X(offsetof(struct ring, mode)) X(offsetof(struct ring, cmode))          \
 	X(offsetof(struct ring, rule)) X(offsetof(struct ring, flags))          \
 	X(offsetof(struct ring, own)) X(offsetof(struct ring, map))             \
 	X(offsetof(struct ring, map_len)) X(offsetof(struct ring, fd))          \
