@@ -592,15 +592,16 @@ static int take_entry(struct ring *r, const struct self_id *me)
 			return -EUCLEAN;
 	}
 	life = ring_pvt_load(state_word(r, RING_STATE_LIFE), seq_cst);
+	if (life != 0 && RING_LIFE_STATUS(life) == 1 &&
+	    ((life >> 4) & 0xfffffffu) == (me->ns & 0xfffffffu) && pid_dead(me, life >> 32, 0)) {
+		/* A creator died while checking this ring: undo its mark (by
+		 * CAS: only that mark). Our entry is already visible, so a
+		 * creator checking after this sees us. */
+		if (ring_pvt_cas(state_word(r, RING_STATE_LIFE), &life, 0, seq_cst, relaxed))
+			life = 0;
+	}
 	if (life != 0) {
 		ring_pvt_live_leave(r);
-		if (RING_LIFE_STATUS(life) == 1 && ((life >> 4) & 0xfffffffu) == (me->ns & 0xfffffffu) &&
-		    pid_dead(me, life >> 32, 0)) {
-			/* A creator died while checking this ring: undo its
-			 * mark (by CAS: only that mark) and retry. */
-			ring_pvt_cas(state_word(r, RING_STATE_LIFE), &life, 0, seq_cst, relaxed);
-			return -EAGAIN;
-		}
 		return life == RING_LIFE_REPLACED ? -ESTALE : -EAGAIN;
 	}
 	return 0;

@@ -250,7 +250,9 @@ int ring_pvt_mpmc_blocked(struct ring *r, uint64_t pos, int consumer)
 	if (ring_pvt_live_replaced(r))
 		return -ESTALE;
 	ring_pvt_live_blocked(r, consumer, pos);
-	return counted(consumer ? &r->shm->cstat : &r->shm->pstat, -EAGAIN);
+	/* Counted here for producers; a consumer's comes through
+	 * ring_pvt_mpmc_stuck(). */
+	return consumer ? -EAGAIN : (int)counted(&r->shm->pstat, -EAGAIN);
 }
 
 int ring_pvt_mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int burst)

@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 	unsigned seed;
 	uint64_t id, seq, lost = 0, flight_lost = 0, dup = 0, redelivered = 0, delivered = 0;
 	uint64_t committed = 0;
-	struct ring_info info;
+	struct ring_live_info info;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: stress_kill spsc-count|spsc-n1|mpmc block|spin KILLS [SEED]\n");
@@ -422,7 +422,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "drain: -ECONNRESET with %zd elements left\n", ring_count(&c));
 			return 1;
 		}
-		ring_info(&c, &info);
+		ring_live_info(&c, &info);
 		ring_close(&c);
 	}
 	alarm(0);
