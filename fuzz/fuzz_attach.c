@@ -38,8 +38,12 @@
 
 static int attach_error(int rc)
 {
+	/* -EUSERS, -ESTALE, -EUCLEAN: a participant table or state line
+	 * overwritten (no free entry; replaced; an entry changing under the
+	 * joiner). */
 	return rc == -EAGAIN || rc == -EBADMSG || rc == -EPROTONOSUPPORT || rc == -EPROTO ||
-	       rc == -EMSGSIZE || rc == -EPROTOTYPE;
+	       rc == -EMSGSIZE || rc == -EPROTOTYPE || rc == -EUSERS || rc == -ESTALE ||
+	       rc == -EUCLEAN;
 }
 
 /* A value to store in a field: near the usual boundaries, or anything. */
@@ -65,6 +69,7 @@ static size_t make_mutated(struct fuzz_in *in, unsigned char **out, int *pristin
 	unsigned char *fmt;
 	ssize_t msize;
 	size_t len, i, muts;
+	uint64_t part_off;
 	void *mem;
 
 	memset(&p, 0, sizeof(p));
@@ -85,6 +90,7 @@ static size_t make_mutated(struct fuzz_in *in, unsigned char **out, int *pristin
 		abort();
 	fmt = (unsigned char *)mem;
 	FUZZ_CHECK(ring_init_mem(&r, fmt, (size_t)msize, &p) == 0);
+	part_off = r.shm->hdr.part_offset;
 	/* Indices as a live ring might hold them. */
 	if (fi_bool(in)) {
 		ring_pvt_store(&r.shm->prod.tail, fi_u64(in), relaxed);
@@ -99,10 +105,20 @@ static size_t make_mutated(struct fuzz_in *in, unsigned char **out, int *pristin
 	muts = (size_t)fi_range(in, 0, 8);
 	*pristine = muts == 0 && len >= (size_t)msize;
 	for (i = 0; i < muts && len > 0; i++) {
-		/* Mostly the header, sometimes anywhere. */
-		size_t lim = fi_bool(in) ? sizeof(struct ring_hdr) : len;
+		/* Mostly the header, sometimes the participant table or the
+		 * state line (the words attach takes an entry by), sometimes
+		 * anywhere. */
+		unsigned where = (unsigned)fi_range(in, 0, 3);
+		size_t base = where == 1 ? (size_t)part_off : where == 2 ? 5 * RING_LINE : 0;
+		size_t lim = where == 0 ? sizeof(struct ring_hdr) : where == 3 ? len : len - base;
 		size_t width = (size_t)1 << fi_range(in, 0, 3);
-		size_t off = (size_t)fi_range(in, 0, (lim < len ? lim : len) - 1) & ~(width - 1);
+		size_t off;
+
+		if (base >= len)
+			continue;
+		if (where == 2)
+			lim = RING_LINE;
+		off = base + ((size_t)fi_range(in, 0, (lim < len - base ? lim : len - base) - 1) & ~(width - 1));
 		uint64_t v = 0;
 
 		if (off + width > len)

@@ -85,11 +85,21 @@ static inline void check_accepted(const struct ring *r, const unsigned char *mem
 	FUZZ_CHECK(RING_DATA_OFFSET + r->n * r->stride <= len);
 }
 
+/* Codes the liveness layer gives when a hostile peer rewrote the state line
+ * or the participant table: an SPSC role "held" by a forged live entry, a
+ * table full of forged entries, a ring marked replaced, waits whose peers
+ * all look dead. */
+static inline int is_live_err(ssize_t rc)
+{
+	return rc == -EADDRINUSE || rc == -EUSERS || rc == -ESTALE || rc == -ECONNRESET ||
+	       rc == -EPIPE || rc == -EUCLEAN;
+}
+
 /* -EBUSY: MPMC lost its bounded retries, e.g. to a slot word that always
  * reads stale; never from a blocking call (they retry). */
 static inline int is_ring_err(ssize_t rc)
 {
-	return rc == -EAGAIN || rc == -EBUSY || rc == -EPIPE || rc == -EUCLEAN;
+	return rc == -EAGAIN || rc == -EBUSY || rc == -EPIPE || rc == -EUCLEAN || is_live_err(rc);
 }
 
 /* Roles for hostile_op(). */
@@ -138,17 +148,17 @@ static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
 	case 0:
 		rc = role == ROLE_PRODUCER ? ring_push(r, buf) : ring_pop(r, buf);
 		FUZZ_CHECK(rc == 0 || is_ring_err(rc));
-		FUZZ_CHECK(!own_bad || rc == -EUCLEAN);
+		FUZZ_CHECK(!own_bad || rc == -EUCLEAN || is_live_err(rc));
 		break;
 	case 1:
 		rc = role == ROLE_PRODUCER ? ring_push_bulk(r, buf, n) : ring_pop_bulk(r, buf, n);
 		FUZZ_CHECK(n > cap ? rc == -EINVAL : (rc == (ssize_t)n || is_ring_err(rc)));
-		FUZZ_CHECK(!own_bad || n > cap || rc == -EUCLEAN);
+		FUZZ_CHECK(!own_bad || n > cap || rc == -EUCLEAN || is_live_err(rc));
 		break;
 	case 2:
 		rc = role == ROLE_PRODUCER ? ring_push_burst(r, buf, n) : ring_pop_burst(r, buf, n);
 		FUZZ_CHECK((rc >= 1 && rc <= (ssize_t)n) || is_ring_err(rc));
-		FUZZ_CHECK(!own_bad || rc == -EUCLEAN);
+		FUZZ_CHECK(!own_bad || rc == -EUCLEAN || is_live_err(rc));
 		break;
 	case 3: /* a deadline already past: spins, then -ETIMEDOUT */
 		rc = role == ROLE_PRODUCER ? ring_push_wait(r, buf, &past) : ring_pop_wait(r, buf, &past);

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <shmring/ring.h>
 
@@ -64,6 +65,13 @@ static uint64_t load64(unsigned char *p)
 	return ring_pvt_load((RING_ATOMIC(uint64_t) *)(void *)p, relaxed);
 }
 
+/* Offset of the participant table of a ring made with p (the honest
+ * creator's geometry, as ring_layout.h defines it). */
+static uint64_t part_offset_of(const struct ring_params *p, uint64_t stride)
+{
+	return (RING_DATA_OFFSET + p->slots * stride + RING_LINE - 1) / RING_LINE * RING_LINE;
+}
+
 /* The peer writes one thing it can reach. The ring's own geometry (the
  * honest creator's) decides where the words are. */
 static void poke(struct fuzz_in *in, unsigned char *mem, const struct ring_params *p,
@@ -73,7 +81,7 @@ static void poke(struct fuzz_in *in, unsigned char *mem, const struct ring_param
 	unsigned char *slots = mem + RING_DATA_OFFSET;
 	uint64_t n = p->slots;
 
-	switch (fi_range(in, 0, 6)) {
+	switch (fi_range(in, 0, 8)) {
 	case 0:
 		ring_pvt_store(&s->prod.tail, pick_word(in, ring_pvt_load(&s->prod.tail, relaxed), n),
 			       relaxed);
@@ -114,6 +122,60 @@ static void poke(struct fuzz_in *in, unsigned char *mem, const struct ring_param
 		memcpy(&v, mem + off, width);
 		v = pick_word(in, v, n);
 		memcpy(mem + off, &v, width);
+		break;
+	}
+	case 6: { /* a word of the state line (roles' owners, life, counters) */
+		RING_ATOMIC(uint64_t) *wd = &s->state.words[fi_range(in, 0, RING_LINE / 8 - 1)];
+		uint64_t v;
+
+		switch (fi_range(in, 0, 3)) {
+		case 0: v = RING_OWNER(fi_range(in, 0, RING_PARTS_DEFAULT + 1), fi_range(in, 0, 3)); break;
+		case 1: v = fi_range(in, 0, 3); break; /* life states */
+		case 2: v = RING_LIFE_REPLACING(fi_bool(in) ? (uint64_t)getpid() : 4000000, fi_u32(in)); break;
+		default: v = pick_word(in, ring_pvt_load(wd, relaxed), n); break;
+		}
+		ring_pvt_store(wd, v, relaxed);
+		break;
+	}
+	case 7: { /* a participant entry: state, identity, intent */
+		struct ring_part *e = (struct ring_part *)(void *)(mem + part_offset_of(p, stride));
+		unsigned idx = (unsigned)fi_range(in, 0, RING_PARTS_DEFAULT - 1);
+		uint64_t v;
+
+		e += idx;
+		switch (fi_range(in, 0, 5)) {
+		case 0: /* live, with roles, maybe declared */
+			v = RING_PART_LIVE(fi_range(in, 0, 3), fi_range(in, 0, 3)) |
+			    (fi_bool(in) ? RING_PART_DECLARED : 0);
+			ring_pvt_store(&e->state, v, relaxed);
+			break;
+		case 1: /* joining, by this process or a pid that does not exist */
+			ring_pvt_store(&e->state,
+				       RING_PART_JOINING(fi_bool(in) ? (uint64_t)getpid() : 4000000, fi_u32(in)),
+				       relaxed);
+			break;
+		case 2: /* identity: this pid, a missing one, pid 1, or anything */
+			v = fi_range(in, 0, 3);
+			v = v == 0 ? (uint64_t)getpid() : v == 1 ? 4000000 : v == 2 ? 1 : fi_u64(in);
+			e->ident[RING_ID_PID] = v;
+			if (fi_bool(in))
+				e->ident[RING_ID_START] = fi_u64(in);
+			break;
+		case 3: /* an intent over positions near the indices */
+			ring_pvt_store(&e->intent,
+				       RING_INTENT(ring_pvt_load(fi_bool(in) ? &s->prod.tail : &s->cons.head, relaxed) +
+						   fi_range(in, 0, 4) - 2,
+						   fi_range(in, 0, 1), fi_range(in, 0, RING_INTENT_BIG)),
+				       relaxed);
+			break;
+		case 4:
+			ring_pvt_store(&e->intent_cnt, pick_word(in, ring_pvt_load(&e->intent_cnt, relaxed), n),
+				       relaxed);
+			break;
+		default:
+			fi_bytes(in, (unsigned char *)e, sizeof(*e));
+			break;
+		}
 		break;
 	}
 	default: /* bytes anywhere in the index lines */
@@ -170,7 +232,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				me = r2;
 			} else {
 				FUZZ_CHECK(rc == -EAGAIN || rc == -EBADMSG || rc == -EPROTONOSUPPORT ||
-					   rc == -EPROTO || rc == -EMSGSIZE || rc == -EPROTOTYPE);
+					   rc == -EPROTO || rc == -EMSGSIZE || rc == -EPROTOTYPE ||
+					   rc == -EUSERS || rc == -ESTALE || rc == -EUCLEAN);
 				FUZZ_CHECK(r2.shm == NULL);
 			}
 			break;
