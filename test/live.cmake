@@ -31,3 +31,8 @@ foreach(_v "spsc-count;block" "spsc-n1;spin" "mpmc;block" "mpmc;spin")
   set_tests_properties(stress_kill_${_kind}_${_wait} PROPERTIES TIMEOUT 300)
 endforeach()
 endif()
+# live_timing: how long a death takes to be noticed (README figures); a
+# measurement, built but not run by ctest.
+if(NOT SHMRING_TSAN)
+  shmring_program(live_timing live_timing.c)
+endif()
