@@ -107,6 +107,14 @@ static inline int is_ring_err(ssize_t rc)
 #define ROLE_CONSUMER 2
 #define ROLE_ANY (ROLE_PRODUCER | ROLE_CONSUMER)
 
+/* The handle holds the role of the call just made: a call that did not get
+ * it (the join said -EAGAIN on a hostile state line: retry) stopped before
+ * reading any index. */
+static inline int joined(const struct ring *r, int role)
+{
+	return (r->roles & (role == ROLE_PRODUCER ? RING_ROLE_PRODUCER : RING_ROLE_CONSUMER)) != 0;
+}
+
 /* Largest burst a hostile op asks for, and the byte budget of its buffer. */
 #define HOSTILE_MAX_N 8
 #define HOSTILE_MAX_BYTES ((size_t)1 << 20)
@@ -131,15 +139,20 @@ static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
 	if (role == ROLE_ANY)
 		role = fi_bool(in) ? ROLE_PRODUCER : ROLE_CONSUMER;
 	/* n-1 rule: a call's own index out of range (the consumer's head, the
-	 * producer's tail without the closed bit) is never used as a slot:
-	 * -EUCLEAN, whatever the other words hold; ring_count says -EUCLEAN
-	 * for either out of range. Nothing else runs during the call, so the
-	 * words read here are the ones the call sees. */
+	 * producer's tail without the closed bit) is never used as a slot. A
+	 * handle that does not know its own position yet adopts it from
+	 * shared memory and must then say -EUCLEAN, whatever the other words
+	 * hold; a handle that knows it never reads the shared copy on its fast
+	 * path (it overwrites it with its next store), so any result is
+	 * allowed there. ring_count says -EUCLEAN for either out of range.
+	 * Nothing else runs during the call, so the words read here are the
+	 * ones the call sees. */
 	if (ring_rule(r) == RING_RULE_N1) {
 		uint64_t t = ring_pvt_load(&r->shm->prod.tail, relaxed) & ~RING_CLOSED_BIT;
 		uint64_t h = ring_pvt_load(&r->shm->cons.head, relaxed);
 
-		own_bad = role == ROLE_PRODUCER ? t >= r->n : h >= r->n;
+		own_bad = role == ROLE_PRODUCER ? t >= r->n && r->prod_pos == RING_PVT_POS_UNKNOWN
+						: h >= r->n && r->cons_pos == RING_PVT_POS_UNKNOWN;
 		any_bad = t >= r->n || h >= r->n;
 	}
 	if (role == ROLE_PRODUCER)
@@ -148,17 +161,17 @@ static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
 	case 0:
 		rc = role == ROLE_PRODUCER ? ring_push(r, buf) : ring_pop(r, buf);
 		FUZZ_CHECK(rc == 0 || is_ring_err(rc));
-		FUZZ_CHECK(!own_bad || rc == -EUCLEAN || is_live_err(rc));
+		FUZZ_CHECK(!own_bad || rc == -EUCLEAN || is_live_err(rc) || !joined(r, role));
 		break;
 	case 1:
 		rc = role == ROLE_PRODUCER ? ring_push_bulk(r, buf, n) : ring_pop_bulk(r, buf, n);
 		FUZZ_CHECK(n > cap ? rc == -EINVAL : (rc == (ssize_t)n || is_ring_err(rc)));
-		FUZZ_CHECK(!own_bad || n > cap || rc == -EUCLEAN || is_live_err(rc));
+		FUZZ_CHECK(!own_bad || n > cap || rc == -EUCLEAN || is_live_err(rc) || !joined(r, role));
 		break;
 	case 2:
 		rc = role == ROLE_PRODUCER ? ring_push_burst(r, buf, n) : ring_pop_burst(r, buf, n);
 		FUZZ_CHECK((rc >= 1 && rc <= (ssize_t)n) || is_ring_err(rc));
-		FUZZ_CHECK(!own_bad || rc == -EUCLEAN || is_live_err(rc));
+		FUZZ_CHECK(!own_bad || rc == -EUCLEAN || is_live_err(rc) || !joined(r, role));
 		break;
 	case 3: /* a deadline already past: spins, then -ETIMEDOUT */
 		rc = role == ROLE_PRODUCER ? ring_push_wait(r, buf, &past) : ring_pop_wait(r, buf, &past);

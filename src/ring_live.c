@@ -724,8 +724,13 @@ static int ensure_entry(struct ring *r, const struct self_id *me)
 	r->part = NULL;
 	r->roles = 0;
 	rc = take_entry(r, me);
-	if (rc < 0)
+	if (rc < 0) {
+		/* No entry now: both directions back to their joining path,
+		 * so no fast path uses the entry it no longer has (an MPMC
+		 * claim records its intent there). */
+		ring_pvt_live_set_modes(r);
 		return rc;
+	}
 	return roles ? add_roles(r, me, roles, inherit) : 0;
 }
 
@@ -936,6 +941,11 @@ int ring_pvt_live_wait_check(struct ring *r, int consumer)
 	if (r->live & RING_PVT_LIVE_OBSERVE)
 		return -EINVAL;
 	rc = ring_pvt_live_need(r, consumer ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER);
+	/* -EAGAIN: the ring is being checked for replacement (or a hostile
+	 * life word says so): not an answer for a wait, which sleeps its
+	 * slice and tries again until its deadline. */
+	if (rc == -EAGAIN)
+		return 0;
 	if (rc < 0)
 		return rc;
 	/* The judging below costs /proc reads: at most once per slice per
