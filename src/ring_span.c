@@ -42,6 +42,16 @@ static uint64_t span_next(const struct ring *r, uint64_t pos, uint64_t k)
 	return pos + k;
 }
 
+/* Store this side's new index: R1 / R2 (n-1 rule wraps: with the lap). */
+static void span_publish(struct ring *r, RING_ATOMIC(uint64_t) *idx, struct ring_stat_line *line,
+			 uint64_t pos, uint64_t next)
+{
+	if (r->rule == RING_RULE_N1 && next < pos)
+		ring_pvt_n1_publish_wrap(idx, &line->words[RING_STAT_LAPS], next);
+	else
+		ring_pvt_store(idx, next, release);
+}
+
 ssize_t ring_span_reserve(struct ring *r, size_t n, void **ptr)
 {
 	uint64_t t, idx;
@@ -90,9 +100,10 @@ int ring_span_commit(struct ring *r, size_t k)
 		ring_pvt_spsc_forget(r, 1);
 		return (t & RING_CLOSED_BIT) ? -EPIPE : -EUCLEAN;
 	}
-	/* R1: publishes the elements written in place. */
+	/* R1: publishes the elements written in place (n-1 rule: a wrap with
+	 * its lap, as the push that wraps does). */
 	r->prod_pos = span_next(r, t, k);
-	ring_pvt_store(&r->shm->prod.tail, r->prod_pos, release);
+	span_publish(r, &r->shm->prod.tail, &r->shm->pstat, t, r->prod_pos);
 	if (r->flags & RING_F_BLOCKING)
 		ring_pvt_after_push(r);
 	return 0;
@@ -141,7 +152,7 @@ int ring_span_release(struct ring *r, size_t k)
 		return -EUCLEAN;
 	}
 	r->cons_pos = span_next(r, r->zc_peek_pos, k);
-	ring_pvt_store(&r->shm->cons.head, r->cons_pos, release);
+	span_publish(r, &r->shm->cons.head, &r->shm->cstat, r->zc_peek_pos, r->cons_pos);
 	if (r->flags & RING_F_BLOCKING)
 		ring_pvt_after_pop(r);
 	return 0;
