@@ -89,5 +89,8 @@ static inline void ring_pvt_stat_add(struct ring *r, int consumer, unsigned word
 /* ring_shm.c: 0 if name is a valid ring name ("/x", one '/'), else
  * -EINVAL or -ENAMETOOLONG. */
 int ring_pvt_check_name(const char *name);
+/* now + timeout_ns as an absolute CLOCK_MONOTONIC deadline (saturated). */
+int ring_pvt_deadline_after(uint64_t timeout_ns, struct timespec *d);
+
 
 #endif /* SHMRING_SRC_RING_INTERNAL_H */

@@ -75,7 +75,8 @@ extern "C" {
  * verified dead (or detached) and the ring is drained, pops return -EPIPE
  * (end of stream) instead of -ECONNRESET. */
 #define RING_F_PIPE 0x2u
-#define RING_F_ALL (RING_F_BLOCKING | RING_F_PIPE)
+#define RING_F_MSG_MP 0x8u   /* message ring: many producers (RING_KIND_MSG only) */
+#define RING_F_ALL (RING_F_BLOCKING | RING_F_PIPE | RING_F_MSG_MP)
 
 /* Participant table (ring_hdr.max_parts): ring_params.max_parts of 0 means
  * RING_PARTS_DEFAULT. */
@@ -305,6 +306,70 @@ struct ring_part {
 	RING_ATOMIC(uint64_t) op[5];      /* reserved for per-participant words */
 };
 
+/*
+ * ---- Message and byte-stream rings (RING_KIND_MSG, RING_KIND_BYTES) ----
+ * Owned by src/ring_msg.c and src/ring_bytes.c.
+ *
+ * Both kinds keep a data area of hdr.slots bytes (a power of two) at
+ * RING_DATA_OFFSET; hdr.stride is 1. prod.tail and cons.head are free-running
+ * byte positions (the byte at position p is at offset p & (slots - 1));
+ * tail - head is the number of bytes in use, at most slots; RING_CLOSED_BIT
+ * in tail marks the end of the stream, as for the fixed-slot kinds.
+ *
+ * Byte stream: the bytes of [head, tail) are the stream; no other words.
+ *
+ * Message ring: hdr.elem_size is the largest message (1 .. slots/2 - 16
+ * bytes, so that a largest record always fits once the ring drains). The
+ * area holds records, each 16-byte aligned, never crossing the end of the
+ * area: a record that would is preceded by a padding record filling the area
+ * to its end. A record is a struct ring_msg_hdr and the payload; its size
+ * (meta's rec field) is at least RING_MSG_REC(len) and may be more (a
+ * reservation committed shorter). Record types:
+ *   RING_MSG_T_DATA  a message of len bytes
+ *   RING_MSG_T_PAD   filler up to the end of the area (len 0)
+ *   RING_MSG_T_SKIP  a reservation given up (aborted, or its producer died
+ *                    and was repaired); consumers step over it
+ * A record at position p is committed once its commit word holds
+ * RING_MSG_TAG(key, p) (key = hdr.create_id); meta is written before, with
+ * the payload, and read only after the commit word (release/acquire). A
+ * producer of a many-producer ring (RING_F_MSG_MP) that reserved p stores
+ * RING_MSG_BUSY(key, p) there first. The tag is the position mixed with the
+ * ring's random key: a word left from an earlier lap or payload bytes at p
+ * match it only by a 1 in 2^63 chance, so a consumer never takes an
+ * unfinished record of a many-producer ring for a committed one (one
+ * producer: the tail publishes, and a wrong tag is corruption).
+ *
+ * Participant words (struct ring_part) of a many-producer message ring: a
+ * producer stores intent = the tail it is about to claim from and
+ * intent_cnt = the bytes it claims (padding included) before its claim CAS,
+ * and intent_cnt = 0 after its commit. A survivor that verified its death
+ * calls ring_pvt_msg_repair() (src/ring_msg.c) with those two words.
+ */
+#define RING_MSG_ALIGN 16u
+#define RING_MSG_T_DATA 0u
+#define RING_MSG_T_PAD 1u
+#define RING_MSG_T_SKIP 2u
+#define RING_MSG_TAG_MUL UINT64_C(0x9E3779B97F4A7C15)
+#define RING_MSG_TAG(key, pos) \
+	(((RING_PVT_CAST(uint64_t, pos) ^ RING_PVT_CAST(uint64_t, key)) * RING_MSG_TAG_MUL) | 1u)
+#define RING_MSG_BUSY(key, pos) (RING_MSG_TAG(key, pos) ^ 1u)
+/* Bytes of a record carrying len payload bytes: header + len rounded up. */
+#define RING_MSG_REC(len)                                   \
+	(RING_PVT_CAST(uint64_t, sizeof(struct ring_msg_hdr)) + \
+	 ((RING_PVT_CAST(uint64_t, len) + 15u) & ~UINT64_C(15)))
+/* meta: len in bits 0..31, type in 32..35, record size / 16 in 36..63. */
+#define RING_MSG_META(len, type, rec)                                       \
+	((RING_PVT_CAST(uint64_t, len) & UINT64_C(0xffffffff)) |            \
+	 (RING_PVT_CAST(uint64_t, type) & 0xfu) << 32 | (RING_PVT_CAST(uint64_t, rec) >> 4) << 36)
+#define RING_MSG_META_LEN(m) (RING_PVT_CAST(uint64_t, m) & UINT64_C(0xffffffff))
+#define RING_MSG_META_TYPE(m) ((RING_PVT_CAST(uint64_t, m) >> 32) & 0xfu)
+#define RING_MSG_META_REC(m) ((RING_PVT_CAST(uint64_t, m) >> 36) << 4)
+
+struct ring_msg_hdr {
+	RING_ATOMIC(uint64_t) commit; /* RING_MSG_TAG(key, p) once committed */
+	RING_ATOMIC(uint64_t) meta;   /* RING_MSG_META(len, type, rec) */
+};
+
 struct ring_mpmc_slot {
 	/* Per-slot sequence (Vyukov's, positions doubled): RING_MPMC_FREE(p),
 	 * RING_MPMC_FULL(p), RING_MPMC_FREE(p + n); see RING_MPMC_FREE. */
@@ -341,6 +406,8 @@ RING_STATIC_ASSERT(sizeof(struct ring_part) == RING_LINE, "participant entry siz
 RING_STATIC_ASSERT(offsetof(struct ring_part, intent) == 64, "participant entry layout");
 RING_STATIC_ASSERT(sizeof(struct ring_shared) == RING_DATA_OFFSET, "layout");
 RING_STATIC_ASSERT(sizeof(struct ring_mpmc_slot) == 8, "MPMC slot header");
+RING_STATIC_ASSERT(sizeof(struct ring_msg_hdr) == RING_MSG_ALIGN, "message record header");
+RING_STATIC_ASSERT(offsetof(struct ring_msg_hdr, meta) == 8, "message record header");
 
 #ifdef __cplusplus
 }
