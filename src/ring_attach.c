@@ -150,7 +150,9 @@ int ring_pvt_check_kind(uint32_t kind)
 
 uint32_t ring_pvt_mode_of(const struct ring *r)
 {
-	int small = !(r->flags & RING_F_BLOCKING);
+	/* Blocking rings take the inline flavours too: the wake check is in
+	 * the code every flavour shares (ring_pvt_after_push/_pop). */
+	int small = 1;
 
 	if (r->kind == RING_KIND_MPMC)
 		return RING_PVT_MODE_MPMC;
@@ -231,5 +233,6 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	r->prod_stuck_pos = r->cons_stuck_pos = 0;
 	r->prod_stuck_due = r->cons_stuck_due = 0;
 	r->prod_check_due = r->cons_check_due = 0;
+	ring_pvt_wait_attach(r);
 	return 0;
 }
