@@ -7,7 +7,7 @@
  * a sleeper waiting for a peer that is itself asleep (or done): run with
  * SHMRING_TEST_SLICE_MS=0 (as ctest does), which makes every sleep unbounded,
  * the program then hangs and the ctest TIMEOUT fails it. (With the default
- * 50 ms slice a lost wake-up would only cost time.) Everything is also checked for order
+ * 10 ms slice a lost wake-up would only cost time.) Everything is also checked for order
  * and completeness.
  *
  *   stress_wakeup            processes (fork), >= 10^7 hand-offs in total
