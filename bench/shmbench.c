@@ -123,6 +123,8 @@ static int accepts(const struct bcase *bc, const struct impl *im)
 	default:
 		/* The bare futex mailbox wakes per message by design: only
 		 * the idle round trip is its case. */
+		if (bc->kind == K_BSTREAM && (c & CAP_SHMRING) && (c & CAP_SPSC) && !(c & CAP_EXTRA))
+			return 1; /* the non-blocking ring: the busy-cost reference */
 		return (c & (CAP_BLOCK | CAP_SHMRING)) == (CAP_BLOCK | CAP_SHMRING) || is_pipe(im);
 	}
 }

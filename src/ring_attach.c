@@ -196,7 +196,9 @@ int ring_pvt_check_kind(uint32_t kind)
 
 uint32_t ring_pvt_mode_of(const struct ring *r)
 {
-	int small = !(r->flags & RING_F_BLOCKING);
+	/* Blocking rings take the inline flavours too: the wake check is in
+	 * the code every flavour shares (ring_pvt_after_push/_pop). */
+	int small = 1;
 
 	if (r->kind == RING_KIND_MSG)
 		return (r->flags & RING_F_MSG_MP) ? RING_PVT_MODE_MSG_MP : RING_PVT_MODE_MSG_SP;
@@ -288,5 +290,6 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	r->zc_res_len = 0;
 	r->zc_peek_pos = 0;
 	r->zc_peek_cnt = 0;
+	ring_pvt_wait_attach(r);
 	return 0;
 }

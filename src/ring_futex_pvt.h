@@ -35,13 +35,13 @@
 #define ring_pvt_cpu_relax() __asm__ __volatile__("" ::: "memory")
 #endif
 
-/* Wake every process sleeping on *uaddr. */
-static inline void ring_pvt_futex_wake(int32_t *uaddr)
+/* Wake up to n processes sleeping on *uaddr (INT_MAX: all). */
+static inline void ring_pvt_futex_wake(int32_t *uaddr, int n)
 {
 #ifdef SHMRING_HAVE_URCU
-	(void)futex_async(uaddr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	(void)futex_async(uaddr, FUTEX_WAKE, n, NULL, NULL, 0);
 #else
-	(void)syscall(SYS_futex, uaddr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	(void)syscall(SYS_futex, uaddr, FUTEX_WAKE, n, NULL, NULL, 0);
 #endif
 }
 

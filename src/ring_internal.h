@@ -74,6 +74,12 @@ void ring_pvt_live_mark_replaced(struct ring *r, uint64_t new_id, int replaced);
 typedef ssize_t (*ring_pvt_try_fn)(struct ring *r, void *ctx);
 ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op, void *ctx,
 			    const struct timespec *deadline);
+/* ring_wait.c: at attach, choose how this handle's wakers fence (sets
+ * r->wake_fence; registers the process for membarrier once). */
+void ring_pvt_wait_attach(struct ring *r);
+/* ring_live.c: called by the wait loop before its first sleep and after each
+ * bounded sleep; 0 (keep waiting) or the code the wait returns. */
+int ring_pvt_live_wait_check(struct ring *r, int consumer);
 
 /* ring_stats.c and every slow path: add v to counter `word` (RING_STAT_*,
  * ring_layout.h) of the consumers' stat line if `consumer`, else the

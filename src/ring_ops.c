@@ -220,8 +220,7 @@ static int mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int bu
 			ring_pvt_stat_inc(&s->cstat, RING_STAT_SKIPS);
 			/* The slot is room now: wake a producer waiting for it,
 			 * as a pop would. */
-			if (r->flags & RING_F_BLOCKING)
-				ring_pvt_after_pop(r);
+			ring_pvt_after_pop(r);
 		}
 		return 0;
 	}

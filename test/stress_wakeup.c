@@ -4,8 +4,10 @@
  * elements over through tiny rings (1..4 slots) with ring_push_wait() and
  * ring_pop_wait(), without deadlines, so that both sides keep running into
  * full and empty and go to sleep on the futexes. A single lost wake-up leaves
- * a sleeper waiting for a peer that is itself asleep (or done): the program
- * hangs and the ctest TIMEOUT fails it. Everything is also checked for order
+ * a sleeper waiting for a peer that is itself asleep (or done): run with
+ * SHMRING_TEST_SLICE_MS=0 (as ctest does), which makes every sleep unbounded,
+ * the program then hangs and the ctest TIMEOUT fails it. (With the default
+ * 10 ms slice a lost wake-up would only cost time.) Everything is also checked for order
  * and completeness.
  *
  *   stress_wakeup            processes (fork), >= 10^7 hand-offs in total
@@ -35,6 +37,11 @@
 #include <unistd.h>
 
 #include <shmring/ring.h>
+
+/* Linked against the hooked library (test/block.cmake) for its
+ * SHMRING_TEST_SLICE_MS switch; no kill points here. */
+void ring_pvt_test_hook(int point);
+void ring_pvt_test_hook(int point) { (void)point; }
 
 #define MAX_WORKERS 4
 

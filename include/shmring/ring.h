@@ -189,7 +189,11 @@ struct ring {
 	 * slots (0: nothing peeked). */
 	uint64_t zc_peek_pos;
 	uint64_t zc_peek_cnt;
-	uint8_t pad2[8];
+	/* Read-only after attach, here for want of room elsewhere: 1 if
+	 * wakers issue F1 as a fence (no membarrier registration), see
+	 * ring_common_pvt.h. */
+	uint32_t wake_fence;
+	uint8_t pad2[4];
 };
 
 RING_STATIC_ASSERT(offsetof(struct ring, prod_cache) == 128, "handle layout");
@@ -212,14 +216,14 @@ RING_STATIC_ASSERT(offsetof(struct ring, cons_pos) == 200, "handle layout");
  * pops), fixed when the handle takes the role. */
 #define RING_PVT_MODE_NONE 0u      /* zeroed or closed handle: -EINVAL */
 #define RING_PVT_MODE_SPSC_FAST8 1u /* SPSC, count rule, power-of-two n,
-				     * 8-byte elements, not blocking */
+				     * 8-byte elements (blocking or not) */
 #define RING_PVT_MODE_SPSC_MASK 2u /* SPSC, count rule, power-of-two n */
 #define RING_PVT_MODE_SPSC_N1 3u   /* SPSC, n-1 rule */
 #define RING_PVT_MODE_SPSC_MOD 4u  /* SPSC, count rule, other n */
 #define RING_PVT_MODE_MPMC 5u
 #define RING_PVT_MODE_SPSC_FAST64 6u /* as FAST8, with 64-byte elements */
-#define RING_PVT_MODE_SPSC_N1_8 7u   /* SPSC, n-1 rule, 8-byte elements, not
-				      * blocking (any n: the index is the slot) */
+#define RING_PVT_MODE_SPSC_N1_8 7u   /* SPSC, n-1 rule, 8-byte elements
+				      * (any n: the index is the slot) */
 #define RING_PVT_MODE_SPSC_N1_64 8u  /* as N1_8, with 64-byte elements */
 /* Attached without that role yet: the first push (pop) goes out of line,
  * takes the role (src/ring_live.c), sets the real mode (cmode) and carries
@@ -396,23 +400,27 @@ RING_API int ring_is_closed(const struct ring *r);
 RING_API int ring_close_write(struct ring *r);
 
 /*
- * Blocking push/pop for rings created with RING_F_BLOCKING. `deadline` is an
- * absolute CLOCK_MONOTONIC time, or NULL to wait without limit. The call spins
- * briefly, then sleeps on a futex until the other side moves, the deadline
- * passes or the ring is closed; signals do not end the wait early.
- * Sleeps last at most 10 ms at a time: after each, dead claimants' MPMC slots
- * are repaired and the peers are judged, so a wait whose peers are all
+ * Blocking push/pop for rings created with RING_F_BLOCKING: ring_push_wait()
+ * and ring_pop_wait() (inline, below) and the variants here. `deadline` is an
+ * absolute CLOCK_MONOTONIC time, or NULL to wait without limit. The call
+ * tries the operation first (a ready ring costs what ring_push/ring_pop
+ * cost), spins briefly, then sleeps on a futex until the other side moves,
+ * the deadline passes or the ring is closed; signals do not end the wait
+ * early. No single sleep lasts longer than 10 ms: a process that dies
+ * between making an element (room) available and waking the sleepers delays
+ * them by at most that. Each push (pop) wakes at most as many sleepers as it
+ * made elements (slots) available. After each sleep, dead claimants' MPMC
+ * slots are repaired and the peers are judged, so a wait whose peers are all
  * verified dead returns -ECONNRESET (a consumer once the ring is drained;
  * -EPIPE for rings created with RING_F_PIPE) within about one slice of the
  * death; a wait for a peer that never attached goes on.
  * Errors: -ENOTSUP (ring created without RING_F_BLOCKING), -ETIMEDOUT
- * (deadline passed, nothing moved; never returned before it), -EPIPE,
- * -ECONNRESET, -ESTALE, -EUCLEAN,
- * -EINVAL (bad tv_nsec, NULL buffer), or the errno of an unexpected futex
- * failure (-ENOSYS on a kernel without futexes).
+ * (deadline passed, nothing moved; never returned before it), -EPIPE, -EUCLEAN,
+ * -ECONNRESET, -ESTALE, -EINVAL (bad tv_nsec, NULL buffer), or the errno of
+ * an unexpected futex failure (-ENOSYS on a kernel without futexes).
  */
-RING_API int ring_push_wait(struct ring *r, const void *elem, const struct timespec *deadline);
-RING_API int ring_pop_wait(struct ring *r, void *elem, const struct timespec *deadline);
+RING_API int ring_pvt_push_wait(struct ring *r, const void *elem, const struct timespec *deadline);
+RING_API int ring_pvt_pop_wait(struct ring *r, void *elem, const struct timespec *deadline);
 /* Burst variants: wait until at least one element can move, move up to n.
  * Return the count moved, or an error as above. */
 RING_API ssize_t ring_push_burst_wait(struct ring *r, const void *src, size_t n,
@@ -424,7 +432,7 @@ RING_API int ring_push_timeout(struct ring *r, const void *elem, uint64_t timeou
 RING_API int ring_pop_timeout(struct ring *r, void *elem, uint64_t timeout_ns);
 
 /* Out-of-line parts of the fast path; not for direct use. */
-RING_API void ring_pvt_wake(struct ring *r, int consumers);
+RING_API void ring_pvt_wake(struct ring *r, int consumers, size_t n);
 /* A handle's first push (role RING_ROLE_PRODUCER) or pop (consumer) after an
  * attach without roles: takes the role (src/ring_live.c) and sets the fast
  * path's mode. 0 or the error the push/pop returns. */
@@ -628,6 +636,40 @@ RING_INLINE ssize_t ring_pop_burst(struct ring *r, void *dst, size_t n)
 		return -EINVAL;
 	n = n < r->cap ? n : RING_PVT_CAST(size_t, r->cap);
 	return RING_PVT_DISPATCH(r, cmode, ring_pvt_spsc_dequeue, ring_pvt_dequeue_other, dst, n, 1);
+}
+
+/* ---- Blocking push/pop (inline try, src/ring_wait.c) -------------------- */
+
+/*
+ * Push one element, waiting for room (see ring_pvt_push_wait above for the
+ * semantics and errors). The first try is inline and does nothing but the
+ * push: while the ring has room a call costs what ring_push() costs.
+ * -EBUSY (lost races) is never returned: the wait retries.
+ */
+RING_INLINE int ring_push_wait(struct ring *r, const void *elem,
+				   const struct timespec *deadline)
+{
+	if (ring_pvt_likely(r != NULL && (r->flags & RING_F_BLOCKING) && elem != NULL &&
+			    (deadline == NULL || RING_PVT_CAST(unsigned long, deadline->tv_nsec) < 1000000000UL))) {
+		int rc = ring_push(r, elem);
+
+		if (ring_pvt_likely(rc != -EAGAIN && rc != -EBUSY))
+			return rc;
+	}
+	return ring_pvt_push_wait(r, elem, deadline);
+}
+
+/* Pop one element, waiting for one; as ring_push_wait. */
+RING_INLINE int ring_pop_wait(struct ring *r, void *elem, const struct timespec *deadline)
+{
+	if (ring_pvt_likely(r != NULL && (r->flags & RING_F_BLOCKING) && elem != NULL &&
+			    (deadline == NULL || RING_PVT_CAST(unsigned long, deadline->tv_nsec) < 1000000000UL))) {
+		int rc = ring_pop(r, elem);
+
+		if (ring_pvt_likely(rc != -EAGAIN && rc != -EBUSY))
+			return rc;
+	}
+	return ring_pvt_pop_wait(r, elem, deadline);
 }
 
 #ifdef __cplusplus

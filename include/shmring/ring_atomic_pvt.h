@@ -25,9 +25,12 @@
 #define ring_pvt_xchg(p, v, o) std::atomic_exchange_explicit((p), (v), RING_MO(o))
 #define ring_pvt_fetch_add(p, v, o) std::atomic_fetch_add_explicit((p), (v), RING_MO(o))
 #define ring_pvt_fetch_or(p, v, o) std::atomic_fetch_or_explicit((p), (v), RING_MO(o))
+#define ring_pvt_fetch_and(p, v, o) std::atomic_fetch_and_explicit((p), (v), RING_MO(o))
+#define ring_pvt_fetch_sub(p, v, o) std::atomic_fetch_sub_explicit((p), (v), RING_MO(o))
 #define ring_pvt_cas(p, e, d, os, of) \
 	std::atomic_compare_exchange_weak_explicit((p), (e), (d), RING_MO(os), RING_MO(of))
 #define ring_pvt_fence(o) std::atomic_thread_fence(RING_MO(o))
+#define ring_pvt_signal_fence(o) std::atomic_signal_fence(RING_MO(o))
 #define RING_STATIC_ASSERT(c, m) static_assert(c, m)
 #define RING_ALIGNOF(T) alignof(T)
 #define RING_LOCK_FREE_64 (std::atomic<unsigned long long>::is_always_lock_free)
@@ -41,9 +44,12 @@
 #define ring_pvt_xchg(p, v, o) atomic_exchange_explicit((p), (v), RING_MO(o))
 #define ring_pvt_fetch_add(p, v, o) atomic_fetch_add_explicit((p), (v), RING_MO(o))
 #define ring_pvt_fetch_or(p, v, o) atomic_fetch_or_explicit((p), (v), RING_MO(o))
+#define ring_pvt_fetch_and(p, v, o) atomic_fetch_and_explicit((p), (v), RING_MO(o))
+#define ring_pvt_fetch_sub(p, v, o) atomic_fetch_sub_explicit((p), (v), RING_MO(o))
 #define ring_pvt_cas(p, e, d, os, of) \
 	atomic_compare_exchange_weak_explicit((p), (e), (d), RING_MO(os), RING_MO(of))
 #define ring_pvt_fence(o) atomic_thread_fence(RING_MO(o))
+#define ring_pvt_signal_fence(o) atomic_signal_fence(RING_MO(o))
 #define RING_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #define RING_ALIGNOF(T) _Alignof(T)
 /* libatomic's lock fallback is process-local: shared words must be lock-free. */

@@ -103,31 +103,71 @@ RING_PVT_INLINE void ring_pvt_n1_publish_wrap(RING_ATOMIC(uint64_t) *idx,
 }
 
 /*
- * After publishing (push) or releasing (pop) slots on a blocking ring: wake
- * the other side if it may be asleep.
- *
- * F1: the seq_cst fence orders the store just made (SPSC: tail or head; MPMC:
- * the slot's sequence word) before the load of the waiter word. It pairs with
- * F2 in ring_wait.c, where a sleeper stores the waiter word, fences, then
- * retries its push/pop. With both fences at least one side sees the other's
- * store, so a sleeper either finds the new element (room) or is woken;
- * release/acquire alone allows both to miss (store buffering), even on x86.
- * The whole argument, wake side included, is at the top of ring_wait.c.
- * Costs a non-blocking ring nothing: callers test RING_F_BLOCKING first.
+ * Test builds only (SHMRING_TEST_HOOKS, never in an installed build): a call
+ * at each step of the wake and close paths, where a test kills or stops the
+ * process to show that a dying waker strands nobody.
  */
-static inline void ring_pvt_after_push(struct ring *r)
+#define RING_HOOK_PUBLISHED 1   /* index/slot stored, waiter count not read */
+#define RING_HOOK_WAKE_SEEN 2   /* a waiter seen, sequence not bumped */
+#define RING_HOOK_WAKE_BUMPED 3 /* sequence bumped, FUTEX_WAKE not issued */
+#define RING_HOOK_CLOSE_SET 4   /* closed bit set, nobody woken */
+#define RING_HOOK_CLOSE_CONS_WOKEN 5 /* consumers woken, producers not */
+#define RING_HOOK_ARMED 6       /* a sleeper counted itself, not asleep yet */
+#ifdef SHMRING_TEST_HOOKS
+void ring_pvt_test_hook(int point); /* defined by the test program */
+#define RING_PVT_HOOK(p) ring_pvt_test_hook(p)
+#else
+#define RING_PVT_HOOK(p) ((void)0)
+#endif
+
+/*
+ * After publishing (push) or releasing (pop) n slots on a blocking ring: wake
+ * up to n of the other side's sleepers if one is armed that no wake covers
+ * yet. The whole protocol,
+ * sleeper side and the death cases included, is at the top of
+ * src/ring_wait.c.
+ *
+ * F1 orders the store just made (SPSC: tail or head; MPMC: the slot's
+ * sequence word) before the load of the waiter count. It pairs with F2 in
+ * ring_wait.c, where a sleeper adds itself to the count, fences, then retries
+ * its push/pop: with both, at least one side sees the other's store, so a
+ * sleeper either finds the element (room) or is woken; release/acquire alone
+ * allows both to miss (store buffering), even on x86. Where this process is
+ * registered for membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) (r->wake_fence
+ * == 0), F1 is only a compiler barrier: the sleeper's membarrier call stands
+ * in for it, so a busy ring pays no fence per operation. A non-blocking ring
+ * pays one flag test.
+ */
+RING_PVT_INLINE void ring_pvt_wake_check(struct ring *r, RING_ATOMIC(uint32_t) *waiters,
+					 int consumers, size_t n)
 {
-	ring_pvt_fence(seq_cst);
-	if (ring_pvt_unlikely(ring_pvt_load(&r->shm->wait.cons_waiters, relaxed) != 0))
-		ring_pvt_wake(r, 1);
+	uint32_t w;
+
+	RING_PVT_HOOK(RING_HOOK_PUBLISHED);
+	if (ring_pvt_unlikely(r->wake_fence))
+		ring_pvt_fence(seq_cst); /* F1 */
+	else
+		ring_pvt_signal_fence(seq_cst); /* F1, the light half of membarrier */
+	/* A sleeper armed that no wake covers yet. */
+	w = ring_pvt_load(waiters, relaxed);
+	if (ring_pvt_unlikely(RING_WAIT_ARMED(w) > RING_WAIT_WOKEN(w)))
+		ring_pvt_wake(r, consumers, n);
 }
 
-static inline void ring_pvt_after_pop(struct ring *r)
+RING_PVT_INLINE void ring_pvt_after_push_n(struct ring *r, size_t n)
 {
-	ring_pvt_fence(seq_cst); /* F1, for waiting producers */
-	if (ring_pvt_unlikely(ring_pvt_load(&r->shm->wait.prod_waiters, relaxed) != 0))
-		ring_pvt_wake(r, 0);
+	if (r->flags & RING_F_BLOCKING)
+		ring_pvt_wake_check(r, &r->shm->wait.cons_waiters, 1, n);
 }
+
+RING_PVT_INLINE void ring_pvt_after_pop_n(struct ring *r, size_t n)
+{
+	if (r->flags & RING_F_BLOCKING)
+		ring_pvt_wake_check(r, &r->shm->wait.prod_waiters, 0, n);
+}
+
+RING_PVT_INLINE void ring_pvt_after_push(struct ring *r) { ring_pvt_after_push_n(r, 1); }
+RING_PVT_INLINE void ring_pvt_after_pop(struct ring *r) { ring_pvt_after_pop_n(r, 1); }
 
 #ifdef __cplusplus
 }

@@ -138,15 +138,25 @@ struct ring_cons_line {
 };
 
 /*
- * Futex words, touched only by rings created with RING_F_BLOCKING. Sleepers
- * write them; the hot path only reads *_waiters, which stay cached in both
- * sides' caches while nobody sleeps.
+ * Futex words, touched only by rings created with RING_F_BLOCKING
+ * (src/ring_wait.c has the protocol). *_seq: the futex word one side sleeps
+ * on, bumped by each wake. *_waiters: two counts of that side's sleepers,
+ * RING_WAIT_ARMED (armed to sleep; each sleeper adds and removes its own 1)
+ * and RING_WAIT_WOKEN (wakes issued to them and not yet used up). The hot
+ * path only reads *_waiters, which stays cached in both sides' caches while
+ * nobody sleeps.
  */
+#define RING_WAIT_MAX 0xffffu
+#define RING_WAIT_ARMED(w) (RING_PVT_CAST(uint32_t, w) & RING_WAIT_MAX)
+#define RING_WAIT_WOKEN(w) (RING_PVT_CAST(uint32_t, w) >> 16)
+#define RING_WAIT_WORD(armed, woken) \
+	(RING_PVT_CAST(uint32_t, armed) | RING_PVT_CAST(uint32_t, woken) << 16)
+
 struct ring_wait_line {
 	RING_ATOMIC(uint32_t) cons_seq;     /* consumers sleep on it; bumped to wake */
-	RING_ATOMIC(uint32_t) cons_waiters; /* nonzero: a consumer may be asleep */
+	RING_ATOMIC(uint32_t) cons_waiters; /* consumers armed / woken (counts) */
 	RING_ATOMIC(uint32_t) prod_seq;     /* producers sleep on it; bumped to wake */
-	RING_ATOMIC(uint32_t) prod_waiters; /* nonzero: a producer may be asleep */
+	RING_ATOMIC(uint32_t) prod_waiters; /* producers armed / woken (counts) */
 	uint8_t pad[RING_LINE - 16];
 };
 

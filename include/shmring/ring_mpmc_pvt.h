@@ -207,8 +207,7 @@ RING_PVT_INLINE void ring_pvt_mpmc_fill1(struct ring *r, const struct ring_pvt_m
 	ring_pvt_copy_elem(ring_pvt_mpmc_payload(sl), elem, g->esz);
 	/* R3: publishes the element. Pairs with A4 in the consumer. */
 	ring_pvt_store(&sl->seq, RING_MPMC_FULL(pos), release);
-	if (r->flags & RING_F_BLOCKING)
-		ring_pvt_after_push(r);
+	ring_pvt_after_push(r);
 }
 
 /* Read the element out of a taken slot and free the slot for the next lap. */
@@ -219,8 +218,7 @@ RING_PVT_INLINE void ring_pvt_mpmc_drain1(struct ring *r, const struct ring_pvt_
 	/* R4: frees the slot for the producer of pos + n. Pairs with A3: that
 	 * producer writes only after this read. */
 	ring_pvt_store(&sl->seq, RING_MPMC_FREE(pos + g->n), release);
-	if (r->flags & RING_F_BLOCKING)
-		ring_pvt_after_pop(r);
+	ring_pvt_after_pop(r);
 }
 
 /* One element in: one inline try, the retries out of line. */
@@ -358,8 +356,7 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 		/* R3: publishes the element. Pairs with A4 in the consumer. */
 		ring_pvt_store(&sl->seq, RING_MPMC_FULL(pos + i), release);
 	}
-	if (r->flags & RING_F_BLOCKING)
-		ring_pvt_after_push(r);
+	ring_pvt_after_push_n(r, k);
 	return RING_PVT_CAST(ssize_t, k);
 }
 
@@ -410,8 +407,7 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t 
 		 * with A3: that producer writes only after this read. */
 		ring_pvt_store(&sl->seq, RING_MPMC_FREE(pos + i + g.n), release);
 	}
-	if (r->flags & RING_F_BLOCKING)
-		ring_pvt_after_pop(r);
+	ring_pvt_after_pop_n(r, k);
 	return RING_PVT_CAST(ssize_t, k);
 }
 

@@ -106,7 +106,7 @@ RING_PVT_INLINE int ring_pvt_n1_holds(uint64_t n, uint64_t t, uint64_t h, size_t
 /*
  * `how`, a constant at every call site: 0 for slot = pos % n, 1 for
  * pos & mask, or the element size (8 or 64) of a RING_PVT_MODE_SPSC_FAST* /
- * _N1_* ring: copies by moves of that size, never blocking, and the
+ * _N1_* ring: copies by moves of that size, and the
  * full/empty cases handed whole to the out-of-line function.
  */
 #define RING_PVT_HOW_FAST(how) ((how) >= 8)
@@ -240,8 +240,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 	 * sees this tail sees them. */
 	ring_pvt_store(&s->prod.tail, next, release);
 	r->prod_pos = next;
-	if (!RING_PVT_HOW_FAST(how) && (r->flags & RING_F_BLOCKING))
-		ring_pvt_after_push(r);
+	ring_pvt_after_push(r);
 	return RING_PVT_CAST(ssize_t, cnt);
 }
 
@@ -336,8 +335,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 	 * sees this head, so only after these reads. */
 	ring_pvt_store(&s->cons.head, next, release);
 	r->cons_pos = next;
-	if (!RING_PVT_HOW_FAST(how) && (r->flags & RING_F_BLOCKING))
-		ring_pvt_after_pop(r);
+	ring_pvt_after_pop(r);
 	return RING_PVT_CAST(ssize_t, cnt);
 }
 

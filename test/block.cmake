@@ -1,0 +1,72 @@
+# ---- blocking layer: wake/close death, hostile words, wake counts ----------
+# A copy of the library built with SHMRING_TEST_HOOKS: ring_pvt_test_hook()
+# is called at each step of the wake and close paths (the test program
+# defines it), and SHMRING_TEST_SLICE_MS can make sleeps unbounded. Never
+# installed; release builds of the library have no hooks.
+list(GET SHMRING_LIB_TARGETS 0 _shmring_hook_from)
+get_target_property(_shmring_hook_src ${_shmring_hook_from} SOURCES)
+list(TRANSFORM _shmring_hook_src PREPEND ${PROJECT_SOURCE_DIR}/src/)
+add_library(shmring_testhooks STATIC ${_shmring_hook_src})
+shmring_setup_library(shmring_testhooks)
+set_target_properties(shmring_testhooks PROPERTIES OUTPUT_NAME shmring_testhooks)
+target_compile_definitions(shmring_testhooks PUBLIC SHMRING_STATIC_DEFINE SHMRING_TEST_HOOKS)
+
+# A test program against the hooked library.
+function(shmring_hooked_program name)
+  add_executable(${name} ${ARGN})
+  target_link_libraries(${name} PRIVATE shmring_testhooks Threads::Threads shmring_warnings)
+  target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_compile_definitions(${name} PRIVATE _GNU_SOURCE)
+endfunction()
+
+if(NOT SHMRING_TSAN)
+  # Kill or stop the waker/closer/sleeper at each hook: nobody stranded.
+  shmring_hooked_program(test_wake_kill test_wake_kill.c)
+  target_link_libraries(test_wake_kill PRIVATE PkgConfig::CRITERION)
+  add_test(NAME test_wake_kill COMMAND test_wake_kill --jobs=2)
+  set_tests_properties(test_wake_kill PROPERTIES TIMEOUT 300)
+endif()
+
+# Lost wake-up stress: with SHMRING_TEST_SLICE_MS=0 every sleep is unbounded,
+# so a lost wake-up hangs the run and the TIMEOUT fails it. The process run
+# makes >= 10^7 blocking hand-offs (about a minute here); the threaded run is
+# the one ThreadSanitizer can follow.
+shmring_hooked_program(stress_wakeup stress_wakeup.c)
+if(NOT SHMRING_TSAN)
+  add_test(NAME stress_wakeup COMMAND stress_wakeup)
+  set_tests_properties(stress_wakeup PROPERTIES TIMEOUT 900
+    ENVIRONMENT SHMRING_TEST_SLICE_MS=0)
+  # The same with wakers that issue F1 as a fence (no membarrier).
+  add_test(NAME stress_wakeup_fence COMMAND stress_wakeup --scale 0.2)
+  set_tests_properties(stress_wakeup_fence PROPERTIES TIMEOUT 600
+    ENVIRONMENT "SHMRING_TEST_SLICE_MS=0;SHMRING_TEST_WAKE_FENCE=1")
+endif()
+add_test(NAME stress_wakeup_threads COMMAND stress_wakeup --threads)
+set_tests_properties(stress_wakeup_threads PROPERTIES TIMEOUT 600
+  ENVIRONMENT SHMRING_TEST_SLICE_MS=0)
+
+# Hostile words: a waiter's CPU time (getrusage) within 1 % of its wait.
+shmring_criterion_test(test_wait_hostile 120 test_wait_hostile.c)
+
+# 16 MPMC consumers asleep: <= 1.1 voluntary context switches per element.
+shmring_program(wake_count wake_count.c)
+if(NOT SHMRING_TSAN)
+  add_test(NAME wake_count_16 COMMAND wake_count 4000 16)
+  set_tests_properties(wake_count_16 PROPERTIES TIMEOUT 120)
+endif()
+
+# Random kill -9 of blocking producers and consumers (SPSC anywhere, MPMC
+# asleep): after every kill the stream must move again. Fewer kills under
+# the sanitizers.
+shmring_program(stress_block_kill stress_block_kill.c)
+if(NOT SHMRING_TSAN)
+  if(CMAKE_BUILD_TYPE MATCHES "^(Asan|Tsan)$")
+    set(_block_kills 200)
+  else()
+    set(_block_kills 1000)
+  endif()
+  foreach(_kind spsc mpmc)
+    add_test(NAME stress_block_kill_${_kind} COMMAND stress_block_kill ${_kind} ${_block_kills})
+    set_tests_properties(stress_block_kill_${_kind} PROPERTIES TIMEOUT 300)
+  endforeach()
+endif()
