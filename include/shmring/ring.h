@@ -41,8 +41,11 @@
  * "push" covers ring_push, _bulk, _burst and the blocking variants; likewise
  * "pop". One struct ring may be used by one thread at a time; a thread or
  * process that pushes and another that pops should each have their own handle
- * (ring_open, ring_attach_mem), though sharing one is correct. After fork() the
- * child may use the handle it inherited.
+ * (ring_open, ring_attach_mem). Sharing one between a pushing and a popping
+ * thread is correct only once it holds both roles before the threads start
+ * (ring_join(r, RING_ROLE_PRODUCER | RING_ROLE_CONSUMER)): a role's first
+ * taking writes fields of the handle that the other direction reads. After
+ * fork() the child may use the handle it inherited.
  *
  * SPSC handles keep their own index (the producer its tail, the consumer its
  * head) and a cached copy of the other side's. The producer (consumer) role
