@@ -44,6 +44,7 @@ static const struct err_text table[] = {
 	{EMFILE, "too many open files"},
 	{ENFILE, "too many open files in the system"},
 	{EBADF, "bad file descriptor"},
+	{EBADFD, "readiness descriptor closed, inherited across fork, or its handle changed entry: open another"},
 	{EINTR, "interrupted"},
 	{ENOSYS, "system call not available"},
 	{EIO, "could not read the object (shrunk while being read?)"},

@@ -89,6 +89,18 @@ void ring_pvt_wait_attach(struct ring *r);
 /* ring_live.c: called by the wait loop before its first sleep and after each
  * bounded sleep; 0 (keep waiting) or the code the wait returns. */
 int ring_pvt_live_wait_check(struct ring *r, int consumer);
+/* ring_wait.c, for ring_waitfd.c: a waiter's count (0 counted, -1 not:
+ * counts full or under attack), its removal, the sleeper's half of the
+ * asymmetric fence (0, or -1: use short slices), the positions compared to
+ * tell progress, and the slice (ns; 0 unbounded, test builds). */
+int ring_pvt_wait_arm(RING_ATOMIC(uint32_t) *waiters);
+void ring_pvt_wait_leave(RING_ATOMIC(uint32_t) *waiters);
+int ring_pvt_sleeper_barrier(void);
+uint64_t ring_pvt_progress_mark(const struct ring *r);
+long ring_pvt_slice_ns(void);
+/* ring_waitfd.c: after a wake of the consumers (producers) was counted,
+ * send each readiness descriptor armed for that direction its datagram. */
+void ring_pvt_waitfd_wake(struct ring *r, int consumers);
 
 /* ring_stats.c and every slow path: add v to counter `word` (RING_STAT_*,
  * ring_layout.h) of the consumers' stat line if `consumer`, else the

@@ -140,7 +140,7 @@
 #ifdef SHMRING_TEST_HOOKS
 /* Test builds: SHMRING_TEST_SLICE_MS overrides the slice (0: unbounded, so
  * that a lost wake-up hangs a stress run instead of costing one slice). */
-static long slice_ns(void)
+long ring_pvt_slice_ns(void)
 {
 	static long cached = -1;
 	const char *e;
@@ -152,7 +152,7 @@ static long slice_ns(void)
 	return cached;
 }
 #else
-static long slice_ns(void) { return RING_PVT_SLICE_NS; }
+long ring_pvt_slice_ns(void) { return RING_PVT_SLICE_NS; }
 #endif
 
 /* Default until src/ring_live.c provides the real check. */
@@ -203,7 +203,7 @@ void ring_pvt_wait_attach(struct ring *r)
 
 /* The sleeper's half of the asymmetric fence: 0, or -1 if wakers that
  * skipped F1 may not have been ordered (use short slices then). */
-static int sleeper_barrier(void)
+int ring_pvt_sleeper_barrier(void)
 {
 	int st = ring_pvt_load(&membarrier_state, acquire);
 
@@ -275,6 +275,10 @@ void ring_pvt_wake(struct ring *r, int consumers, size_t n)
 	}
 	bump_and_wake(consumers ? &w->cons_seq : &w->prod_seq,
 		      t >= (uint32_t)INT_MAX ? INT_MAX : (int)t);
+	/* Descriptor waiters of this direction: each armed one gets its
+	 * datagram (src/ring_waitfd.c). After the CAS above, which read a
+	 * count that includes every waiter armed before it. */
+	ring_pvt_waitfd_wake(r, consumers);
 	/* Counted on the waker's side: producers wake consumers. */
 	ring_pvt_stat_add(r, !consumers, RING_STAT_WAKES, 1);
 	/* The waker is the other side of the sleepers it woke. */
@@ -284,7 +288,7 @@ void ring_pvt_wake(struct ring *r, int consumers, size_t n)
 /* ---- arming and leaving ------------------------------------------------ */
 
 /* 0 armed, -1 not counted (the counts are full or under attack). */
-static int arm(RING_ATOMIC(uint32_t) *waiters)
+int ring_pvt_wait_arm(RING_ATOMIC(uint32_t) *waiters)
 {
 	uint32_t w = ring_pvt_load(waiters, relaxed);
 	int i;
@@ -300,7 +304,7 @@ static int arm(RING_ATOMIC(uint32_t) *waiters)
 	return -1;
 }
 
-static void leave(RING_ATOMIC(uint32_t) *waiters)
+void ring_pvt_wait_leave(RING_ATOMIC(uint32_t) *waiters)
 {
 	uint32_t w = ring_pvt_load(waiters, relaxed);
 	int i;
@@ -346,7 +350,7 @@ static int64_t now_ns(void)
 
 /* Both indices: a wait whose tries fail while neither moves is making no
  * progress. Only compared, never used. */
-static uint64_t progress_mark(const struct ring *r)
+uint64_t ring_pvt_progress_mark(const struct ring *r)
 {
 	return ring_pvt_load(&r->shm->prod.tail, relaxed) * 0x9e3779b97f4a7c15u ^
 	       ring_pvt_load(&r->shm->cons.head, relaxed);
@@ -424,7 +428,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 	lc = ring_pvt_live_wait_check(r, consumer);
 	if (lc < 0)
 		return lc;
-	mark = progress_mark(r);
+	mark = ring_pvt_progress_mark(r);
 	for (;;) {
 		/* Checked by this process's clock on every pass, whatever ended
 		 * the last sleep: -ETIMEDOUT never comes before the deadline. */
@@ -434,28 +438,28 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 			return -ETIMEDOUT;
 		}
 		s = ring_pvt_load(seqw, seq_cst);
-		armed = arm(waiters) == 0;
+		armed = ring_pvt_wait_arm(waiters) == 0;
 		ring_pvt_fence(seq_cst); /* F2: pairs with F1 (and the close's RMW) */
-		short_slice = sleeper_barrier() < 0 || !armed;
+		short_slice = ring_pvt_sleeper_barrier() < 0 || !armed;
 		rc = try_op(r, ctx);
 		if (!not_ready(rc)) {
 			if (armed)
-				leave(waiters);
+				ring_pvt_wait_leave(waiters);
 			return rc;
 		}
 		if (rc == -EBUSY) {
 			/* Lost races: others are moving the index. Retry at
 			 * once while they do; if nothing moved, this is no
 			 * race (a stuck or hostile word): sleep as below. */
-			mark2 = progress_mark(r);
+			mark2 = ring_pvt_progress_mark(r);
 			if (mark2 != mark && unproductive++ < RING_PVT_UNPRODUCTIVE_MAX) {
 				if (armed)
-					leave(waiters);
+					ring_pvt_wait_leave(waiters);
 				mark = mark2;
 				continue;
 			}
 		}
-		slice = short_slice ? RING_PVT_SHORT_SLICE_NS : slice_ns();
+		slice = short_slice ? RING_PVT_SHORT_SLICE_NS : ring_pvt_slice_ns();
 		end = slice == 0 ? INT64_MAX : end + slice; /* 0: unbounded (test builds) */
 		if (deadline != NULL && dl_ns < end)
 			end = dl_ns;
@@ -465,7 +469,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 					 end == INT64_MAX ? NULL : &until);
 		e = fr < 0 ? errno : 0;
 		if (armed)
-			leave(waiters);
+			ring_pvt_wait_leave(waiters);
 		/* EAGAIN: woken before we slept. EINTR: a signal. ETIMEDOUT:
 		 * the slice or deadline, judged above by our own clock.
 		 * Anything else (no futex support) would turn the loop into a
@@ -480,7 +484,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 		rc = try_op(r, ctx);
 		if (!not_ready(rc))
 			return rc;
-		mark2 = progress_mark(r);
+		mark2 = ring_pvt_progress_mark(r);
 		/* Woken and still not ready. Fine while the indices move
 		 * (another process took the element); with neither index
 		 * moved, or too many times in a row, back off instead of
@@ -495,7 +499,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 			lc = ring_pvt_live_wait_check(r, consumer);
 			if (lc < 0)
 				return lc;
-			mark2 = progress_mark(r);
+			mark2 = ring_pvt_progress_mark(r);
 		}
 		mark = mark2;
 	}
@@ -625,7 +629,9 @@ int ring_close_write(struct ring *r)
 	 */
 	w = &r->shm->wait;
 	bump_and_wake(&w->cons_seq, INT_MAX);
+	ring_pvt_waitfd_wake(r, 1);
 	RING_PVT_HOOK(RING_HOOK_CLOSE_CONS_WOKEN);
 	bump_and_wake(&w->prod_seq, INT_MAX);
+	ring_pvt_waitfd_wake(r, 0);
 	return 0;
 }

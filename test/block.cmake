@@ -70,3 +70,20 @@ if(NOT SHMRING_TSAN)
     set_tests_properties(stress_block_kill_${_kind} PROPERTIES TIMEOUT 300)
   endforeach()
 endif()
+
+# Readiness descriptors across processes: 10^6 messages each way between
+# this program and an exec'd peer, every wait an epoll_wait, bursts and idle
+# gaps on both sides; again with unbounded timeouts (a lost wake-up hangs,
+# the watchdog and TIMEOUT fail it). Fewer under the sanitizers.
+shmring_hooked_program(waitfd_stream waitfd_stream.c)
+if(NOT SHMRING_TSAN)
+  if(CMAKE_BUILD_TYPE MATCHES "^(Asan|Tsan)$")
+    set(_waitfd_msgs 200000)
+  else()
+    set(_waitfd_msgs 1000000)
+  endif()
+  add_test(NAME waitfd_stream COMMAND waitfd_stream ${_waitfd_msgs} 1)
+  add_test(NAME waitfd_stream_unbounded COMMAND waitfd_stream ${_waitfd_msgs} 2)
+  set_tests_properties(waitfd_stream waitfd_stream_unbounded PROPERTIES TIMEOUT 300)
+  set_tests_properties(waitfd_stream_unbounded PROPERTIES ENVIRONMENT SHMRING_TEST_SLICE_MS=0)
+endif()

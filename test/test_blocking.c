@@ -26,6 +26,8 @@
 #include <time.h>
 
 #include <shmring/ring.h>
+#include <shmring/ring_waitfd.h>
+#include <sys/socket.h>
 
 #include "common.h"
 
@@ -822,3 +824,45 @@ static void dead_waiter(uint32_t kind, uint32_t rule)
 Test(blocking, dead_waiter_spsc, .timeout = 60) { dead_waiter(RING_KIND_SPSC, RING_RULE_COUNT); }
 Test(blocking, dead_waiter_spsc_n1, .timeout = 60) { dead_waiter(RING_KIND_SPSC, RING_RULE_N1); }
 Test(blocking, dead_waiter_mpmc, .timeout = 60) { dead_waiter(RING_KIND_MPMC, RING_RULE_COUNT); }
+
+/*
+ * Readiness descriptors under hostile words: every entry's descriptor bits
+ * set, the descriptor-waiter count and the waiter counts made huge. A push
+ * still returns, sends at most one datagram per entry of the table (the
+ * handle's own max_parts), each to a name of this ring, and the real waiter
+ * still gets its datagram; the bits are left cleared.
+ */
+Test(blocking, waitfd_hostile_words, .timeout = 60)
+{
+	struct ring_params p = {RING_KIND_MPMC, RING_RULE_COUNT, 8, 8, RING_F_BLOCKING, 8, 0, 0};
+	struct ring r;
+	struct ring_waitfd f;
+	struct ring_wait_line *w;
+	uint64_t v = 1;
+	uint32_t i;
+	char b[8];
+	int got = 0;
+
+	cr_assert_eq(ring_create_anon(&r, &p), 0);
+	cr_assert_eq(ring_join(&r, RING_ROLE_PRODUCER | RING_ROLE_CONSUMER), 0);
+	cr_assert_geq(ring_waitfd_open(&f, &r, RING_WAITFD_DATA), 0);
+	cr_assert_eq(ring_waitfd_arm(&f), 0);
+	w = &r.shm->wait;
+	for (i = 0; i < r.max_parts; i++)
+		ring_pvt_store(&r.parts[i].op[RING_PART_OP_WAITFD], UINT64_MAX, relaxed);
+	ring_pvt_store(&w->cons_fdw, UINT32_MAX, relaxed);
+	ring_pvt_store(&w->cons_waiters, RING_WAIT_WORD(RING_WAIT_MAX, 0), relaxed);
+	cr_assert_eq(ring_push(&r, &v), 0);
+	cr_assert_eq(ring_push(&r, &v), 0);
+	for (i = 0; i < r.max_parts; i++)
+		cr_assert_eq(ring_pvt_load(&r.parts[i].op[RING_PART_OP_WAITFD], relaxed) &
+				     (RING_WAITFD_BIT_DATA),
+			     0, "entry %u still armed", i);
+	while (recv(f.fd, b, sizeof(b), MSG_DONTWAIT) == 1)
+		got++;
+	cr_assert_eq(got, 1, "one datagram for our arming, got %d", got);
+	cr_assert_eq(ring_waitfd_consume(&f), 0);
+	cr_assert_eq(ring_waitfd_arm(&f), 1, "data is there");
+	cr_assert_eq(ring_waitfd_close(&f), 0);
+	ring_close(&r);
+}

@@ -20,6 +20,7 @@
 #include "cxx_layout.h"
 // The C++ wrapper too: it must build under the same flags, installed or not.
 #include <shmring/shmring.hpp>
+#include <shmring/ring_waitfd.h>
 #include "pkg_msg.h"
 
 #include <sched.h>
@@ -347,6 +348,38 @@ void check_msg_bytes()
 	}
 }
 
+// Readiness descriptors from C++: open, ready at once when data is there,
+// armed when not, -ENOTSUP on a ring without RING_F_BLOCKING.
+void check_waitfd()
+{
+	struct ring_params p = {};
+	p.kind = RING_KIND_SPSC;
+	p.rule = RING_RULE_COUNT;
+	p.slots = 4;
+	p.elem_size = 8;
+	p.flags = RING_F_BLOCKING;
+	struct ring r = {};
+	struct ring_waitfd f = {};
+	CHECK_RC(ring_create_anon(&r, &p), 0);
+	if (!r.shm)
+		return;
+	CHECK(ring_waitfd_open(&f, &r, RING_WAITFD_DATA) >= 0);
+	CHECK(f.fd >= 0);
+	CHECK_RC(ring_waitfd_arm(&f), 0);
+	CHECK(ring_waitfd_timeout_ms(&f) > 0);
+	uint64_t v = 5;
+	CHECK_RC(ring_push(&r, &v), 0);
+	CHECK_RC(ring_waitfd_consume(&f), 0);
+	CHECK_RC(ring_waitfd_arm(&f), 1);
+	CHECK_RC(ring_waitfd_close(&f), 0);
+	CHECK_RC(ring_waitfd_close(&f), 0);
+	CHECK_RC(ring_close(&r), 0);
+	p.flags = 0;
+	CHECK_RC(ring_create_anon(&r, &p), 0);
+	CHECK_RC(ring_waitfd_open(&f, &r, RING_WAITFD_DATA), -ENOTSUP);
+	CHECK_RC(ring_close(&r), 0);
+}
+
 int self_test()
 {
 	check_layout();
@@ -358,6 +391,7 @@ int self_test()
 	check_c_to_cxx(RING_KIND_MPMC, RING_RULE_COUNT, 6, 13);
 	check_named();
 	check_msg_bytes();
+	check_waitfd();
 	if (failures)
 		std::fprintf(stderr, "test_cxx: %d failure(s)\n", failures);
 	else

@@ -16,6 +16,7 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <time.h>
 
 #include <shmring/ring.h>
+#include <shmring/ring_waitfd.h>
 
 #include "common.h"
 
@@ -154,12 +156,46 @@ static void fill_from_child(struct ring *r)
 }
 
 /*
+ * A sleeper's one pop (DATA) or push (ROOM): a blocking call, or (use_fd)
+ * the readiness-descriptor loop an event loop runs: try, arm, poll with
+ * ring_waitfd_timeout_ms, consume, try again.
+ */
+static int sleeper_op(struct ring *r, enum what what, int use_fd, uint64_t *e)
+{
+	struct ring_waitfd f;
+	struct pollfd pfd;
+	int rc;
+
+	if (!use_fd)
+		return what == DATA ? ring_pop_wait(r, e, NULL) : ring_push_wait(r, e, NULL);
+	rc = ring_waitfd_open(&f, r, what == DATA ? RING_WAITFD_DATA : RING_WAITFD_ROOM);
+	if (rc < 0)
+		return rc;
+	for (;;) {
+		rc = what == DATA ? ring_pop(r, e) : ring_push(r, e);
+		if (rc != -EAGAIN)
+			break;
+		rc = ring_waitfd_arm(&f);
+		if (rc < 0)
+			break;
+		if (rc == 1)
+			continue;
+		pfd.fd = f.fd;
+		pfd.events = POLLIN;
+		(void)poll(&pfd, 1, ring_waitfd_timeout_ms(&f));
+		ring_waitfd_consume(&f);
+	}
+	ring_waitfd_close(&f);
+	return rc;
+}
+
+/*
  * Sleepers wait for data (pop on an empty ring) or room (push on a full one);
  * a child takes the waker's role (one push, or one pop) and dies or stops at
  * `point`. The first sleeper must get what the waker made available; the
  * others then get theirs from this process's plain calls.
  */
-static void wake_dies(uint32_t kind, enum what what, int point, int sig)
+static void wake_dies_how(uint32_t kind, enum what what, int point, int sig, int use_fd)
 {
 	struct ring_params p = {kind, RING_RULE_COUNT, 2, ESZ, RING_F_BLOCKING, 0, 0, 0};
 	int ns = kind == RING_KIND_MPMC ? NSLEEP_MPMC : 1;
@@ -180,7 +216,7 @@ static void wake_dies(uint32_t kind, enum what what, int point, int sig)
 		if (sl[i] == 0) {
 			uint64_t e = 100 + (uint64_t)i;
 
-			rc = what == DATA ? ring_pop_wait(&r, &e, NULL) : ring_push_wait(&r, &e, NULL);
+			rc = sleeper_op(&r, what, use_fd, &e);
 			_exit(rc == 0 ? 0 : 10);
 		}
 	}
@@ -228,10 +264,15 @@ static void wake_dies(uint32_t kind, enum what what, int point, int sig)
 		if (sl[i] != 0)
 			cr_assert_eq(test_wait_child(sl[i]), 0, "sleeper %d failed", i);
 	reap_waker(waker, sig);
-	cr_log_info("kind %u %s point %d %s: first sleeper through %.1f ms after the waker's end",
-		    kind, what == DATA ? "data" : "room", point, sig == SIGKILL ? "kill" : "stop",
-		    worst * 1e3);
+	cr_log_info("kind %u %s%s point %d %s: first sleeper through %.1f ms after the waker's end",
+		    kind, what == DATA ? "data" : "room", use_fd ? " (descriptor)" : "", point,
+		    sig == SIGKILL ? "kill" : "stop", worst * 1e3);
 	ring_close(&r);
+}
+
+static void wake_dies(uint32_t kind, enum what what, int point, int sig)
+{
+	wake_dies_how(kind, what, point, sig, 0);
 }
 
 /*
@@ -297,6 +338,19 @@ WAKE_CASE(mpmc_data_bumped, RING_KIND_MPMC, DATA, RING_HOOK_WAKE_BUMPED)
 WAKE_CASE(mpmc_room_published, RING_KIND_MPMC, ROOM, RING_HOOK_PUBLISHED)
 WAKE_CASE(mpmc_room_seen, RING_KIND_MPMC, ROOM, RING_HOOK_WAKE_SEEN)
 WAKE_CASE(mpmc_room_bumped, RING_KIND_MPMC, ROOM, RING_HOOK_WAKE_BUMPED)
+
+/* The same with the sleepers polling readiness descriptors: the waker also
+ * dies after clearing a waiter's bit, before sending its datagram. */
+#define FD_WAKE_CASE(name, kind, what, point)                                                  \
+	Test(wake_kill, name##_kill, .timeout = 60) { wake_dies_how(kind, what, point, SIGKILL, 1); } \
+	Test(wake_kill, name##_stop, .timeout = 60) { wake_dies_how(kind, what, point, SIGSTOP, 1); }
+
+FD_WAKE_CASE(fd_spsc_data_published, RING_KIND_SPSC, DATA, RING_HOOK_PUBLISHED)
+FD_WAKE_CASE(fd_spsc_data_cleared, RING_KIND_SPSC, DATA, RING_HOOK_FD_CLEARED)
+FD_WAKE_CASE(fd_spsc_room_cleared, RING_KIND_SPSC, ROOM, RING_HOOK_FD_CLEARED)
+FD_WAKE_CASE(fd_mpmc_data_published, RING_KIND_MPMC, DATA, RING_HOOK_PUBLISHED)
+FD_WAKE_CASE(fd_mpmc_data_cleared, RING_KIND_MPMC, DATA, RING_HOOK_FD_CLEARED)
+FD_WAKE_CASE(fd_mpmc_room_cleared, RING_KIND_MPMC, ROOM, RING_HOOK_FD_CLEARED)
 
 #define CLOSE_CASE(name, kind, what, point)                                          \
 	Test(wake_kill, name##_kill, .timeout = 60) { close_dies(kind, what, point, SIGKILL); } \

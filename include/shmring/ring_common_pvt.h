@@ -113,6 +113,7 @@ RING_PVT_INLINE void ring_pvt_n1_publish_wrap(RING_ATOMIC(uint64_t) *idx,
 #define RING_HOOK_CLOSE_SET 4   /* closed bit set, nobody woken */
 #define RING_HOOK_CLOSE_CONS_WOKEN 5 /* consumers woken, producers not */
 #define RING_HOOK_ARMED 6       /* a sleeper counted itself, not asleep yet */
+#define RING_HOOK_FD_CLEARED 7  /* a descriptor waiter's bit cleared, datagram not sent */
 #ifdef SHMRING_TEST_HOOKS
 void ring_pvt_test_hook(int point); /* defined by the test program */
 #define RING_PVT_HOOK(p) ring_pvt_test_hook(p)

@@ -152,12 +152,26 @@ struct ring_cons_line {
 #define RING_WAIT_WORD(armed, woken) \
 	(RING_PVT_CAST(uint32_t, armed) | RING_PVT_CAST(uint32_t, woken) << 16)
 
+/*
+ * Readiness descriptors (src/ring_waitfd.c, include/shmring/ring_waitfd.h):
+ * a waiter on a descriptor counts itself in *_waiters like a sleeper, sets
+ * its direction bit in its participant entry's op[RING_PART_OP_WAITFD], and
+ * adds 1 to *_fdw while so armed. *_fdw only tells wakers whether to look at
+ * the table at all; a waker clears a set bit (fetch_and) before it sends the
+ * entry's socket one datagram.
+ */
+#define RING_PART_OP_WAITFD 4
+#define RING_WAITFD_BIT_DATA 1u /* armed for data (a consumer) */
+#define RING_WAITFD_BIT_ROOM 2u /* armed for room (a producer) */
+
 struct ring_wait_line {
 	RING_ATOMIC(uint32_t) cons_seq;     /* consumers sleep on it; bumped to wake */
 	RING_ATOMIC(uint32_t) cons_waiters; /* consumers armed / woken (counts) */
 	RING_ATOMIC(uint32_t) prod_seq;     /* producers sleep on it; bumped to wake */
 	RING_ATOMIC(uint32_t) prod_waiters; /* producers armed / woken (counts) */
-	uint8_t pad[RING_LINE - 16];
+	RING_ATOMIC(uint32_t) cons_fdw;     /* consumers armed on a descriptor */
+	RING_ATOMIC(uint32_t) prod_fdw;     /* producers armed on a descriptor */
+	uint8_t pad[RING_LINE - 24];
 };
 
 /* Words sleepers and wakers write on their slow paths only, kept off the
@@ -313,7 +327,11 @@ struct ring_part {
 	RING_ATOMIC(uint64_t) intent;     /* position being claimed (MPMC, messages) */
 	RING_ATOMIC(uint64_t) intent_cnt; /* how many positions from intent */
 	RING_ATOMIC(uint64_t) cursor;     /* broadcast consumers: next position */
-	RING_ATOMIC(uint64_t) op[5];      /* reserved for per-participant words */
+	/* Reserved for per-participant words, handed out by src/ring_live.c
+	 * (cleared when an entry is taken). op[RING_PART_OP_WAITFD] (4): the
+	 * readiness-descriptor bits of the entry's owner (RING_WAITFD_BIT_*,
+	 * src/ring_waitfd.c). */
+	RING_ATOMIC(uint64_t) op[5];
 };
 
 /*

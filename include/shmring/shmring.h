@@ -7,6 +7,7 @@
 #include "ring_bytes.h"
 #include "ring_msg.h"
 #include "ring_span.h"
+#include "ring_waitfd.h"
 
 #define SHMRING_VERSION_MAJOR 0
 #define SHMRING_VERSION_MINOR 1

@@ -35,6 +35,8 @@
 	X(offsetof(struct ring_wait_line, cons_waiters))                        \
 	X(offsetof(struct ring_wait_line, prod_seq))                            \
 	X(offsetof(struct ring_wait_line, prod_waiters))                        \
+	X(offsetof(struct ring_wait_line, cons_fdw))                            \
+	X(offsetof(struct ring_wait_line, prod_fdw))                            \
 	X(sizeof(struct ring_shared)) X(RING_ALIGNOF(struct ring_shared))       \
 	X(offsetof(struct ring_shared, hdr)) X(offsetof(struct ring_shared, prod)) \
 	X(offsetof(struct ring_shared, cons)) X(offsetof(struct ring_shared, wait)) \
