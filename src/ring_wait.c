@@ -142,14 +142,17 @@
  * that a lost wake-up hangs a stress run instead of costing one slice). */
 long ring_pvt_slice_ns(void)
 {
-	static long cached = -1;
+	/* Threads may compute it at once: each stores the same value. */
+	static RING_ATOMIC(int64_t) cached = -1;
+	int64_t v = ring_pvt_load(&cached, relaxed);
 	const char *e;
 
-	if (cached < 0) {
+	if (v < 0) {
 		e = getenv("SHMRING_TEST_SLICE_MS");
-		cached = e != NULL ? strtol(e, NULL, 10) * 1000000L : RING_PVT_SLICE_NS;
+		v = e != NULL ? strtol(e, NULL, 10) * 1000000L : RING_PVT_SLICE_NS;
+		ring_pvt_store(&cached, v, relaxed);
 	}
-	return cached;
+	return (long)v;
 }
 #else
 long ring_pvt_slice_ns(void) { return RING_PVT_SLICE_NS; }
