@@ -94,7 +94,7 @@
 
 #define WAITFD_BACKOFF0_NS 1000000L /* first backoff: 1 ms */
 #define WAITFD_SHORT_MS 1           /* timeout after a failed count or barrier */
-#define WAITFD_DRAIN_MAX 64         /* datagrams read per consume, at most */
+#define WAITFD_DRAIN_MAX 16         /* datagrams read per consume, at most */
 #define WAITFD_CAS_TRIES 64
 
 /* The socket name of entry idx of the ring create_id. */
@@ -328,15 +328,24 @@ int ring_waitfd_arm(struct ring_waitfd *f)
 
 int ring_waitfd_consume(struct ring_waitfd *f)
 {
-	char buf[16];
+	char buf[WAITFD_DRAIN_MAX];
+	struct iovec iov[WAITFD_DRAIN_MAX];
+	struct mmsghdr m[WAITFD_DRAIN_MAX];
 	int i;
 
 	if (!waitfd_valid(f))
 		return -EBADFD;
-	/* Bounded: a sender that keeps the queue full cannot keep us here. */
-	for (i = 0; i < WAITFD_DRAIN_MAX; i++)
-		if (recv(f->fd, buf, sizeof(buf), MSG_DONTWAIT) < 0)
-			break;
+	/* One system call for what is queued, at most WAITFD_DRAIN_MAX
+	 * datagrams: a sender that keeps the queue full cannot keep us here,
+	 * and one left over only makes the next poll return at once. */
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < WAITFD_DRAIN_MAX; i++) {
+		iov[i].iov_base = &buf[i];
+		iov[i].iov_len = 1;
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	(void)recvmmsg(f->fd, m, WAITFD_DRAIN_MAX, MSG_DONTWAIT, NULL);
 	disarm(f);
 	f->short_wait = 0;
 	return 0;
