@@ -135,7 +135,7 @@
 /* Backoff after unproductive wakes: from 1 ms, doubling, up to the slice. */
 #define RING_PVT_BACKOFF0_NS 1000000L
 /* Unproductive wakes in a row (indices moving) before backing off. */
-#define RING_PVT_UNPRODUCTIVE_MAX 16
+#define RING_PVT_UNPRODUCTIVE_MAX 8
 
 #ifdef SHMRING_TEST_HOOKS
 /* Test builds: SHMRING_TEST_SLICE_MS overrides the slice (0: unbounded, so
