@@ -204,7 +204,8 @@ uint32_t ring_pvt_mode_of(const struct ring *r)
 		return (r->flags & RING_F_MSG_MP) ? RING_PVT_MODE_MSG_MP : RING_PVT_MODE_MSG_SP;
 	if (r->kind == RING_KIND_BYTES)
 		return RING_PVT_MODE_BYTES;
-	if (r->kind == RING_KIND_MPMC && r->esz == 8 && (r->n & (r->n - 1)) == 0 && small)
+	if (r->kind == RING_KIND_MPMC && r->esz == 8 && (r->n & (r->n - 1)) == 0 && small &&
+	    !(r->flags & RING_F_BLOCKING)) /* MPMC8 has no wake check */
 		return RING_PVT_MODE_MPMC8;
 	if (r->kind == RING_KIND_MPMC)
 		return RING_PVT_MODE_MPMC;
