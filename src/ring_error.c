@@ -21,7 +21,7 @@ static const struct err_text table[] = {
 	{EPROTONOSUPPORT, "ring has another layout version than this library"},
 	{EPROTO, "ring header is inconsistent (corrupt geometry)"},
 	{EMSGSIZE, "object or memory size does not match the ring's size"},
-	{EPROTOTYPE, "ring is of another kind (SPSC/MPMC) than requested"},
+	{EPROTOTYPE, "ring is of another kind (SPSC/MPMC/broadcast) than requested or than the call needs"},
 	{EOVERFLOW, "ring size overflows (too many slots or too large elements)"},
 	{ENOTSUP, "operation needs a ring created with RING_F_BLOCKING"},
 	{EEXIST, "a ring or shm object with that name already exists"},
@@ -45,6 +45,9 @@ static const struct err_text table[] = {
 	{EINTR, "interrupted"},
 	{ENOSYS, "system call not available"},
 	{EIO, "could not read the object (shrunk while being read?)"},
+	{EADDRINUSE, "an exclusive role (e.g. the broadcast producer) is held by a live participant"},
+	{EUSERS, "participant table full"},
+	{ECONNRESET, "the peers this wait depends on are verified dead"},
 };
 
 const char *ring_strerror(int err)

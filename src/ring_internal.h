@@ -90,4 +90,7 @@ static inline void ring_pvt_stat_add(struct ring *r, int consumer, unsigned word
  * -EINVAL or -ENAMETOOLONG. */
 int ring_pvt_check_name(const char *name);
 
+/* ring_bcast.c: give up a broadcast handle's role (ring_close). */
+void ring_pvt_bcast_detach(struct ring *r);
+
 #endif /* SHMRING_SRC_RING_INTERNAL_H */

@@ -685,6 +685,7 @@ int ring_close(struct ring *r)
 {
 	if (r == NULL || r->shm == NULL)
 		return 0;
+	ring_pvt_bcast_detach(r); /* before the entry goes back */
 	/* Gives the participant entry back: this writes to the ring, so
 	 * caller memory must still be mapped here. */
 	ring_pvt_live_leave(r);

@@ -119,6 +119,21 @@ struct ring_params {
 	uint32_t reserved;  /* 0 */
 };
 
+/* Broadcast handles (ring_bcast.h): the role taken and the positions. The
+ * handle's prod_cache is the producer's limit (the position at which it must
+ * look at the consumers' cursors again), cons_cache a consumer's copy of the
+ * tail. */
+struct ring_pvt_bcast {
+	uint64_t ppos;     /* producer: next position to write */
+	uint64_t cpos;     /* consumer: next position to read */
+	uint64_t missed;   /* consumer: elements lost since it joined */
+	uint64_t pending;  /* consumer: lost and not yet reported by a pop */
+	uint64_t check_ns; /* producer: when the last death check ran */
+	uint32_t role;     /* RING_PVT_BCAST_* */
+	int32_t owner;     /* pid that took the role (roles do not survive fork) */
+	uint8_t pad[16];
+};
+
 /*
  * A process's handle on a ring. Fields are internal; they are visible only so
  * that the fast path can be inlined. Zero-initialise or leave it to the
@@ -179,6 +194,8 @@ struct ring {
 	uint64_t cons_stuck_due;
 	uint64_t cons_check_due;
 	uint8_t pad2[24];
+	/* Broadcast handles: see struct ring_pvt_bcast. */
+	struct ring_pvt_bcast bc;
 };
 
 RING_STATIC_ASSERT(offsetof(struct ring, prod_cache) == 128, "handle layout");
@@ -197,6 +214,9 @@ RING_STATIC_ASSERT(offsetof(struct ring, cons_pos) == 200, "handle layout");
  */
 #define RING_PVT_POS_UNKNOWN (UINT64_C(3) << 61)
 
+RING_STATIC_ASSERT(offsetof(struct ring, bc) == 256 && sizeof(struct ring_pvt_bcast) == 64,
+		   "handle layout");
+
 /* Which fast path a handle takes (struct ring.mode for pushes, .cmode for
  * pops), fixed when the handle takes the role. */
 #define RING_PVT_MODE_NONE 0u      /* zeroed or closed handle: -EINVAL */
@@ -214,6 +234,7 @@ RING_STATIC_ASSERT(offsetof(struct ring, cons_pos) == 200, "handle layout");
  * takes the role (src/ring_live.c), sets the real mode (cmode) and carries
  * on. Costs the fast path nothing: a push reads only mode, a pop only cmode. */
 #define RING_PVT_MODE_JOIN 9u
+#define RING_PVT_MODE_BCAST 10u    /* broadcast: ring_bcast.h's calls only */
 
 /* struct ring.live bits. */
 #define RING_PVT_LIVE_OBSERVE 0x1u /* no entry, no push/pop: inspection only */
@@ -621,5 +642,6 @@ RING_INLINE ssize_t ring_pop_burst(struct ring *r, void *dst, size_t n)
 #endif
 
 #include "ring_stats.h"
+#include "ring_bcast.h"
 
 #endif /* SHMRING_RING_H */

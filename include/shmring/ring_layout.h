@@ -75,7 +75,8 @@ extern "C" {
  * verified dead (or detached) and the ring is drained, pops return -EPIPE
  * (end of stream) instead of -ECONNRESET. */
 #define RING_F_PIPE 0x2u
-#define RING_F_ALL (RING_F_BLOCKING | RING_F_PIPE)
+#define RING_F_BCAST_LOSSY 0x4u /* broadcast: the producer never waits (see below) */
+#define RING_F_ALL (RING_F_BLOCKING | RING_F_PIPE | RING_F_BCAST_LOSSY)
 
 /* Participant table (ring_hdr.max_parts): ring_params.max_parts of 0 means
  * RING_PARTS_DEFAULT. */
@@ -312,6 +313,56 @@ struct ring_mpmc_slot {
 	/* elem_size bytes of payload follow */
 };
 
+/*
+ * ---- Broadcast (RING_KIND_BCAST: ring_bcast_pvt.h, src/ring_bcast.c) ----
+ *
+ * One producer, any number of consumers; every consumer reads every element
+ * from the position at which it joined, at its own pace. Count rule only:
+ * positions are free-running 64-bit counts and all n slots hold data.
+ * Flags: RING_F_BLOCKING, RING_F_BCAST_LOSSY. Without RING_F_BCAST_LOSSY the
+ * policy is back-pressure: the producer does not overwrite a slot that a
+ * consumer holding a participant entry has not read yet.
+ *
+ * prod.tail   positions published (the next position the producer writes),
+ *             RING_CLOSED_BIT once closed. Written by the producer only.
+ * cons.head   unused (0).
+ * slots       struct ring_bcast_slot: a sequence word, then the element
+ *             rounded up to 8 bytes (stride = 8 + round8(elem_size)), copied
+ *             in 8-byte atomic words so that a reader racing the producer's
+ *             overwrite reads stale or new words, never undefined ones.
+ *   seq = 0                 never written
+ *   seq = RING_BCAST_BUSY(p)  the producer is writing position p into it
+ *   seq = RING_BCAST_DONE(p)  position p is published there
+ *   A reader of position p copies the element between two loads of seq and
+ *   keeps it only if both read RING_BCAST_DONE(p) (a seqlock).
+ *
+ * Participant entries (struct ring_part), used by broadcast rings until the
+ * participant calls of src/ring_live.c take this over:
+ *   entry 0             the producer role
+ *   entries 1..max-1    back-pressure consumers (lossy consumers take none:
+ *                       they write nothing in the shared region)
+ *   op[0]  RING_BCAST_IDENT(pid, start): the owner, 0 when free; taken and
+ *          released by CAS. start is the owner's start time in clock ticks
+ *          since boot (/proc/<pid>/stat field 22), so that a reused pid is
+ *          told apart from the owner; verified dead = no such pid, or a pid
+ *          with another start time.
+ *   cursor the consumer's next position (stored with release after reading
+ *          the slots before it); RING_BCAST_JOINING while it joins, which
+ *          holds the producer where it is.
+ */
+#define RING_BCAST_BUSY(p) (((uint64_t)(p) << 1) | 1u)
+#define RING_BCAST_DONE(p) (((uint64_t)(p) + 1u) << 1)
+#define RING_BCAST_JOINING UINT64_MAX
+#define RING_BCAST_PID_BITS 22u /* pid_max is at most 2^22 */
+#define RING_BCAST_IDENT(pid, start) \
+	(((uint64_t)(start) << RING_BCAST_PID_BITS) | (uint64_t)(pid))
+#define RING_BCAST_IDENT_PID(id) ((id) & ((UINT64_C(1) << RING_BCAST_PID_BITS) - 1))
+
+struct ring_bcast_slot {
+	RING_ATOMIC(uint64_t) seq; /* RING_BCAST_BUSY(p) / RING_BCAST_DONE(p) */
+	/* round8(elem_size) bytes of payload follow, as 8-byte atomic words */
+};
+
 RING_STATIC_ASSERT(RING_LOCK_FREE_64 && RING_LOCK_FREE_32,
 		   "shared atomics must be lock-free to work across processes");
 RING_STATIC_ASSERT(sizeof(RING_ATOMIC(uint64_t)) == 8, "64-bit atomic size");
@@ -341,6 +392,9 @@ RING_STATIC_ASSERT(sizeof(struct ring_part) == RING_LINE, "participant entry siz
 RING_STATIC_ASSERT(offsetof(struct ring_part, intent) == 64, "participant entry layout");
 RING_STATIC_ASSERT(sizeof(struct ring_shared) == RING_DATA_OFFSET, "layout");
 RING_STATIC_ASSERT(sizeof(struct ring_mpmc_slot) == 8, "MPMC slot header");
+RING_STATIC_ASSERT(sizeof(struct ring_bcast_slot) == 8, "broadcast slot header");
+RING_STATIC_ASSERT(offsetof(struct ring_part, cursor) == 80, "participant entry layout");
+RING_STATIC_ASSERT(offsetof(struct ring_part, op) == 88, "participant entry layout");
 
 #ifdef __cplusplus
 }

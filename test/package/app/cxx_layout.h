@@ -72,7 +72,13 @@
 	X(sizeof(struct ring_inspect_info)) X(offsetof(struct ring_inspect_info, slots))        \
 	X(offsetof(struct ring_inspect_info, count)) X(offsetof(struct ring_inspect_info, stats)) \
 	X(RING_STAT_LAPS) X(RING_STAT_TIMEOUTS) X(RING_STAT_KIND_FIRST)         \
-	X(RING_STAT_WORDS) X(RING_INSPECT_STATS) X(RING_STATS_F_MOVING)
+	X(RING_STAT_WORDS) X(RING_INSPECT_STATS) X(RING_STATS_F_MOVING) \
+	X(offsetof(struct ring, bc)) X(sizeof(struct ring_pvt_bcast))           \
+	X(offsetof(struct ring_pvt_bcast, cpos)) X(offsetof(struct ring_pvt_bcast, role)) \
+	X(sizeof(struct ring_bcast_slot)) X(offsetof(struct ring_part, op))     \
+	X(RING_F_BCAST_LOSSY) X(RING_BCAST_BUSY(UINT64_C(5)))                   \
+	X(RING_BCAST_DONE(UINT64_C(5))) X(RING_BCAST_JOINING)                   \
+	X(RING_BCAST_IDENT(UINT64_C(77), UINT64_C(99))) X(RING_PVT_MODE_BCAST)
 
 #ifdef __cplusplus
 extern "C" {
