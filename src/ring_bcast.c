@@ -270,6 +270,8 @@ static uint64_t scan(struct ring *r, uint64_t p, int reap)
 	uint64_t lim = p + r->n;
 	uint32_t i;
 
+	r->bc.hold = 0;
+
 	ring_pvt_fence(seq_cst); /* F4: pairs with F3 in ring_bcast_join() */
 	for (i = 1; i < r->max_parts; i++) {
 		struct ring_part *e = &r->parts[i];
@@ -293,8 +295,29 @@ static uint64_t scan(struct ring *r, uint64_t p, int reap)
 			continue;
 		}
 		lim = c + r->n;
+		r->bc.hold = i;
 	}
 	return lim;
+}
+
+/*
+ * Full at p at the last scan, held by entry r->bc.hold: 1 if that entry is
+ * still held with its cursor where it was, so that a producer retrying a
+ * push on a full ring costs two loads, not a scan of the table. Only a
+ * shortcut: any change sends the caller to a full scan.
+ */
+static int still_held(struct ring *r, uint64_t p)
+{
+	struct ring_part *e;
+
+	if (r->bc.hold == 0 || r->bc.hold >= r->max_parts || r->prod_cache != p)
+		return 0;
+	e = &r->parts[r->bc.hold];
+	if (ring_pvt_load(&e->op[0], relaxed) == 0)
+		return 0;
+	/* Acquire as in scan() (A3), though nothing is overwritten on this
+	 * answer. */
+	return ring_pvt_load(&e->cursor, acquire) + r->n == p;
 }
 
 /* Room for up to want elements at the producer's position: the count, or
@@ -316,7 +339,7 @@ static ssize_t room(struct ring *r, size_t want)
 	if (r->flags & RING_F_BCAST_LOSSY) {
 		lim = p + r->n;
 	} else {
-		lim = scan(r, p, 0);
+		lim = still_held(r, p) ? p : scan(r, p, 0);
 		if (lim == p) {
 			/* Full: someone holds us. Look for the dead among them,
 			 * at most every RING_BCAST_CHECK_MS. */

@@ -131,7 +131,8 @@ struct ring_pvt_bcast {
 	uint64_t check_ns; /* producer: when the last death check ran */
 	uint32_t role;     /* RING_PVT_BCAST_* */
 	int32_t owner;     /* pid that took the role (roles do not survive fork) */
-	uint8_t pad[16];
+	uint32_t hold;     /* producer: the entry that held it at the last scan (0: none) */
+	uint8_t pad[12];
 };
 
 /*
