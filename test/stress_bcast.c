@@ -63,7 +63,7 @@ struct result {
 
 struct shared {
 	atomic_uint joined; /* consumers joined (the producer starts then) */
-	atomic_uint opened; /* consumers and churners that opened the ring */
+	atomic_uint opened; /* processes that opened the ring */
 	atomic_uint done_churn; /* set once the producer closed */
 	struct result res[MAX_CONS];
 };
@@ -138,6 +138,7 @@ static int produce(void)
 		fprintf(stderr, "producer: %s\n", ring_strerror(rc));
 		return 10;
 	}
+	atomic_fetch_add(&sh->opened, 1);
 	while (atomic_load(&sh->joined) < ncons)
 		sched_yield();
 	while (seq < total) {
@@ -381,9 +382,9 @@ int main(int argc, char **argv)
 		setpgid(pids[i], group);
 	}
 	if (!use_threads) {
-		/* Unlink once everyone has opened it (the churners count when
-		 * they open). */
-		while (atomic_load(&sh->opened) < ncons + nchurn)
+		/* Unlink once everyone (producer, consumers, churners) has
+		 * opened it. */
+		while (atomic_load(&sh->opened) < 1 + ncons + nchurn)
 			usleep(1000);
 		ring_unlink(name);
 	}
