@@ -535,8 +535,8 @@ Test(bcast, killed_consumer_releases_producer)
 	cr_assert_eq(kill(kid, SIGKILL), 0);
 	d = later(ANY_DEADLINE_S * 1000);
 	cr_assert_eq(ring_bcast_push_wait(&prod, &v, &d), 0);
-	for (i = 17; i < 100; i++)
-		cr_assert_eq(ring_bcast_push_wait(&prod, &i, &d), 0);
+	for (v = 17; v < 100; v++)
+		cr_assert_eq(ring_bcast_push_wait(&prod, &v, &d), 0);
 	cr_assert_eq(wait_kid(kid), 1000 + SIGKILL);
 	ring_close(&prod);
 }
