@@ -47,6 +47,7 @@
 #include <shmring/shmring.h>
 
 #ifdef SHMBENCH_HAVE_ICEORYX
+#include <iceoryx_binding_c/log.h>
 #include <iceoryx_binding_c/publisher.h>
 #include <iceoryx_binding_c/runtime.h>
 #include <iceoryx_binding_c/subscriber.h>
@@ -194,6 +195,7 @@ static int iox_produce(int nc, uint64_t count, int paced)
 
 	(void)nc;
 	snprintf(name, sizeof(name), "bcast-pub-%ld", (long)getpid());
+	iox_set_loglevel(Iceoryx_LogLevel_Error);
 	iox_runtime_init(name);
 	iox_pub_options_init(&o);
 	o.historyCapacity = 0;
@@ -232,6 +234,7 @@ static void iox_consume(int idx, uint64_t count, int paced, struct cres *res)
 	char name[64];
 
 	snprintf(name, sizeof(name), "bcast-sub-%d-%ld", idx, (long)getpid());
+	iox_set_loglevel(Iceoryx_LogLevel_Error);
 	iox_runtime_init(name);
 	iox_sub_options_init(&o);
 	o.queueCapacity = 256; /* iceoryx 2.0's largest subscriber queue */
@@ -282,8 +285,11 @@ static int start_roudi(void)
 		return -1;
 	if (roudi == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		freopen("/dev/null", "w", stdout);
-		execlp("iox-roudi", "iox-roudi", (char *)NULL);
+		/* Its log (and the "not responding" notes on each run's
+		 * processes as they exit) would bury the results. */
+		if (freopen("/dev/null", "w", stdout) == NULL || freopen("/dev/null", "w", stderr) == NULL)
+			_exit(127);
+		execlp("iox-roudi", "iox-roudi", "-l", "off", (char *)NULL);
 		_exit(127);
 	}
 	/* RouDi takes a moment to create its shared memory. */

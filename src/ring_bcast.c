@@ -403,8 +403,10 @@ static ssize_t bcast_read(struct ring *r, unsigned char *dst, size_t cnt, uint64
 		uint64_t tw = ring_pvt_load(&r->shm->prod.tail, acquire);
 		uint64_t t = tw & ~RING_CLOSED_BIT, avail = t - c, take, got = 0;
 
-		if (avail == 0)
+		if (avail == 0) {
+			r->cons_cache = t; /* == cpos: the next pop comes here */
 			return (tw & RING_CLOSED_BIT) ? -EPIPE : -EAGAIN;
+		}
 		if ((int64_t)avail < 0) {
 			/* The tail went backwards: not the producer's doing.
 			 * Say so, and continue from that tail, so that a tail
@@ -451,6 +453,10 @@ static ssize_t bcast_read(struct ring *r, unsigned char *dst, size_t cnt, uint64
 			return (ssize_t)got;
 		}
 	}
+	/* Lapped again and again: give up for now. The losses counted so
+	 * far are reported with the next element delivered, which must
+	 * therefore come through this path: the fast path reports none. */
+	r->cons_cache = r->bc.cpos;
 	return -EAGAIN;
 }
 

@@ -734,3 +734,30 @@ Test(bcast, hostile_slot_and_tail)
 	ring_close(&prod);
 	free(mem);
 }
+
+/* More lost elements in a row than one call skips: the call gives up with
+ * -EAGAIN, and the next element delivered still carries the whole count. */
+Test(bcast, losses_beyond_one_call)
+{
+	struct ring_params p = bparams(128, 8, RING_F_BCAST_LOSSY);
+	struct ring prod, a;
+	uint64_t v, m;
+	size_t len;
+	void *mem = mem_ring(&prod, &p, &len);
+	unsigned i;
+
+	cr_assert_eq(ring_bcast_producer(&prod), 0);
+	cr_assert_eq(ring_attach_mem(&a, mem, len, RING_KIND_BCAST), 0);
+	cr_assert_eq(ring_bcast_join(&a), 0);
+	for (i = 0; i < 100; i++)
+		put(&prod, i);
+	/* One call skips at most 64 (BCAST_RETRIES in src/ring_bcast.c). */
+	for (i = 0; i < 64; i++)
+		((struct ring_bcast_slot *)(void *)(prod.slots + i * prod.stride))->seq = 1;
+	cr_assert_eq(ring_bcast_pop(&a, &v, &m), -EAGAIN, "a bounded call");
+	get(&a, 64, 64);
+	cr_assert_eq(ring_bcast_missed(&a), 64);
+	ring_close(&a);
+	ring_close(&prod);
+	free(mem);
+}

@@ -41,12 +41,13 @@ RING_PVT_INLINE struct ring_bcast_slot *ring_pvt_bcast_slot(const struct ring *r
 {
 	uint64_t idx = ring_pvt_likely(r->mask != 0) ? (pos & r->mask) : (pos % r->n);
 
-	return (struct ring_bcast_slot *)(void *)(r->slots + idx * r->stride);
+	return RING_PVT_CAST(struct ring_bcast_slot *, RING_PVT_CAST(void *, r->slots + idx * r->stride));
 }
 
 RING_PVT_INLINE RING_ATOMIC(uint64_t) *ring_pvt_bcast_words(struct ring_bcast_slot *sl)
 {
-	return (RING_ATOMIC(uint64_t) *)(void *)((unsigned char *)sl + sizeof(*sl));
+	return RING_PVT_CAST(RING_ATOMIC(uint64_t) *,
+			     RING_PVT_CAST(void *, RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sl)) + sizeof(*sl)));
 }
 
 /* Copy one element into / out of a slot's payload, in 8-byte relaxed
@@ -54,17 +55,17 @@ RING_PVT_INLINE RING_ATOMIC(uint64_t) *ring_pvt_bcast_words(struct ring_bcast_sl
 RING_PVT_INLINE void ring_pvt_bcast_put(struct ring_bcast_slot *sl, const void *src, uint32_t esz)
 {
 	RING_ATOMIC(uint64_t) *w = ring_pvt_bcast_words(sl);
-	const unsigned char *b = (const unsigned char *)src;
+	const unsigned char *b = RING_PVT_CAST(const unsigned char *, src);
 	uint32_t i, words = esz >> 3;
 	uint64_t v;
 
 	for (i = 0; i < words; i++) {
-		memcpy(&v, b + 8 * (size_t)i, 8);
+		memcpy(&v, b + 8 * RING_PVT_CAST(size_t, i), 8);
 		ring_pvt_store(&w[i], v, relaxed);
 	}
 	if (esz & 7u) {
 		v = 0;
-		memcpy(&v, b + 8 * (size_t)words, esz & 7u);
+		memcpy(&v, b + 8 * RING_PVT_CAST(size_t, words), esz & 7u);
 		ring_pvt_store(&w[words], v, relaxed);
 	}
 }
@@ -72,17 +73,17 @@ RING_PVT_INLINE void ring_pvt_bcast_put(struct ring_bcast_slot *sl, const void *
 RING_PVT_INLINE void ring_pvt_bcast_get(struct ring_bcast_slot *sl, void *dst, uint32_t esz)
 {
 	RING_ATOMIC(uint64_t) *w = ring_pvt_bcast_words(sl);
-	unsigned char *b = (unsigned char *)dst;
+	unsigned char *b = RING_PVT_CAST(unsigned char *, dst);
 	uint32_t i, words = esz >> 3;
 	uint64_t v;
 
 	for (i = 0; i < words; i++) {
 		v = ring_pvt_load(&w[i], relaxed);
-		memcpy(b + 8 * (size_t)i, &v, 8);
+		memcpy(b + 8 * RING_PVT_CAST(size_t, i), &v, 8);
 	}
 	if (esz & 7u) {
 		v = ring_pvt_load(&w[words], relaxed);
-		memcpy(b + 8 * (size_t)words, &v, esz & 7u);
+		memcpy(b + 8 * RING_PVT_CAST(size_t, words), &v, esz & 7u);
 	}
 }
 
@@ -120,7 +121,7 @@ RING_INLINE int ring_bcast_push(struct ring *r, const void *elem)
 	 * slowest cursor seen + n); 0 on a handle that is not the producer.
 	 * The tail is this producer's own word: another value in it means
 	 * closed (top bit) or written by someone else; both are slow news. */
-	if (ring_pvt_unlikely((int64_t)(r->prod_cache - p) <= 0 ||
+	if (ring_pvt_unlikely(RING_PVT_CAST(int64_t, r->prod_cache - p) <= 0 ||
 			      ring_pvt_load(&r->shm->prod.tail, relaxed) != p))
 		return ring_pvt_bcast_push_slow(r, elem);
 	ring_pvt_bcast_write(r, p, elem);

@@ -350,12 +350,12 @@ struct ring_mpmc_slot {
  *          the slots before it); RING_BCAST_JOINING while it joins, which
  *          holds the producer where it is.
  */
-#define RING_BCAST_BUSY(p) (((uint64_t)(p) << 1) | 1u)
-#define RING_BCAST_DONE(p) (((uint64_t)(p) + 1u) << 1)
+#define RING_BCAST_BUSY(p) ((RING_PVT_CAST(uint64_t, p) << 1) | 1u)
+#define RING_BCAST_DONE(p) ((RING_PVT_CAST(uint64_t, p) + 1u) << 1)
 #define RING_BCAST_JOINING UINT64_MAX
 #define RING_BCAST_PID_BITS 22u /* pid_max is at most 2^22 */
 #define RING_BCAST_IDENT(pid, start) \
-	(((uint64_t)(start) << RING_BCAST_PID_BITS) | (uint64_t)(pid))
+	((RING_PVT_CAST(uint64_t, start) << RING_BCAST_PID_BITS) | RING_PVT_CAST(uint64_t, pid))
 #define RING_BCAST_IDENT_PID(id) ((id) & ((UINT64_C(1) << RING_BCAST_PID_BITS) - 1))
 
 struct ring_bcast_slot {
