@@ -15,7 +15,8 @@
  * -EINVAL without a role, every payload byte.
  *
  * Hostile operations write a chosen value into a consumer's cursor, a free
- * entry (op[0], cursor), a slot's sequence or payload word, or the tail.
+ * entry (op[0], cursor), a slot's sequence or payload word, the tail, or
+ * the producer's scan hint.
  * From then on results are only checked to be among the codes a call may
  * return, bursts never to exceed what was asked, and, under the lossy
  * policy, the producer never to report full: no cursor can hold it.
@@ -236,7 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			if (k->joined)
 				FUZZ_CHECK(rc == -EINVAL);
-			else if (!lossy && joined == p.max_parts - 1)
+			else if (!lossy && joined == p.max_parts)
 				FUZZ_CHECK(rc == -EUSERS);
 			else {
 				FUZZ_CHECK(rc == 0);
@@ -257,19 +258,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			closed = 1;
 			break;
 		default: { /* a hostile write */
-			unsigned where = (unsigned)fi_range(&in, 0, 5);
+			unsigned where = (unsigned)fi_range(&in, 0, 6);
 			uint64_t v = fi_u64(&in);
 			struct ring_part *e = &prod.parts[fi_range(&in, 0, prod.max_parts - 1)];
 
 			switch (where) {
 			case 0: ring_pvt_store(&e->cursor, v, relaxed); break;
 			case 1: /* an entry claimed in this live process's name */
-				ring_pvt_store(&e->op[0], ring_pvt_load(&prod.parts[0].op[0], relaxed), relaxed);
+				ring_pvt_store(&e->op[0], RING_BCAST_IDENT((uint64_t)getpid(), 0), relaxed);
 				ring_pvt_store(&e->cursor, v, relaxed);
 				break;
 			case 2: ring_pvt_store(&ring_pvt_bcast_slot(&prod, v)->seq, fi_u64(&in), relaxed); break;
 			case 3: ring_pvt_store(&ring_pvt_bcast_words(ring_pvt_bcast_slot(&prod, v))[0], fi_u64(&in), relaxed); break;
 			case 4: ring_pvt_store(&prod.shm->prod.tail, v, relaxed); break;
+			case 5: ring_pvt_store(&prod.shm->cons.head, v, relaxed); break; /* scan hint */
 			default: ring_pvt_store(&e->op[0], v, relaxed); break;
 			}
 			hostile = 1;

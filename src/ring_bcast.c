@@ -8,10 +8,11 @@
  *   reading the slots before it; the producer loads cursors with acquire in
  *   scan() and overwrites the slot of position q only once every cursor it
  *   counts is above q - n + ... (q < cursor + n), so only after those reads.
- * - F3/F4, joining (store buffering): a joiner stores RING_BCAST_JOINING in
- *   its cursor, fences (F3), then loads the tail; the producer stores the
- *   tail, fences (F4) in scan(), then loads the cursors. At least one sees
- *   the other: either the scan sees JOINING (and holds the producer at its
+ * - F3/F4, joining (store buffering): a joiner claims its entry, ORs its
+ *   bit into the scan hint, stores RING_BCAST_JOINING in its cursor, fences
+ *   (F3), then loads the tail; the producer stores the tail, fences (F4) in
+ *   scan(), then loads the hint and the entries below it. At least one sees
+ *   the other: either the scan sees all three (and JOINING holds it at its
  *   position p, so the limit is p + n), or the joiner's tail load returns
  *   at least the p of that scan. Either way the limit of that scan is at
  *   most (joiner's start) + n, and no slot the joiner is to read is
@@ -141,10 +142,43 @@ static int check_bcast(const struct ring *r)
 
 /* ---- Roles ---------------------------------------------------------------- */
 
+/* The bit of the scan hint (cons.head, see ring_layout.h) for entry i: the
+ * smallest power of two above i. */
+static uint64_t hint_bit(uint32_t i)
+{
+	uint64_t b = 1;
+
+	while (b <= i)
+		b <<= 1;
+	return b;
+}
+
+/* One past the last entry the scan must look at: the highest bit of the
+ * hint, within the table. A hint written by someone else can only make the
+ * scan longer (up to the table) or make the producer overlook consumers,
+ * who then miss elements: reported as such, never torn. */
+static uint32_t scan_end(const struct ring *r)
+{
+	uint64_t h = ring_pvt_load(&r->shm->cons.head, relaxed);
+	uint64_t end = 1;
+
+	while (h > 1 && end < r->max_parts) {
+		h >>= 1;
+		end <<= 1;
+	}
+	return end < r->max_parts ? (uint32_t)end : r->max_parts;
+}
+
+/* The producer line as broadcast rings lay it out (ring_layout.h). */
+static struct ring_bcast_prod_line *prod_line(const struct ring *r)
+{
+	return (struct ring_bcast_prod_line *)(void *)&r->shm->prod;
+}
+
 int ring_bcast_producer(struct ring *r)
 {
-	struct ring_part *e;
-	uint64_t me, cur;
+	uint64_t me, cur = 0;
+	unsigned tries;
 	int rc = check_bcast(r);
 
 	if (rc < 0)
@@ -152,18 +186,18 @@ int ring_bcast_producer(struct ring *r)
 	if (r->bc.role != RING_PVT_BCAST_NONE)
 		return -EINVAL;
 	me = self_ident();
-	e = &r->parts[0];
-	cur = 0;
-	while (!ring_pvt_cas(&e->op[0], &cur, me, seq_cst, seq_cst)) {
+	for (tries = 0;; tries++) {
+		if (ring_pvt_cas(&prod_line(r)->owner, &cur, me, seq_cst, seq_cst))
+			break;
 		/* Held: by this process (another handle), by a live process,
-		 * or by a dead one, whose role is taken over. */
-		if (cur == 0)
-			continue; /* a spurious failure of the weak CAS */
-		if (RING_BCAST_IDENT_PID(cur) == RING_BCAST_IDENT_PID(me) || !ident_dead(cur))
+		 * or by a dead one, whose role is taken over. A word that
+		 * keeps changing under us is someone else's doing: bounded. */
+		if (cur != 0 && (RING_BCAST_IDENT_PID(cur) == RING_BCAST_IDENT_PID(me) ||
+				 !ident_dead(cur)))
+			return -EADDRINUSE;
+		if (tries == BCAST_RETRIES)
 			return -EADDRINUSE;
 	}
-	r->part = e;
-	r->part_idx = 0;
 	r->bc.role = RING_PVT_BCAST_PRODUCER;
 	r->bc.owner = (int32_t)getpid();
 	/* Continue after what was published; a predecessor that died while
@@ -188,9 +222,17 @@ int ring_bcast_join(struct ring *r)
 		return -EINVAL;
 	if (!(r->flags & RING_F_BCAST_LOSSY)) {
 		me = self_ident();
-		/* First pass: a free entry. Second: one whose owner is dead. */
-		for (pass = 0; pass < 2 && e == NULL; pass++) {
-			for (i = 1; i < r->max_parts; i++) {
+		if (r->part != NULL) {
+			/* The handle's own participant entry (src/ring_live.c):
+			 * nobody else writes its op[0] while we hold it. */
+			uint64_t cur = ring_pvt_load(&r->part->op[0], relaxed);
+
+			if (ring_pvt_cas(&r->part->op[0], &cur, me, seq_cst, relaxed))
+				e = r->part;
+		}
+		/* Else a free entry; failing that, one whose owner is dead. */
+		for (pass = 0; pass < 2 && e == NULL && r->part == NULL; pass++) {
+			for (i = 0; i < r->max_parts; i++) {
 				struct ring_part *c = &r->parts[i];
 				uint64_t cur = ring_pvt_load(&c->op[0], relaxed);
 
@@ -198,13 +240,16 @@ int ring_bcast_join(struct ring *r)
 					continue;
 				if (ring_pvt_cas(&c->op[0], &cur, me, seq_cst, relaxed)) {
 					e = c;
-					r->part_idx = i;
 					break;
 				}
 			}
 		}
 		if (e == NULL)
 			return -EUSERS;
+		/* Tell the producer's scan to reach this entry: the bit of
+		 * the power of two above i (an OR, so that no raise by a
+		 * concurrent joiner is lost). Before F3, like the cursor. */
+		ring_pvt_fetch_or(&r->shm->cons.head, hint_bit((uint32_t)(e - r->parts)), seq_cst);
 		ring_pvt_store(&e->cursor, RING_BCAST_JOINING, seq_cst);
 		ring_pvt_fence(seq_cst); /* F3: pairs with F4 in scan() */
 	}
@@ -212,7 +257,7 @@ int ring_bcast_join(struct ring *r)
 	t = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
 	if (e != NULL)
 		ring_pvt_store(&e->cursor, t, release); /* R3 */
-	r->part = e;
+	r->bc.entry = e;
 	r->bc.cpos = t;
 	r->cons_cache = t;
 	r->bc.missed = 0;
@@ -229,20 +274,21 @@ int ring_bcast_leave(struct ring *r)
 	if (r == NULL || r->shm == NULL)
 		return -EINVAL;
 	role = r->bc.role;
-	if (role != RING_PVT_BCAST_NONE && r->part != NULL && r->bc.owner == (int32_t)getpid()) {
-		uint64_t cur = ring_pvt_load(&r->part->op[0], relaxed);
+	if (role != RING_PVT_BCAST_NONE && r->bc.owner == (int32_t)getpid()) {
+		RING_ATOMIC(uint64_t) *w = role == RING_PVT_BCAST_PRODUCER ? &prod_line(r)->owner
+						: r->bc.entry != NULL   ? &r->bc.entry->op[0]
+									: NULL;
+		uint64_t cur = w != NULL ? ring_pvt_load(w, relaxed) : 0;
 
 		/* Only if still ours: after a (wrong) death verdict another
-		 * process may own the entry now. */
-		if (RING_BCAST_IDENT_PID(cur) == (uint64_t)r->bc.owner)
-			ring_pvt_cas(&r->part->op[0], &cur, 0, release, relaxed);
+		 * process may hold it now. */
+		if (w != NULL && RING_BCAST_IDENT_PID(cur) == (uint64_t)r->bc.owner)
+			ring_pvt_cas(w, &cur, 0, release, relaxed);
 		/* A producer held back by this consumer may be asleep. */
 		if (role == RING_PVT_BCAST_CONSUMER && (r->flags & RING_F_BLOCKING))
 			ring_pvt_after_pop(r);
 	}
 	memset(&r->bc, 0, sizeof(r->bc));
-	r->part = NULL;
-	r->part_idx = 0;
 	r->prod_cache = 0;
 	r->cons_cache = 0;
 	return 0;
@@ -268,12 +314,12 @@ void ring_pvt_bcast_detach(struct ring *r)
 static uint64_t scan(struct ring *r, uint64_t p, int reap)
 {
 	uint64_t lim = p + r->n;
-	uint32_t i;
+	uint32_t i, end;
 
 	r->bc.hold = 0;
-
 	ring_pvt_fence(seq_cst); /* F4: pairs with F3 in ring_bcast_join() */
-	for (i = 1; i < r->max_parts; i++) {
+	end = scan_end(r); /* after F4, like the cursors */
+	for (i = 0; i < end; i++) {
 		struct ring_part *e = &r->parts[i];
 		uint64_t id = ring_pvt_load(&e->op[0], acquire);
 		uint64_t c, d;
@@ -295,7 +341,7 @@ static uint64_t scan(struct ring *r, uint64_t p, int reap)
 			continue;
 		}
 		lim = c + r->n;
-		r->bc.hold = i;
+		r->bc.hold = i + 1;
 	}
 	return lim;
 }
@@ -310,9 +356,9 @@ static int still_held(struct ring *r, uint64_t p)
 {
 	struct ring_part *e;
 
-	if (r->bc.hold == 0 || r->bc.hold >= r->max_parts || r->prod_cache != p)
+	if (r->bc.hold == 0 || r->bc.hold > r->max_parts || r->prod_cache != p)
 		return 0;
-	e = &r->parts[r->bc.hold];
+	e = &r->parts[r->bc.hold - 1];
 	if (ring_pvt_load(&e->op[0], relaxed) == 0)
 		return 0;
 	/* Acquire as in scan() (A3), though nothing is overwritten on this
@@ -416,7 +462,7 @@ static ssize_t bcast_read(struct ring *r, unsigned char *dst, size_t cnt, uint64
 			r->cons_cache = t;
 			r->bc.pending = 0; /* losses counted against a false tail */
 			if (!(r->flags & RING_F_BCAST_LOSSY))
-				ring_pvt_store(&r->part->cursor, t, release);
+				ring_pvt_store(&r->bc.entry->cursor, t, release);
 			return -EUCLEAN;
 		}
 		r->cons_cache = t;
@@ -442,7 +488,7 @@ static ssize_t bcast_read(struct ring *r, unsigned char *dst, size_t cnt, uint64
 		}
 		r->bc.cpos = c + got;
 		if (!(r->flags & RING_F_BCAST_LOSSY)) {
-			ring_pvt_store(&r->part->cursor, c + got, release); /* R3 */
+			ring_pvt_store(&r->bc.entry->cursor, c + got, release); /* R3 */
 			if (r->flags & RING_F_BLOCKING)
 				ring_pvt_after_pop(r);
 		}
@@ -489,7 +535,7 @@ int ring_bcast_consumers(const struct ring *r)
 
 	if (rc < 0)
 		return rc;
-	for (i = 1; i < r->max_parts; i++)
+	for (i = 0; i < r->max_parts; i++)
 		n += ring_pvt_load(&r->parts[i].op[0], relaxed) != 0;
 	return n;
 }
@@ -555,7 +601,7 @@ static ssize_t bcast_wait(struct ring *r, struct bcast_op *o, const struct times
 		if (deadline != NULL && passed(deadline, &now))
 			return -ETIMEDOUT;
 		if (consumer) {
-			uint64_t id = ring_pvt_load(&r->parts[0].op[0], relaxed);
+			uint64_t id = ring_pvt_load(&prod_line(r)->owner, relaxed);
 
 			if (id != 0 && ident_dead(id))
 				return -ECONNRESET;

@@ -272,13 +272,15 @@ Test(bcast, table_full)
 	void *mem;
 	unsigned i;
 
-	p.max_parts = 3; /* the producer's entry and two consumers */
+	p.max_parts = 2; /* two consumers */
 	mem = mem_ring(&r, &p, &len);
 	for (i = 0; i < 3; i++)
 		cr_assert_eq(ring_attach_mem(&c[i], mem, len, RING_KIND_BCAST), 0);
+	cr_assert_eq(ring_bcast_producer(&r), 0, "the producer takes no entry");
 	cr_assert_eq(ring_bcast_join(&c[0]), 0);
 	cr_assert_eq(ring_bcast_join(&c[1]), 0);
 	cr_assert_eq(ring_bcast_join(&c[2]), -EUSERS);
+	cr_assert_eq(ring_bcast_consumers(&r), 2);
 	cr_assert_str_eq(ring_strerror(-EUSERS), "participant table full");
 	ring_close(&c[1]);
 	cr_assert_eq(ring_bcast_join(&c[2]), 0, "a consumer that closed left its entry");
@@ -292,7 +294,7 @@ Test(bcast, table_full)
 	for (i = 0; i < 3; i++) {
 		cr_assert_eq(ring_attach_mem(&c[i], mem, len, RING_KIND_BCAST), 0);
 		cr_assert_eq(ring_bcast_join(&c[i]), 0);
-		cr_assert_null(c[i].part);
+		cr_assert_null(c[i].bc.entry);
 	}
 	for (i = 0; i < 3; i++)
 		ring_close(&c[i]);
@@ -654,34 +656,49 @@ Test(bcast, hostile_cursor)
 	/* An entry claimed in this (live) process's name with a cursor that
 	 * cannot be a reader's (ahead of the tail): ignored. */
 	fake = &prod.parts[5];
-	fake->op[0] = prod.parts[0].op[0];
-	fake->cursor = 1000;
+	fake->op[0] = a.bc.entry->op[0]; /* this live process */
+	fake->cursor = 0; /* would hold the producer at 8 if it were looked at */
 	for (i = 0; i < 8; i++)
 		put(&prod, i);
-	cr_assert_eq(ring_bcast_push(&prod, &v), -EAGAIN, "a holds the producer, not the fake");
+	cr_assert_eq(ring_bcast_push(&prod, &v), -EAGAIN, "full: held by a");
+	/* Above the scan hint (ring_layout.h): not looked at. */
 	for (i = 0; i < 8; i++)
+		get(&a, i, 0);
+	for (i = 8; i < 16; i++)
+		put(&prod, i);
+	for (i = 8; i < 16; i++)
+		get(&a, i, 0);
+	/* Within it (as a joiner would have made it), with a cursor that cannot
+	 * be a reader's (ahead of the tail): ignored. */
+	prod.shm->cons.head |= 8;
+	fake->cursor = 1000;
+	v = 0;
+	for (i = 16; i < 24; i++)
+		put(&prod, i);
+	cr_assert_eq(ring_bcast_push(&prod, &v), -EAGAIN, "a holds the producer, not the fake");
+	for (i = 16; i < 24; i++)
 		get(&a, i, 0);
 	/* A cursor a lap behind is a (stopped or hostile) reader: it holds
 	 * the producer, and only the producer. */
-	fake->cursor = 8;
-	for (i = 8; i < 16; i++)
+	fake->cursor = 24;
+	for (i = 24; i < 32; i++)
 		put(&prod, i);
-	v = 16;
+	v = 32;
 	cr_assert_eq(ring_bcast_push(&prod, &v), -EAGAIN);
-	for (i = 8; i < 16; i++)
+	for (i = 24; i < 32; i++)
 		get(&a, i, 0);
 	cr_assert_eq(ring_bcast_push(&prod, &v), -EAGAIN, "held by the fake cursor");
 	/* Garbage in the cursor of a consumer's own entry: ignored too. */
 	fake->cursor = UINT64_MAX - 5;
-	put(&prod, 16);
-	get(&a, 16, 0);
+	put(&prod, 32);
+	get(&a, 32, 0);
 	/* a's own cursor overwritten by someone: the producer may overwrite
 	 * what a has not read; a sees the loss, never a torn element. */
 	fake->op[0] = 0;
-	a.part->cursor = 0;
-	for (i = 17; i < 40; i++)
+	a.bc.entry->cursor = 0;
+	for (i = 33; i < 56; i++)
 		put(&prod, i);
-	get(&a, 32, 15);
+	get(&a, 48, 15);
 	ring_close(&a);
 	ring_close(&prod);
 	free(mem);

@@ -129,10 +129,11 @@ struct ring_pvt_bcast {
 	uint64_t missed;   /* consumer: elements lost since it joined */
 	uint64_t pending;  /* consumer: lost and not yet reported by a pop */
 	uint64_t check_ns; /* producer: when the last death check ran */
+	struct ring_part *entry; /* consumer: its participant entry (back-pressure) */
 	uint32_t role;     /* RING_PVT_BCAST_* */
 	int32_t owner;     /* pid that took the role (roles do not survive fork) */
-	uint32_t hold;     /* producer: the entry that held it at the last scan (0: none) */
-	uint8_t pad[12];
+	uint32_t hold;     /* producer: 1 + the entry that held it at the last scan (0: none) */
+	uint8_t pad[4];
 };
 
 /*

@@ -81,8 +81,8 @@ RING_API int ring_bcast_producer(struct ring *r);
 /*
  * Join as a consumer: r will read every element published from now on.
  * Back-pressure rings: takes a participant entry (-EUSERS when all
- * max_parts - 1 are held by live consumers; entries of verified-dead ones
- * are reclaimed). A consumer is judged by its pid, so a consumer in another
+ * max_parts are held by live consumers; entries of verified-dead ones are
+ * reclaimed). A consumer is judged by its pid, so a consumer in another
  * pid namespace than the producer can be taken for dead: it then misses
  * elements (reported as such), never reads a torn one.
  * Errors: -EINVAL, -EPROTOTYPE, -EUSERS. Pair with ring_bcast_leave() or

@@ -145,7 +145,7 @@ RING_INLINE int ring_bcast_pop(struct ring *r, void *elem, uint64_t *missed)
 	if (!(r->flags & RING_F_BCAST_LOSSY)) {
 		/* R3: the slots before c + 1 are read; pairs with A3 in the
 		 * producer's scan, which overwrites them only after seeing it. */
-		ring_pvt_store(&r->part->cursor, c + 1, release);
+		ring_pvt_store(&r->bc.entry->cursor, c + 1, release);
 		if (r->flags & RING_F_BLOCKING)
 			ring_pvt_after_pop(r);
 	}

@@ -325,7 +325,14 @@ struct ring_mpmc_slot {
  *
  * prod.tail   positions published (the next position the producer writes),
  *             RING_CLOSED_BIT once closed. Written by the producer only.
- * cons.head   unused (0).
+ * prod owner  (struct ring_bcast_prod_line, the same line seen by this
+ *             family) RING_BCAST_IDENT of the producer role's holder, 0 when
+ *             free; taken by CAS, given back by its holder, taken over from
+ *             a holder verified dead.
+ * cons.head   the scan hint: a joining consumer ORs in the smallest power of
+ *             two above its entry's index, and the producer looks at the
+ *             entries below the highest bit only (so that a table of 4096
+ *             entries with a few consumers costs a few loads, not 4096).
  * slots       struct ring_bcast_slot: a sequence word, then the element
  *             rounded up to 8 bytes (stride = 8 + round8(elem_size)), copied
  *             in 8-byte atomic words so that a reader racing the producer's
@@ -336,13 +343,13 @@ struct ring_mpmc_slot {
  *   A reader of position p copies the element between two loads of seq and
  *   keeps it only if both read RING_BCAST_DONE(p) (a seqlock).
  *
- * Participant entries (struct ring_part), used by broadcast rings until the
- * participant calls of src/ring_live.c take this over:
- *   entry 0             the producer role
- *   entries 1..max-1    back-pressure consumers (lossy consumers take none:
- *                       they write nothing in the shared region)
- *   op[0]  RING_BCAST_IDENT(pid, start): the owner, 0 when free; taken and
- *          released by CAS. start is the owner's start time in clock ticks
+ * Participant entries (struct ring_part) of back-pressure consumers (lossy
+ * consumers take none: they write nothing in the shared region). A
+ * consumer uses the entry its handle holds when the participant calls of
+ * src/ring_live.c gave it one, else it claims a free one by CAS on
+ * op[0]:
+ *   op[0]  RING_BCAST_IDENT(pid, start): the consumer, 0 when it is not one;
+ *          set and cleared by CAS. start is the owner's start time in clock ticks
  *          since boot (/proc/<pid>/stat field 22), so that a reused pid is
  *          told apart from the owner; verified dead = no such pid, or a pid
  *          with another start time.
@@ -357,6 +364,12 @@ struct ring_mpmc_slot {
 #define RING_BCAST_IDENT(pid, start) \
 	((RING_PVT_CAST(uint64_t, start) << RING_BCAST_PID_BITS) | RING_PVT_CAST(uint64_t, pid))
 #define RING_BCAST_IDENT_PID(id) ((id) & ((UINT64_C(1) << RING_BCAST_PID_BITS) - 1))
+
+struct ring_bcast_prod_line {
+	RING_ATOMIC(uint64_t) tail;  /* ring_prod_line.tail */
+	RING_ATOMIC(uint64_t) owner; /* RING_BCAST_IDENT of the producer, 0: none */
+	uint8_t pad[RING_LINE - 16];
+};
 
 struct ring_bcast_slot {
 	RING_ATOMIC(uint64_t) seq; /* RING_BCAST_BUSY(p) / RING_BCAST_DONE(p) */
@@ -393,6 +406,9 @@ RING_STATIC_ASSERT(offsetof(struct ring_part, intent) == 64, "participant entry 
 RING_STATIC_ASSERT(sizeof(struct ring_shared) == RING_DATA_OFFSET, "layout");
 RING_STATIC_ASSERT(sizeof(struct ring_mpmc_slot) == 8, "MPMC slot header");
 RING_STATIC_ASSERT(sizeof(struct ring_bcast_slot) == 8, "broadcast slot header");
+RING_STATIC_ASSERT(sizeof(struct ring_bcast_prod_line) == sizeof(struct ring_prod_line) &&
+			   offsetof(struct ring_bcast_prod_line, tail) == offsetof(struct ring_prod_line, tail),
+		   "broadcast view of the producer line");
 RING_STATIC_ASSERT(offsetof(struct ring_part, cursor) == 80, "participant entry layout");
 RING_STATIC_ASSERT(offsetof(struct ring_part, op) == 88, "participant entry layout");
 
