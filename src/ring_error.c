@@ -34,7 +34,7 @@ static const struct err_text table[] = {
 	{EACCES, "permission denied"},
 	{EPERM, "operation not permitted: descriptor not sealed against shrinking (ring_open_fd), or "
 		"shm object owned by another user or writable by group/others (ring_open, ring_attach)"},
-	{EADDRINUSE, "role (SPSC producer or consumer) is held by a live participant"},
+	{EADDRINUSE, "role (SPSC producer or consumer, broadcast producer) is held by a live participant"},
 	{EUSERS, "participant table full: every entry is held by a live participant"},
 	{ECONNRESET, "every peer (producer or consumer) of this wait is verified dead"},
 	{ESTALE, "ring was replaced by a newer ring of the same name: attach again"},
@@ -45,9 +45,6 @@ static const struct err_text table[] = {
 	{EINTR, "interrupted"},
 	{ENOSYS, "system call not available"},
 	{EIO, "could not read the object (shrunk while being read?)"},
-	{EADDRINUSE, "an exclusive role (e.g. the broadcast producer) is held by a live participant"},
-	{EUSERS, "participant table full"},
-	{ECONNRESET, "the peers this wait depends on are verified dead"},
 };
 
 const char *ring_strerror(int err)

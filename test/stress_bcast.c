@@ -340,7 +340,9 @@ int main(int argc, char **argv)
 	}
 	p.slots = slots;
 	p.elem_size = esz;
-	p.max_parts = ncons + nchurn + 1;
+	/* Every attached handle holds an entry (src/ring_live.c): the
+	 * creator's, the producer's, the consumers' and the churners'. */
+	p.max_parts = ncons + nchurn + 2;
 	if (lossy)
 		p.flags |= RING_F_BCAST_LOSSY;
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
