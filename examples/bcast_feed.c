@@ -46,13 +46,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bcast_feed: %s: %s\n", name, ring_strerror(rc));
 		return 1;
 	}
-	/* Readers come when they like; this feed starts once enough joined
-	 * (lossy readers take no entry and are not counted: wait a moment). */
-	if (lossy)
-		sleep(1);
-	else
-		while (ring_bcast_consumers(&r) < readers)
-			usleep(1000);
+	/* Readers come when they like; this feed starts once enough joined. */
+	while (ring_bcast_consumers(&r) < readers)
+		usleep(1000);
 	for (i = 0; i < count; i++) {
 		t.seq = i;
 		t.ns = tick_now_ns();

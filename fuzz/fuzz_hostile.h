@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <shmring/ring.h>
+#include <shmring/shmring.h>
 
 #include "fuzz_input.h"
 
@@ -35,7 +35,29 @@ static inline uint64_t expected_total(const struct ring_hdr *h)
 
 	if (h->magic != RING_MAGIC || h->version != RING_LAYOUT_VERSION)
 		return 0;
+	if (h->kind == RING_KIND_MSG || h->kind == RING_KIND_BYTES) {
+		/* Byte areas: slots bytes, a power of two up to 2^40; messages
+		 * of up to elem_size with a 16-byte header, a record at most
+		 * half the area; byte streams elem_size 1. */
+		uint64_t allowed = RING_F_BLOCKING | (h->kind == RING_KIND_MSG ? RING_F_MSG_MP : 0);
+
+		if (h->rule != RING_RULE_COUNT || (h->flags & ~allowed) != 0)
+			return 0;
+		if (h->slots == 0 || (h->slots & (h->slots - 1)) != 0 || h->slots > (UINT64_C(1) << 40))
+			return 0;
+		if (h->kind == RING_KIND_MSG
+			    ? (h->slots < 64 || h->elem_size == 0 || h->elem_size > RING_ELEM_MAX ||
+			       16 + (h->elem_size + 15) / 16 * 16 > h->slots / 2)
+			    : h->elem_size != 1)
+			return 0;
+		if (h->stride != 1 || h->data_offset != RING_DATA_OFFSET)
+			return 0;
+		stride = 1;
+		goto table;
+	}
 	if (h->kind != RING_KIND_SPSC && h->kind != RING_KIND_MPMC)
+		return 0;
+	if (h->flags & RING_F_MSG_MP)
 		return 0;
 	if (h->rule != RING_RULE_N1 && h->rule != RING_RULE_COUNT)
 		return 0;
@@ -48,6 +70,7 @@ static inline uint64_t expected_total(const struct ring_hdr *h)
 	stride = h->kind == RING_KIND_SPSC ? h->elem_size : (8 + h->elem_size + 7) / 8 * 8;
 	if (h->stride != stride || h->data_offset != RING_DATA_OFFSET)
 		return 0;
+table:
 	if (h->slots > (UINT64_MAX / 2) / stride)
 		return 0;
 	data = h->slots * stride;
@@ -107,12 +130,119 @@ static inline int is_ring_err(ssize_t rc)
 #define ROLE_CONSUMER 2
 #define ROLE_ANY (ROLE_PRODUCER | ROLE_CONSUMER)
 
+/* The handle holds the role of the call just made: a call that did not get
+ * it (the join said -EAGAIN on a hostile state line: retry) stopped before
+ * reading any index. */
+static inline int joined(const struct ring *r, int role)
+{
+	return (r->roles & (role == ROLE_PRODUCER ? RING_ROLE_PRODUCER : RING_ROLE_CONSUMER)) != 0;
+}
+
 /* Largest burst a hostile op asks for, and the byte budget of its buffer. */
 #define HOSTILE_MAX_N 8
 #define HOSTILE_MAX_BYTES ((size_t)1 << 20)
 
-/* One call on r in the given role(s); checks the result is a documented one. */
-static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
+/* hostile_op() for message and byte-stream rings (a header rewritten into
+ * one of those kinds): their own calls, with the same guarantees. */
+static inline void hostile_op_bytes(struct ring *r, struct fuzz_in *in, int role)
+{
+	int msg = ring_kind(r) == RING_KIND_MSG;
+	size_t cap = (size_t)fi_range(in, 0, 4096), got = 0, lens[4];
+	uint64_t area = ring_capacity(r);
+	unsigned char *buf = (unsigned char *)malloc(cap ? cap : 1);
+	struct timespec past = {0, 0};
+	const void *cp;
+	void *ptr;
+	ssize_t rc;
+
+	FUZZ_CHECK(buf != NULL);
+	if (role == ROLE_ANY)
+		role = fi_bool(in) ? ROLE_PRODUCER : ROLE_CONSUMER;
+	if (role == ROLE_PRODUCER) {
+		fi_bytes(in, buf, cap);
+		switch (fi_range(in, 0, 2)) {
+		case 0:
+			rc = msg ? ring_msg_send(r, buf, cap) : ring_bytes_write(r, buf, cap);
+			FUZZ_CHECK(rc >= 0 || rc == -EMSGSIZE || is_ring_err(rc));
+			FUZZ_CHECK(rc <= (ssize_t)cap);
+			break;
+		case 1:
+			rc = msg ? ring_msg_send_wait(r, buf, cap, &past)
+				 : ring_bytes_write_wait(r, buf, cap, &past);
+			FUZZ_CHECK(rc >= 0 || rc == -EMSGSIZE || rc == -ETIMEDOUT || rc == -ENOTSUP ||
+				   is_ring_err(rc));
+			FUZZ_CHECK(rc <= (ssize_t)cap);
+			break;
+		default:
+			if (msg) {
+				rc = ring_msg_reserve(r, cap, &ptr);
+				if (rc == 0) {
+					FUZZ_CHECK((unsigned char *)ptr >= r->slots &&
+						   (unsigned char *)ptr + cap <= r->slots + area);
+					memset(ptr, 0x5a, cap);
+					FUZZ_CHECK(ring_msg_commit(r, cap) == 0 || fi_bool(in));
+				}
+			} else if (cap > 0) {
+				rc = ring_span_reserve(r, cap, &ptr);
+				if (rc > 0) {
+					FUZZ_CHECK((size_t)rc <= cap);
+					FUZZ_CHECK((unsigned char *)ptr + rc <= r->slots + area);
+					memset(ptr, 0x5a, (size_t)rc);
+					rc = ring_span_commit(r, (size_t)rc);
+					FUZZ_CHECK(rc == 0 || is_ring_err(rc));
+				}
+			}
+			if (msg && r->zc_res_cnt != 0)
+				ring_msg_abort(r);
+			break;
+		}
+	} else {
+		switch (fi_range(in, 0, 2)) {
+		case 0:
+			if (msg) {
+				rc = ring_msg_recv(r, buf, cap, &got);
+				FUZZ_CHECK(rc == 0 || rc == -EMSGSIZE || is_ring_err(rc));
+				if (rc == 0)
+					FUZZ_CHECK(got <= cap && got <= ring_msg_max(r));
+			} else {
+				rc = ring_bytes_read(r, buf, cap);
+				FUZZ_CHECK((rc >= 0 && rc <= (ssize_t)cap) || is_ring_err(rc));
+			}
+			break;
+		case 1:
+			if (msg) {
+				rc = ring_msg_recv_burst(r, buf, cap, lens, 4);
+				FUZZ_CHECK((rc >= 1 && rc <= 4) || rc == -EMSGSIZE || rc == -EINVAL ||
+					   is_ring_err(rc));
+			} else {
+				rc = ring_bytes_read_wait(r, buf, cap, &past);
+				FUZZ_CHECK((rc >= 0 && rc <= (ssize_t)cap) || rc == -ETIMEDOUT ||
+					   rc == -ENOTSUP || is_ring_err(rc));
+			}
+			break;
+		default:
+			if (msg) {
+				rc = ring_msg_peek(r, &cp, &got);
+				if (rc == 0) {
+					FUZZ_CHECK(got <= ring_msg_max(r));
+					FUZZ_CHECK((const unsigned char *)cp + got <= r->slots + area);
+					FUZZ_CHECK(ring_msg_release(r) == 0);
+				}
+			} else if (cap > 0) {
+				rc = ring_span_peek(r, cap, &ptr);
+				if (rc > 0) {
+					FUZZ_CHECK((unsigned char *)ptr + rc <= r->slots + area);
+					FUZZ_CHECK(ring_span_release(r, (size_t)rc) == 0);
+				}
+			}
+			break;
+		}
+	}
+	free(buf);
+}
+
+/* hostile_op() for the fixed-slot kinds. */
+static inline void hostile_op_fixed(struct ring *r, struct fuzz_in *in, int role)
 {
 	size_t esz = ring_elem_size(r), cap = ring_capacity(r);
 	size_t n_max = HOSTILE_MAX_BYTES / esz < HOSTILE_MAX_N ? HOSTILE_MAX_BYTES / esz : HOSTILE_MAX_N;
@@ -131,15 +261,20 @@ static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
 	if (role == ROLE_ANY)
 		role = fi_bool(in) ? ROLE_PRODUCER : ROLE_CONSUMER;
 	/* n-1 rule: a call's own index out of range (the consumer's head, the
-	 * producer's tail without the closed bit) is never used as a slot:
-	 * -EUCLEAN, whatever the other words hold; ring_count says -EUCLEAN
-	 * for either out of range. Nothing else runs during the call, so the
-	 * words read here are the ones the call sees. */
+	 * producer's tail without the closed bit) is never used as a slot. A
+	 * handle that does not know its own position yet adopts it from
+	 * shared memory and must then say -EUCLEAN, whatever the other words
+	 * hold; a handle that knows it never reads the shared copy on its fast
+	 * path (it overwrites it with its next store), so any result is
+	 * allowed there. ring_count says -EUCLEAN for either out of range.
+	 * Nothing else runs during the call, so the words read here are the
+	 * ones the call sees. */
 	if (ring_rule(r) == RING_RULE_N1) {
 		uint64_t t = ring_pvt_load(&r->shm->prod.tail, relaxed) & ~RING_CLOSED_BIT;
 		uint64_t h = ring_pvt_load(&r->shm->cons.head, relaxed);
 
-		own_bad = role == ROLE_PRODUCER ? t >= r->n : h >= r->n;
+		own_bad = role == ROLE_PRODUCER ? t >= r->n && r->prod_pos == RING_PVT_POS_UNKNOWN
+						: h >= r->n && r->cons_pos == RING_PVT_POS_UNKNOWN;
 		any_bad = t >= r->n || h >= r->n;
 	}
 	if (role == ROLE_PRODUCER)
@@ -148,17 +283,17 @@ static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
 	case 0:
 		rc = role == ROLE_PRODUCER ? ring_push(r, buf) : ring_pop(r, buf);
 		FUZZ_CHECK(rc == 0 || is_ring_err(rc));
-		FUZZ_CHECK(!own_bad || rc == -EUCLEAN || is_live_err(rc));
+		FUZZ_CHECK(!own_bad || rc == -EUCLEAN || is_live_err(rc) || !joined(r, role));
 		break;
 	case 1:
 		rc = role == ROLE_PRODUCER ? ring_push_bulk(r, buf, n) : ring_pop_bulk(r, buf, n);
 		FUZZ_CHECK(n > cap ? rc == -EINVAL : (rc == (ssize_t)n || is_ring_err(rc)));
-		FUZZ_CHECK(!own_bad || n > cap || rc == -EUCLEAN || is_live_err(rc));
+		FUZZ_CHECK(!own_bad || n > cap || rc == -EUCLEAN || is_live_err(rc) || !joined(r, role));
 		break;
 	case 2:
 		rc = role == ROLE_PRODUCER ? ring_push_burst(r, buf, n) : ring_pop_burst(r, buf, n);
 		FUZZ_CHECK((rc >= 1 && rc <= (ssize_t)n) || is_ring_err(rc));
-		FUZZ_CHECK(!own_bad || rc == -EUCLEAN || is_live_err(rc));
+		FUZZ_CHECK(!own_bad || rc == -EUCLEAN || is_live_err(rc) || !joined(r, role));
 		break;
 	case 3: /* a deadline already past: spins, then -ETIMEDOUT */
 		rc = role == ROLE_PRODUCER ? ring_push_wait(r, buf, &past) : ring_pop_wait(r, buf, &past);
@@ -195,6 +330,15 @@ static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
 		break;
 	}
 	free(buf);
+}
+
+/* One call on r in the given role(s); checks the result is a documented one. */
+static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
+{
+	if (ring_kind(r) == RING_KIND_MSG || ring_kind(r) == RING_KIND_BYTES)
+		hostile_op_bytes(r, in, role);
+	else
+		hostile_op_fixed(r, in, role);
 }
 
 #endif /* SHMRING_FUZZ_HOSTILE_H */

@@ -30,12 +30,57 @@ uint64_t ring_pvt_random64(void)
 	return v ? v : 1;
 }
 
+/* Largest data area of a message or byte-stream ring. */
+#define RING_PVT_BYTES_MAX (UINT64_C(1) << 40)
+
+/*
+ * Message and byte-stream rings (ring_layout.h): slots data bytes, a power of
+ * two, free-running byte positions (so the count rule only). Message rings:
+ * elem_size is the largest message, with RING_MSG_REC(max) <= slots / 2, so
+ * that a largest record plus the padding before it fits in an empty ring.
+ * Byte streams: elem_size 1.
+ */
+static int bytes_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz,
+			  uint32_t flags, uint32_t max_parts, struct ring_geom *g)
+{
+	uint64_t table;
+
+	if (rule != RING_RULE_COUNT)
+		return -EINVAL;
+	if (flags & ~(kind == RING_KIND_MSG ? RING_F_BLOCKING | RING_F_MSG_MP : RING_F_BLOCKING))
+		return -EINVAL;
+	if (slots == 0 || (slots & (slots - 1)) != 0 || slots > RING_PVT_BYTES_MAX)
+		return -EINVAL;
+	if (kind == RING_KIND_MSG) {
+		if (slots < 4 * RING_MSG_ALIGN || esz == 0 || esz > RING_ELEM_MAX ||
+		    RING_MSG_REC(esz) > slots / 2)
+			return -EINVAL;
+	} else if (esz != 1) {
+		return -EINVAL;
+	}
+	if (max_parts == 0 || max_parts > RING_PARTS_MAX)
+		return -EINVAL;
+	table = (uint64_t)max_parts * sizeof(struct ring_part);
+	g->stride = 1;
+	g->part_offset = (RING_DATA_OFFSET + slots + RING_LINE - 1) & ~(uint64_t)(RING_LINE - 1);
+	g->max_parts = max_parts;
+	g->total = g->part_offset + table;
+	g->cap = slots;
+	g->mask = slots - 1;
+	return 0;
+}
+
 int ring_pvt_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz,
 		      uint32_t flags, uint32_t max_parts, struct ring_geom *g)
 {
 	uint64_t stride, data, table;
 
+	if (kind == RING_KIND_MSG || kind == RING_KIND_BYTES)
+		return bytes_geometry(kind, rule, slots, esz, flags, max_parts, g);
 	if (kind != RING_KIND_SPSC && kind != RING_KIND_MPMC && kind != RING_KIND_BCAST)
+		return -EINVAL;
+	/* Many producers is a message-ring flag. */
+	if (flags & RING_F_MSG_MP)
 		return -EINVAL;
 	if (rule != RING_RULE_N1 && rule != RING_RULE_COUNT)
 		return -EINVAL;
@@ -161,7 +206,7 @@ static void hdr_snapshot(struct ring_hdr *c, const struct ring_hdr *h)
 int ring_pvt_check_kind(uint32_t kind)
 {
 	if (kind == RING_KIND_ANY || kind == RING_KIND_SPSC || kind == RING_KIND_MPMC ||
-	    kind == RING_KIND_BCAST)
+	    kind == RING_KIND_MSG || kind == RING_KIND_BYTES || kind == RING_KIND_BCAST)
 		return 0;
 	return -EINVAL;
 }
@@ -170,6 +215,10 @@ uint32_t ring_pvt_mode_of(const struct ring *r)
 {
 	int small = !(r->flags & RING_F_BLOCKING);
 
+	if (r->kind == RING_KIND_MSG)
+		return (r->flags & RING_F_MSG_MP) ? RING_PVT_MODE_MSG_MP : RING_PVT_MODE_MSG_SP;
+	if (r->kind == RING_KIND_BYTES)
+		return RING_PVT_MODE_BYTES;
 	if (r->kind == RING_KIND_BCAST)
 		return RING_PVT_MODE_BCAST;
 	if (r->kind == RING_KIND_MPMC)
@@ -251,6 +300,13 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	r->prod_stuck_pos = r->cons_stuck_pos = 0;
 	r->prod_stuck_due = r->cons_stuck_due = 0;
 	r->prod_check_due = r->cons_check_due = 0;
+	/* Zero-copy state (ring_msg.h, ring_span.h): nothing reserved or
+	 * peeked. */
+	r->zc_res_pos = 0;
+	r->zc_res_cnt = 0;
+	r->zc_res_len = 0;
+	r->zc_peek_pos = 0;
+	r->zc_peek_cnt = 0;
 	/* Broadcast: no role yet (ring_bcast.h); a limit of 0 and a tail copy
 	 * equal to the position send every call to the slow path, which
 	 * refuses it. */

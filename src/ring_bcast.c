@@ -21,21 +21,21 @@
  *   ring_pvt_after_pop (F1 of ring_common_pvt.h), the sleeps are
  *   ring_pvt_wait_until's; leaving wakes the producer as a pop does.
  *
- * Liveness: participant entries are taken by CAS on op[0] (the owner's
- * identity, see ring_layout.h). An entry is given up by its owner (leave,
- * close) or, when its owner's death is verified, by the producer (a
- * consumer's entry, when it holds the producer back) or by the next process
- * taking the role (the producer's entry). Death is verified from /proc: no
- * such pid, a zombie, or another start time. Checks run at most every
- * RING_BCAST_CHECK_MS per producer, and only while that producer is full.
+ * Liveness is src/ring_live.c's: every attached handle holds a participant
+ * entry there. The producer role is an exclusive role of that mechanism
+ * (the RING_STATE_PROD_OWNER word: -EADDRINUSE while a process not verified
+ * dead holds it, taken over from a dead one); a consumer's role is a role
+ * bit of its entry, and a back-pressure consumer also marks the entry a
+ * member (op[0]) and keeps its cursor there. A producer held at the same
+ * position for a while (ring_pvt_live_blocked_due) asks ring_live.c to free
+ * the entries of the consumers holding it whose owners are verified dead
+ * (ring_pvt_live_free_dead); a waiting consumer learns of a dead producer
+ * from ring_pvt_live_wait_check, called by the wait loop after each slice.
  */
 #include "ring_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,94 +44,6 @@
  * (lossy readers lapped again and again by a faster producer), so that no
  * call spins on another process's progress. */
 #define BCAST_RETRIES 64
-
-#define START_MASK ((UINT64_C(1) << (64 - RING_BCAST_PID_BITS)) - 1)
-
-/*
- * State and start time of process pid, from /proc/<pid>/stat (fields 3 and
- * 22). Returns 0 and fills them, -ESRCH if there is no such process, or
- * another -errno if it cannot tell.
- */
-static int proc_stat(pid_t pid, char *state, uint64_t *start)
-{
-	char path[48], buf[1024];
-	const char *p;
-	unsigned long long st = 0;
-	ssize_t len;
-	int fd, field;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return len == 0 ? -ESRCH : -errno;
-	buf[len] = '\0';
-	/* The command name (field 2) may hold spaces and parentheses: the
-	 * fields that follow start after its last ')'. */
-	p = strrchr(buf, ')');
-	if (p == NULL || p[1] != ' ')
-		return -EPROTO;
-	p += 2;
-	*state = *p;
-	for (field = 3; field < 22 && *p != '\0'; p++)
-		if (*p == ' ')
-			field++;
-	if (field != 22 || sscanf(p, "%llu", &st) != 1)
-		return -EPROTO;
-	*start = (uint64_t)st & START_MASK;
-	return 0;
-}
-
-/* This process's identity word (RING_BCAST_IDENT); start 0 if /proc cannot
- * tell it, and then a reused pid cannot be told from the owner. */
-static uint64_t self_ident(void)
-{
-	/* Cached per process (a forked child has another pid, so it reads
-	 * its own); racing threads compute the same value. */
-	static _Atomic uint64_t cached;
-	pid_t pid = getpid();
-	uint64_t id = atomic_load_explicit(&cached, memory_order_relaxed), start = 0;
-	char state;
-
-	if (id != 0 && RING_BCAST_IDENT_PID(id) == (uint64_t)pid)
-		return id;
-	if (proc_stat(pid, &state, &start) < 0)
-		start = 0;
-	id = RING_BCAST_IDENT((uint64_t)pid, start);
-	atomic_store_explicit(&cached, id, memory_order_relaxed);
-	return id;
-}
-
-/* 1 if the owner named by ident is verified dead, 0 if alive or unknown. */
-static int ident_dead(uint64_t ident)
-{
-	uint64_t pid = RING_BCAST_IDENT_PID(ident), start = ident >> RING_BCAST_PID_BITS;
-	uint64_t now_start;
-	char state;
-	int rc;
-
-	if (pid == 0)
-		return 1; /* not a process: a corrupt word */
-	rc = proc_stat((pid_t)pid, &state, &now_start);
-	if (rc == -ESRCH)
-		return 1;
-	if (rc < 0)
-		return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
-	if (state == 'Z' || state == 'X')
-		return 1; /* exited, not reaped yet */
-	return start != 0 && now_start != start;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int check_bcast(const struct ring *r)
 {
@@ -169,35 +81,36 @@ static uint32_t scan_end(const struct ring *r)
 	return end < r->max_parts ? (uint32_t)end : r->max_parts;
 }
 
-/* The producer line as broadcast rings lay it out (ring_layout.h). */
-static struct ring_bcast_prod_line *prod_line(const struct ring *r)
+/* 1 if entry e is a back-pressure consumer's: live in ring_live.c's terms
+ * and marked a member. A hostile peer can make any entry look like one:
+ * then its cursor is judged like a reader's (scan()). */
+static int member(const struct ring_part *e, uint64_t *cursor)
 {
-	return (struct ring_bcast_prod_line *)(void *)&r->shm->prod;
+	RING_ATOMIC(uint64_t) *cw = (RING_ATOMIC(uint64_t) *)(uintptr_t)&e->cursor;
+	uint64_t st = ring_pvt_load((RING_ATOMIC(uint64_t) *)(uintptr_t)&e->state, acquire);
+
+	if (RING_PART_STATUS(st) != 2)
+		return 0;
+	if (ring_pvt_load((RING_ATOMIC(uint64_t) *)(uintptr_t)&e->op[0], acquire) == 0)
+		return 0;
+	*cursor = ring_pvt_load(cw, acquire); /* A3: pairs with R3 */
+	return 1;
 }
 
 int ring_bcast_producer(struct ring *r)
 {
-	uint64_t me, cur = 0;
-	unsigned tries;
 	int rc = check_bcast(r);
 
 	if (rc < 0)
 		return rc;
 	if (r->bc.role != RING_PVT_BCAST_NONE)
 		return -EINVAL;
-	me = self_ident();
-	for (tries = 0;; tries++) {
-		if (ring_pvt_cas(&prod_line(r)->owner, &cur, me, seq_cst, seq_cst))
-			break;
-		/* Held: by this process (another handle), by a live process,
-		 * or by a dead one, whose role is taken over. A word that
-		 * keeps changing under us is someone else's doing: bounded. */
-		if (cur != 0 && (RING_BCAST_IDENT_PID(cur) == RING_BCAST_IDENT_PID(me) ||
-				 !ident_dead(cur)))
-			return -EADDRINUSE;
-		if (tries == BCAST_RETRIES)
-			return -EADDRINUSE;
-	}
+	/* The exclusive role of src/ring_live.c: -EADDRINUSE while held by a
+	 * process not verified dead (this one included, through another
+	 * handle), taken over from a dead holder. */
+	rc = ring_pvt_live_declare(r, RING_ROLE_PRODUCER);
+	if (rc < 0)
+		return rc;
 	r->bc.role = RING_PVT_BCAST_PRODUCER;
 	r->bc.owner = (int32_t)getpid();
 	/* Continue after what was published; a predecessor that died while
@@ -205,52 +118,34 @@ int ring_bcast_producer(struct ring *r)
 	 * A closed tail makes every push -EPIPE (the slow path reads it). */
 	r->bc.ppos = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
 	r->prod_cache = r->bc.ppos; /* the first push computes the limit */
-	r->bc.check_ns = 0;
+	r->bc.hold = 0;
 	return 0;
 }
 
 int ring_bcast_join(struct ring *r)
 {
 	struct ring_part *e = NULL;
-	uint64_t me, t;
-	uint32_t i, pass;
+	uint64_t t;
 	int rc = check_bcast(r);
 
 	if (rc < 0)
 		return rc;
 	if (r->bc.role != RING_PVT_BCAST_NONE)
 		return -EINVAL;
+	/* The consumer role bit of the handle's entry (src/ring_live.c; an
+	 * entry of its own first if it has none, or its parent's). */
+	rc = ring_pvt_live_declare(r, RING_ROLE_CONSUMER);
+	if (rc < 0)
+		return rc;
 	if (!(r->flags & RING_F_BCAST_LOSSY)) {
-		me = self_ident();
-		if (r->part != NULL) {
-			/* The handle's own participant entry (src/ring_live.c):
-			 * nobody else writes its op[0] while we hold it. */
-			uint64_t cur = ring_pvt_load(&r->part->op[0], relaxed);
-
-			if (ring_pvt_cas(&r->part->op[0], &cur, me, seq_cst, relaxed))
-				e = r->part;
-		}
-		/* Else a free entry; failing that, one whose owner is dead. */
-		for (pass = 0; pass < 2 && e == NULL && r->part == NULL; pass++) {
-			for (i = 0; i < r->max_parts; i++) {
-				struct ring_part *c = &r->parts[i];
-				uint64_t cur = ring_pvt_load(&c->op[0], relaxed);
-
-				if (pass == 0 ? cur != 0 : (cur == 0 || !ident_dead(cur)))
-					continue;
-				if (ring_pvt_cas(&c->op[0], &cur, me, seq_cst, relaxed)) {
-					e = c;
-					break;
-				}
-			}
-		}
-		if (e == NULL)
-			return -EUSERS;
-		/* Tell the producer's scan to reach this entry: the bit of
-		 * the power of two above i (an OR, so that no raise by a
-		 * concurrent joiner is lost). Before F3, like the cursor. */
-		ring_pvt_fetch_or(&r->shm->cons.head, hint_bit((uint32_t)(e - r->parts)), seq_cst);
+		e = r->part;
+		/* Cursor, member mark, then the scan hint, all before F3: the
+		 * producer that sees the mark sees JOINING or a later cursor.
+		 * The hint is an OR, so that no raise by a concurrent joiner
+		 * is lost: the bit of the power of two above the index. */
 		ring_pvt_store(&e->cursor, RING_BCAST_JOINING, seq_cst);
+		ring_pvt_store(&e->op[0], RING_BCAST_MEMBER, seq_cst);
+		ring_pvt_fetch_or(&r->shm->cons.head, hint_bit(r->part_idx), seq_cst);
 		ring_pvt_fence(seq_cst); /* F3: pairs with F4 in scan() */
 	}
 	/* A0 (as a pop's). */
@@ -274,16 +169,13 @@ int ring_bcast_leave(struct ring *r)
 	if (r == NULL || r->shm == NULL)
 		return -EINVAL;
 	role = r->bc.role;
+	/* A copy of the handle across fork holds its parent's roles: it
+	 * gives nothing back. */
 	if (role != RING_PVT_BCAST_NONE && r->bc.owner == (int32_t)getpid()) {
-		RING_ATOMIC(uint64_t) *w = role == RING_PVT_BCAST_PRODUCER ? &prod_line(r)->owner
-						: r->bc.entry != NULL   ? &r->bc.entry->op[0]
-									: NULL;
-		uint64_t cur = w != NULL ? ring_pvt_load(w, relaxed) : 0;
-
-		/* Only if still ours: after a (wrong) death verdict another
-		 * process may hold it now. */
-		if (w != NULL && RING_BCAST_IDENT_PID(cur) == (uint64_t)r->bc.owner)
-			ring_pvt_cas(w, &cur, 0, release, relaxed);
+		if (r->bc.entry != NULL && r->bc.entry == r->part)
+			ring_pvt_store(&r->bc.entry->op[0], 0, release);
+		ring_pvt_live_drop_roles(r, role == RING_PVT_BCAST_PRODUCER ? RING_ROLE_PRODUCER
+									   : RING_ROLE_CONSUMER);
 		/* A producer held back by this consumer may be asleep. */
 		if (role == RING_PVT_BCAST_CONSUMER && (r->flags & RING_F_BLOCKING))
 			ring_pvt_after_pop(r);
@@ -308,8 +200,8 @@ void ring_pvt_bcast_detach(struct ring *r)
  * consumers' words: one that is ahead of p, or more than n behind it,
  * cannot be an honest reader's and is ignored (it does not hold the
  * producer); one exactly at p - n holds it, however long that lasts.
- * With `reap`, the owners of the entries holding the producer are checked
- * for death, and the entries of dead ones freed.
+ * With `reap`, the owners of the entries holding the producer are judged
+ * by src/ring_live.c, and the entries of those verified dead freed.
  */
 static uint64_t scan(struct ring *r, uint64_t p, int reap)
 {
@@ -321,12 +213,10 @@ static uint64_t scan(struct ring *r, uint64_t p, int reap)
 	end = scan_end(r); /* after F4, like the cursors */
 	for (i = 0; i < end; i++) {
 		struct ring_part *e = &r->parts[i];
-		uint64_t id = ring_pvt_load(&e->op[0], acquire);
 		uint64_t c, d;
 
-		if (id == 0)
+		if (!member(e, &c))
 			continue;
-		c = ring_pvt_load(&e->cursor, acquire); /* A3: pairs with R3 */
 		if (c == RING_BCAST_JOINING)
 			c = p;
 		d = p - c;
@@ -334,12 +224,11 @@ static uint64_t scan(struct ring *r, uint64_t p, int reap)
 			continue; /* ahead of p (d wrapped) or too far behind */
 		if (c + r->n > lim)
 			continue;
-		if (reap && c + r->n <= p && ident_dead(id)) {
-			/* Holding us and verified dead: free its entry, unless
-			 * it changed hands meanwhile. */
-			ring_pvt_cas(&e->op[0], &id, 0, relaxed, relaxed);
+		/* Holding us and verified dead: ring_live.c frees its entry
+		 * (by CAS from the state it judged: not one that changed
+		 * hands meanwhile). */
+		if (reap && c + r->n <= p && ring_pvt_live_free_dead(r, e))
 			continue;
-		}
 		lim = c + r->n;
 		r->bc.hold = i + 1;
 	}
@@ -355,22 +244,21 @@ static uint64_t scan(struct ring *r, uint64_t p, int reap)
 static int still_held(struct ring *r, uint64_t p)
 {
 	struct ring_part *e;
+	uint64_t c;
 
 	if (r->bc.hold == 0 || r->bc.hold > r->max_parts || r->prod_cache != p)
 		return 0;
 	e = &r->parts[r->bc.hold - 1];
-	if (ring_pvt_load(&e->op[0], relaxed) == 0)
-		return 0;
 	/* Acquire as in scan() (A3), though nothing is overwritten on this
 	 * answer. */
-	return ring_pvt_load(&e->cursor, acquire) + r->n == p;
+	return member(e, &c) && c + r->n == p;
 }
 
 /* Room for up to want elements at the producer's position: the count, or
  * -EAGAIN (full), -EPIPE, -EINVAL. Fixes a tail someone else wrote. */
 static ssize_t room(struct ring *r, size_t want)
 {
-	uint64_t p, tw, lim, now;
+	uint64_t p, tw, lim;
 
 	if (r == NULL || r->shm == NULL || r->bc.role != RING_PVT_BCAST_PRODUCER)
 		return -EINVAL;
@@ -386,15 +274,11 @@ static ssize_t room(struct ring *r, size_t want)
 		lim = p + r->n;
 	} else {
 		lim = still_held(r, p) ? p : scan(r, p, 0);
-		if (lim == p) {
-			/* Full: someone holds us. Look for the dead among them,
-			 * at most every RING_BCAST_CHECK_MS. */
-			now = now_ns();
-			if (now - r->bc.check_ns >= (uint64_t)RING_BCAST_CHECK_MS * 1000000u) {
-				r->bc.check_ns = now;
-				lim = scan(r, p, 1);
-			}
-		}
+		/* Full: someone holds us. Held at p for a while: look for
+		 * the dead among the holders (src/ring_live.c's rate limit,
+		 * so that /proc is read rarely on the full path). */
+		if (lim == p && ring_pvt_live_blocked_due(r, 0, p))
+			lim = scan(r, p, 1);
 	}
 	r->prod_cache = lim;
 	if (lim == p)
@@ -535,8 +419,13 @@ int ring_bcast_consumers(const struct ring *r)
 
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < r->max_parts; i++)
-		n += ring_pvt_load(&r->parts[i].op[0], relaxed) != 0;
+	/* Entries holding the consumer role (both policies), as ring_live.c
+	 * records them. */
+	for (i = 0; i < r->max_parts; i++) {
+		uint64_t st = ring_pvt_load(&r->parts[i].state, acquire);
+
+		n += RING_PART_STATUS(st) == 2 && (RING_PART_ROLES(st) & RING_ROLE_CONSUMER);
+	}
 	return n;
 }
 
@@ -561,52 +450,18 @@ static ssize_t try_bcast(struct ring *r, void *ctx)
 	}
 }
 
-static int passed(const struct timespec *d, const struct timespec *now)
-{
-	return now->tv_sec > d->tv_sec || (now->tv_sec == d->tv_sec && now->tv_nsec >= d->tv_nsec);
-}
-
 /*
- * ring_pvt_wait_until in slices of RING_BCAST_CHECK_MS: between slices a
- * producer's next try looks for dead consumers holding it (room() does it
- * when full, rate-limited), and a consumer checks that the producer role is
- * not held by a dead process, so that no wait outlives the process it is
+ * The one wait loop (ring_pvt_wait_until): between its slices a producer's
+ * next try frees the entries of dead consumers holding it (room()), and
+ * ring_pvt_live_wait_check tells a consumer that the producer role is held
+ * by a process verified dead, so that no wait outlives the process it is
  * waiting for.
  */
 static ssize_t bcast_wait(struct ring *r, struct bcast_op *o, const struct timespec *deadline)
 {
-	int consumer = o->op >= 2;
-
 	if (o->buf == NULL)
 		return -EINVAL;
-	if (deadline != NULL && (deadline->tv_nsec < 0 || deadline->tv_nsec >= 1000000000L))
-		return -EINVAL;
-	for (;;) {
-		struct timespec now, slice;
-		ssize_t rc;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		slice = now;
-		slice.tv_nsec += RING_BCAST_CHECK_MS * 1000000L;
-		if (slice.tv_nsec >= 1000000000L) {
-			slice.tv_sec++;
-			slice.tv_nsec -= 1000000000L;
-		}
-		if (deadline != NULL && passed(deadline, &slice))
-			slice = *deadline;
-		rc = ring_pvt_wait_until(r, consumer, try_bcast, o, &slice);
-		if (rc != -ETIMEDOUT)
-			return rc;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (deadline != NULL && passed(deadline, &now))
-			return -ETIMEDOUT;
-		if (consumer) {
-			uint64_t id = ring_pvt_load(&prod_line(r)->owner, relaxed);
-
-			if (id != 0 && ident_dead(id))
-				return -ECONNRESET;
-		}
-	}
+	return ring_pvt_wait_until(r, o->op >= 2, try_bcast, o, deadline);
 }
 
 int ring_bcast_push_wait(struct ring *r, const void *elem, const struct timespec *deadline)
@@ -644,25 +499,10 @@ ssize_t ring_bcast_pop_burst_wait(struct ring *r, void *dst, size_t n, uint64_t 
 	return bcast_wait(r, &o, deadline);
 }
 
-static int after(uint64_t ns, struct timespec *d)
-{
-	if (clock_gettime(CLOCK_MONOTONIC, d) < 0)
-		return -errno;
-	if (ns / 1000000000u > (uint64_t)INT32_MAX)
-		ns = (uint64_t)INT32_MAX * 1000000000u;
-	d->tv_sec += (time_t)(ns / 1000000000u);
-	d->tv_nsec += (long)(ns % 1000000000u);
-	if (d->tv_nsec >= 1000000000L) {
-		d->tv_sec++;
-		d->tv_nsec -= 1000000000L;
-	}
-	return 0;
-}
-
 int ring_bcast_push_timeout(struct ring *r, const void *elem, uint64_t timeout_ns)
 {
 	struct timespec d;
-	int rc = after(timeout_ns, &d);
+	int rc = ring_pvt_deadline_after(timeout_ns, &d);
 
 	return rc < 0 ? rc : ring_bcast_push_wait(r, elem, &d);
 }
@@ -670,7 +510,7 @@ int ring_bcast_push_timeout(struct ring *r, const void *elem, uint64_t timeout_n
 int ring_bcast_pop_timeout(struct ring *r, void *elem, uint64_t *missed, uint64_t timeout_ns)
 {
 	struct timespec d;
-	int rc = after(timeout_ns, &d);
+	int rc = ring_pvt_deadline_after(timeout_ns, &d);
 
 	return rc < 0 ? rc : ring_bcast_pop_wait(r, elem, missed, &d);
 }

@@ -20,8 +20,11 @@ static const struct err_text table[] = {
 	{EBADMSG, "not a shmring ring (bad magic or too small)"},
 	{EPROTONOSUPPORT, "ring has another layout version than this library"},
 	{EPROTO, "ring header is inconsistent (corrupt geometry)"},
-	{EMSGSIZE, "object or memory size does not match the ring's size"},
-	{EPROTOTYPE, "ring is of another kind (SPSC/MPMC/broadcast) than requested or than the call needs"},
+	{EMSGSIZE, "size mismatch: object or memory size differs from the ring's; message longer "
+		   "than the ring's largest (send) or than the buffer (receive: it stays)"},
+	{EALREADY, "a zero-copy reservation or peek is already held by this handle"},
+	{EPROTOTYPE, "ring is of another kind (SPSC, MPMC, message, byte stream, broadcast) than "
+		     "requested or than the call needs"},
 	{EOVERFLOW, "ring size overflows (too many slots or too large elements)"},
 	{ENOTSUP, "operation needs a ring created with RING_F_BLOCKING"},
 	{EEXIST, "a ring or shm object with that name already exists"},

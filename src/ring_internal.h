@@ -53,6 +53,15 @@ int ring_pvt_live_replaced(const struct ring *r);
 /* An MPMC producer (consumer) blocked at pos: repair a dead claimant's slot
  * once pos has stayed blocked long enough (rate limited). */
 void ring_pvt_live_blocked(struct ring *r, int consumer, uint64_t pos);
+/* The rate limit of ring_pvt_live_blocked on its own: 1 once pos has stayed
+ * blocked long enough, then again every such delay (0 before). */
+int ring_pvt_live_blocked_due(struct ring *r, int consumer, uint64_t pos);
+/* Free entry e if its owner is verified dead (its claim resolved first, as
+ * for any reclaimed entry). 1 if this call freed it. */
+int ring_pvt_live_free_dead(struct ring *r, struct ring_part *e);
+/* Give roles of this handle back (the owner word of an exclusive one, then
+ * the bits), keeping its entry. 0, or -EUCLEAN if the entry was rewritten. */
+int ring_pvt_live_drop_roles(struct ring *r, uint32_t roles);
 /* Called by the wait loop before sleeping and after each bounded slice:
  * bounded repair, then 0 (keep waiting) or the code the wait returns
  * (-ECONNRESET, -EPIPE with RING_F_PIPE, -ESTALE, or a role error). */
@@ -89,6 +98,9 @@ static inline void ring_pvt_stat_add(struct ring *r, int consumer, unsigned word
 /* ring_shm.c: 0 if name is a valid ring name ("/x", one '/'), else
  * -EINVAL or -ENAMETOOLONG. */
 int ring_pvt_check_name(const char *name);
+/* now + timeout_ns as an absolute CLOCK_MONOTONIC deadline (saturated). */
+int ring_pvt_deadline_after(uint64_t timeout_ns, struct timespec *d);
+
 
 /* ring_bcast.c: give up a broadcast handle's role (ring_close). */
 void ring_pvt_bcast_detach(struct ring *r);

@@ -479,21 +479,29 @@ static unsigned repair_pass(struct ring *r, const struct self_id *me, int side)
  * delay keeps /proc reads off the path of ordinary contention. */
 #define REPAIR_DELAY_NS 1000000u
 
-void ring_pvt_live_blocked(struct ring *r, int consumer, uint64_t pos)
+int ring_pvt_live_blocked_due(struct ring *r, int consumer, uint64_t pos)
 {
 	uint64_t *sp = consumer ? &r->cons_stuck_pos : &r->prod_stuck_pos;
 	uint64_t *due = consumer ? &r->cons_stuck_due : &r->prod_stuck_due;
 	uint64_t now = mono_ns();
-	struct self_id me;
 
 	if (*sp != pos || *due == 0) {
 		*sp = pos;
 		*due = now + REPAIR_DELAY_NS;
-		return;
+		return 0;
 	}
 	if (now < *due)
-		return;
+		return 0;
 	*due = now + REPAIR_DELAY_NS;
+	return 1;
+}
+
+void ring_pvt_live_blocked(struct ring *r, int consumer, uint64_t pos)
+{
+	struct self_id me;
+
+	if (!ring_pvt_live_blocked_due(r, consumer, pos))
+		return;
 	self_get(&me);
 	/* A consumer is blocked by producers' claims, a producer by
 	 * consumers'. */
@@ -501,6 +509,19 @@ void ring_pvt_live_blocked(struct ring *r, int consumer, uint64_t pos)
 }
 
 /* ---- Entries --------------------------------------------------------------- */
+
+static int reclaim(struct ring *r, const struct self_id *me, struct ring_part *e, uint64_t st);
+
+int ring_pvt_live_free_dead(struct ring *r, struct ring_part *e)
+{
+	struct self_id me;
+	uint64_t st;
+
+	self_get(&me);
+	if (verdict(&me, e, &st) != V_DEAD)
+		return 0;
+	return reclaim(r, &me, e, st);
+}
 
 /* Try to make a dead entry (state value st) free, resolving its claim
  * first. 1 if this call freed it. */
@@ -625,6 +646,12 @@ static int set_roles(struct ring *r, uint32_t roles)
 	return 0;
 }
 
+/* Roles with an owner word: both SPSC roles, the broadcast producer's. */
+static int role_exclusive(const struct ring *r, uint32_t role)
+{
+	return r->kind == RING_KIND_SPSC || (r->kind == RING_KIND_BCAST && role == RING_ROLE_PRODUCER);
+}
+
 /* SPSC: make this entry the holder of `role` in its owner word. inherit: the
  * owner word of the entry this handle was copied from across fork (0: none):
  * the child takes the role over from its parent, as the handle it inherited
@@ -654,11 +681,14 @@ static int own_role(struct ring *r, const struct self_id *me, uint32_t role, uin
 			st = ring_pvt_load(&e->state, acquire);
 			if (RING_PART_STATUS(st) == 2 && RING_PART_GEN(st) == (uint32_t)(cur >> 32) &&
 			    (RING_PART_ROLES(st) & role)) {
-				/* Between handles of one process the role moves
-				 * to the newest (the process keeps its threads
-				 * apart, as before roles existed); between
-				 * processes it is exclusive. */
-				if (ident_load(e, RING_ID_PID) == (uint64_t)me->pid &&
+				/* Between handles of one process the SPSC role
+				 * moves to the newest (the process keeps its
+				 * threads apart, as before roles existed);
+				 * between processes it is exclusive, and so is
+				 * the broadcast producer's between handles (each
+				 * handle writes from its own position). */
+				if (r->kind == RING_KIND_SPSC &&
+				    ident_load(e, RING_ID_PID) == (uint64_t)me->pid &&
 				    ident_load(e, RING_ID_START) == me->start) {
 					if (ring_pvt_cas(w, &cur, mine, seq_cst, relaxed))
 						return 0;
@@ -724,8 +754,13 @@ static int ensure_entry(struct ring *r, const struct self_id *me)
 	r->part = NULL;
 	r->roles = 0;
 	rc = take_entry(r, me);
-	if (rc < 0)
+	if (rc < 0) {
+		/* No entry now: both directions back to their joining path,
+		 * so no fast path uses the entry it no longer has (an MPMC
+		 * claim records its intent there). */
+		ring_pvt_live_set_modes(r);
 		return rc;
+	}
 	return roles ? add_roles(r, me, roles, inherit) : 0;
 }
 
@@ -755,7 +790,7 @@ static int add_roles(struct ring *r, const struct self_id *me, uint32_t roles, u
 		rc = set_roles(r, r->roles | role);
 		if (rc < 0)
 			return rc;
-		if (r->kind == RING_KIND_SPSC) {
+		if (role_exclusive(r, role)) {
 			rc = own_role(r, me, role, inherit);
 			if (rc < 0) {
 				set_roles(r, r->roles & ~role);
@@ -826,17 +861,33 @@ void ring_pvt_live_leave(struct ring *r)
 		return;
 	self_get(&me);
 	if (entry_mine(r, &me)) {
-		if (r->kind == RING_KIND_SPSC) {
-			if (r->roles & RING_ROLE_PRODUCER)
-				disown_role(r, RING_ROLE_PRODUCER);
-			if (r->roles & RING_ROLE_CONSUMER)
-				disown_role(r, RING_ROLE_CONSUMER);
-		}
+		if ((r->roles & RING_ROLE_PRODUCER) && role_exclusive(r, RING_ROLE_PRODUCER))
+			disown_role(r, RING_ROLE_PRODUCER);
+		if ((r->roles & RING_ROLE_CONSUMER) && role_exclusive(r, RING_ROLE_CONSUMER))
+			disown_role(r, RING_ROLE_CONSUMER);
 		want = my_state(r, r->roles);
 		ring_pvt_cas(&r->part->state, &want, RING_PART_FREE(r->part_gen), seq_cst, relaxed);
 	}
 	r->part = NULL;
 	r->roles = 0;
+}
+
+int ring_pvt_live_drop_roles(struct ring *r, uint32_t roles)
+{
+	struct self_id me;
+	uint32_t role;
+
+	roles &= r->roles;
+	if (roles == 0 || r->part == NULL)
+		return 0;
+	self_get(&me);
+	if (!entry_mine(r, &me))
+		return 0; /* our parent's entry (fork): not ours to change */
+	/* The owner word first, then the bit: the reverse of add_roles. */
+	for (role = RING_ROLE_PRODUCER; role <= RING_ROLE_CONSUMER; role <<= 1)
+		if ((roles & role) && role_exclusive(r, role))
+			disown_role(r, role);
+	return set_roles(r, r->roles & ~roles);
 }
 
 /* The fast path of each direction whose role the handle holds; JOIN for the
@@ -845,6 +896,12 @@ void ring_pvt_live_set_modes(struct ring *r)
 {
 	uint32_t m = ring_pvt_mode_of(r);
 
+	/* Broadcast roles are taken by ring_bcast.h's calls only: the
+	 * generic calls refuse (-EINVAL), never take a role. */
+	if (r->kind == RING_KIND_BCAST) {
+		r->mode = r->cmode = m;
+		return;
+	}
 	r->mode = (r->roles & RING_ROLE_PRODUCER) ? m : RING_PVT_MODE_JOIN;
 	r->cmode = (r->roles & RING_ROLE_CONSUMER) ? m : RING_PVT_MODE_JOIN;
 }
@@ -914,9 +971,36 @@ static int any_alive(struct ring *r, const struct self_id *me, uint32_t roles,
 static int ring_drained(const struct ring *r)
 {
 	uint64_t t = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
-	uint64_t h = ring_pvt_load(&r->shm->cons.head, acquire);
+	/* A broadcast consumer's position is its own (cons.head is the
+	 * producer's scan hint there). */
+	uint64_t h = r->kind == RING_KIND_BCAST ? r->bc.cpos
+						: ring_pvt_load(&r->shm->cons.head, acquire);
 
 	return t == h;
+}
+
+/*
+ * Broadcast: 1 if the holder of the exclusive `role` (its owner word) is
+ * gone without giving the role back: verified dead, or its entry already
+ * freed (by whoever verified the death) or reused. 0 if nobody holds it (a
+ * producer may come later) or its holder is not verified dead.
+ */
+static int owner_gone(struct ring *r, const struct self_id *me, uint32_t role)
+{
+	uint64_t cur = ring_pvt_load(state_word(r, role == RING_ROLE_PRODUCER ? RING_STATE_PROD_OWNER
+									     : RING_STATE_CONS_OWNER),
+				     acquire);
+	uint64_t idx = (cur & 0xffffffffu) - 1u, st;
+	struct ring_part *e;
+
+	if (cur == 0 || idx >= r->max_parts)
+		return 0;
+	e = &r->parts[idx];
+	st = ring_pvt_load(&e->state, acquire);
+	if (RING_PART_STATUS(st) != 2 || RING_PART_GEN(st) != (uint32_t)(cur >> 32) ||
+	    !(RING_PART_ROLES(st) & role))
+		return 1;
+	return verdict(me, e, &st) == V_DEAD;
 }
 
 /* Period of the full check of a waiter (ring_wait.c's slice). */
@@ -936,6 +1020,11 @@ int ring_pvt_live_wait_check(struct ring *r, int consumer)
 	if (r->live & RING_PVT_LIVE_OBSERVE)
 		return -EINVAL;
 	rc = ring_pvt_live_need(r, consumer ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER);
+	/* -EAGAIN: the ring is being checked for replacement (or a hostile
+	 * life word says so): not an answer for a wait, which sleeps its
+	 * slice and tries again until its deadline. */
+	if (rc == -EAGAIN)
+		return 0;
 	if (rc < 0)
 		return rc;
 	/* The judging below costs /proc reads: at most once per slice per
@@ -945,6 +1034,19 @@ int ring_pvt_live_wait_check(struct ring *r, int consumer)
 		return 0;
 	*due = now + WAIT_CHECK_NS;
 	self_get(&me);
+	if (r->kind == RING_KIND_BCAST) {
+		/* A producer held back by consumers frees the entries of the
+		 * dead among them on its next try (src/ring_bcast.c, through
+		 * ring_pvt_live_free_dead); consumers come and go, so their
+		 * absence ends no producer's wait. A consumer waits while
+		 * the producer role is free (a producer may come) or held by
+		 * a process not verified dead. */
+		if (!consumer || !owner_gone(r, &me, RING_ROLE_PRODUCER))
+			return 0;
+		if (!ring_drained(r))
+			return 0;
+		return (r->flags & RING_F_PIPE) ? -EPIPE : -ECONNRESET;
+	}
 	if (r->kind == RING_KIND_MPMC)
 		repair_pass(r, &me, consumer ? 0 : 1);
 	/* A peer that never came is not a dead one: keep waiting for it. */

@@ -119,8 +119,14 @@ static ssize_t spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
 			return rc;
 		h = RING_PVT_POS_UNKNOWN;
 	}
+	/* Own word, relaxed as in spsc_room. Only this handle writes head
+	 * while it holds the role, so a known position must match it; a
+	 * different value is another writer (a hostile peer, or a second
+	 * consumer handle): -EUCLEAN, as the producer's check of tail. */
 	if (h == RING_PVT_POS_UNKNOWN)
 		h = ring_pvt_load(&r->shm->cons.head, relaxed);
+	else if (ring_pvt_load(&r->shm->cons.head, relaxed) != h)
+		return -EUCLEAN;
 	/* A2: pairs with R1 in ring_pvt_spsc_enqueue() and with the release
 	 * in ring_close_write(): every slot before t is fully written. */
 	tw = ring_pvt_load(&r->shm->prod.tail, acquire);

@@ -312,7 +312,7 @@ ssize_t ring_pop_burst_wait(struct ring *r, void *dst, size_t n, const struct ti
 
 /* now + timeout_ns, saturated so that a huge timeout means "practically
  * never" rather than a time_t overflow. */
-static int deadline_after(uint64_t timeout_ns, struct timespec *d)
+int ring_pvt_deadline_after(uint64_t timeout_ns, struct timespec *d)
 {
 	uint64_t sec = timeout_ns / 1000000000u;
 
@@ -332,7 +332,7 @@ static int deadline_after(uint64_t timeout_ns, struct timespec *d)
 int ring_push_timeout(struct ring *r, const void *elem, uint64_t timeout_ns)
 {
 	struct timespec d;
-	int rc = deadline_after(timeout_ns, &d);
+	int rc = ring_pvt_deadline_after(timeout_ns, &d);
 
 	return rc < 0 ? rc : ring_push_wait(r, elem, &d);
 }
@@ -340,7 +340,7 @@ int ring_push_timeout(struct ring *r, const void *elem, uint64_t timeout_ns)
 int ring_pop_timeout(struct ring *r, void *elem, uint64_t timeout_ns)
 {
 	struct timespec d;
-	int rc = deadline_after(timeout_ns, &d);
+	int rc = ring_pvt_deadline_after(timeout_ns, &d);
 
 	return rc < 0 ? rc : ring_pop_wait(r, elem, &d);
 }
@@ -355,9 +355,10 @@ int ring_close_write(struct ring *r)
 	 * slow paths, which then see every element pushed before. As an RMW
 	 * on tail it also fails every MPMC producer CAS that comes after. */
 	ring_pvt_fetch_or(&r->shm->prod.tail, RING_CLOSED_BIT, seq_cst);
-	/* An SPSC producer keeps its tail in the handle and meets the bit only
-	 * on its slow path: send this handle's next push there. */
-	if (r->kind == RING_KIND_SPSC)
+	/* An SPSC producer (byte streams are SPSC rings of bytes; so does a
+	 * message ring's single producer) keeps its tail in the handle and meets the bit only on its slow path: send
+	 * this handle's next push there. */
+	if (r->kind == RING_KIND_SPSC || r->kind == RING_KIND_BYTES || r->kind == RING_KIND_MSG)
 		ring_pvt_spsc_forget(r, 1);
 	if (!(r->flags & RING_F_BLOCKING))
 		return 0;

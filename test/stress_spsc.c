@@ -58,6 +58,10 @@ static int variant(uint32_t rule, uint64_t slots, uint64_t esz, int shared, uint
 	if (!shared && (ring_attach_mem(&prod, mem, (size_t)len, RING_KIND_SPSC) != 0 ||
 			ring_attach_mem(&cons, mem, (size_t)len, RING_KIND_SPSC) != 0))
 		return 1;
+	/* A handle shared by the two threads takes both roles first (ring.h:
+	 * a role's first taking writes fields the other direction reads). */
+	if (shared && ring_join(&init, RING_ROLE_PRODUCER | RING_ROLE_CONSUMER) != 0)
+		return 1;
 	ps = (struct side){shared ? &init : &prod, count, 1, -1};
 	cs = (struct side){shared ? &init : &cons, count, 0, -1};
 	if (pthread_create(&ct, NULL, run_side, &cs) != 0)

@@ -657,10 +657,11 @@ Test(bcast, hostile_cursor)
 	cr_assert_eq(ring_bcast_producer(&prod), 0);
 	cr_assert_eq(ring_attach_mem(&a, mem, len, RING_KIND_BCAST), 0);
 	cr_assert_eq(ring_bcast_join(&a), 0);
-	/* An entry claimed in this (live) process's name with a cursor that
+	/* A member entry, live in this process's name, with a cursor that
 	 * cannot be a reader's (ahead of the tail): ignored. */
 	fake = &prod.parts[5];
-	fake->op[0] = a.bc.entry->op[0]; /* this live process */
+	fake->state = a.bc.entry->state; /* live: this process's */
+	fake->op[0] = a.bc.entry->op[0]; /* a member */
 	fake->cursor = 0; /* would hold the producer at 8 if it were looked at */
 	for (i = 0; i < 8; i++)
 		put(&prod, i);

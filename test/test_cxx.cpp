@@ -310,6 +310,74 @@ void check_bcast()
 	}
 }
 
+// Message rings, byte streams and spans through the C++ inline paths: a
+// message ring's records read back whole (copy and zero-copy, one and many
+// producers), a byte stream's partial transfers, an SPSC span.
+void check_msg_bytes()
+{
+	for (uint32_t flags : {0u, (uint32_t)RING_F_MSG_MP}) {
+		struct ring_params p = {};
+		p.kind = RING_KIND_MSG;
+		p.rule = RING_RULE_COUNT;
+		p.slots = 1024;
+		p.elem_size = 200;
+		p.flags = flags;
+		struct ring r = {};
+		CHECK_RC(ring_create_anon(&r, &p), 0);
+		if (!r.shm)
+			continue;
+		std::vector<unsigned char> m(200), out(200);
+		for (unsigned i = 0; i < 500; i++) {
+			size_t len = i % 201, got = 0;
+			for (size_t b = 0; b < len; b++)
+				m[b] = (unsigned char)(i + b);
+			if (i % 2) {
+				CHECK_RC(ring_msg_send(&r, m.data(), len), 0);
+			} else {
+				void *ptr = nullptr;
+				CHECK_RC(ring_msg_reserve(&r, len, &ptr), 0);
+				if (ptr)
+					std::memcpy(ptr, m.data(), len);
+				CHECK_RC(ring_msg_commit(&r, len), 0);
+			}
+			if (i % 3) {
+				CHECK_RC(ring_msg_recv(&r, out.data(), out.size(), &got), 0);
+				CHECK(got == len && std::memcmp(out.data(), m.data(), len) == 0);
+			} else {
+				const void *cp = nullptr;
+				CHECK_RC(ring_msg_peek(&r, &cp, &got), 0);
+				CHECK(got == len && cp && std::memcmp(cp, m.data(), len) == 0);
+				CHECK_RC(ring_msg_release(&r), 0);
+			}
+		}
+		CHECK_RC(ring_msg_send(&r, m.data(), 201), -EMSGSIZE);
+		CHECK(ring_msg_max(&r) == 200);
+		CHECK_RC(ring_close(&r), 0);
+	}
+	struct ring_params p = {};
+	p.kind = RING_KIND_BYTES;
+	p.rule = RING_RULE_COUNT;
+	p.slots = 64;
+	p.elem_size = 1;
+	struct ring r = {};
+	CHECK_RC(ring_create_anon(&r, &p), 0);
+	if (r.shm) {
+		unsigned char in[100], out[100];
+		for (unsigned i = 0; i < 100; i++)
+			in[i] = (unsigned char)i;
+		CHECK_RC(ring_bytes_write(&r, in, 100), 64);
+		CHECK_RC(ring_bytes_read(&r, out, 30), 30);
+		CHECK_RC(ring_bytes_read(&r, out + 30, 70), 34);
+		CHECK(std::memcmp(in, out, 64) == 0);
+		void *ptr = nullptr;
+		CHECK_RC(ring_span_reserve(&r, 100, &ptr), 64 - 64 % 64);
+		CHECK_RC(ring_span_commit(&r, 10), 0);
+		CHECK_RC(ring_span_peek(&r, 100, &ptr), 10);
+		CHECK_RC(ring_span_release(&r, 10), 0);
+		CHECK_RC(ring_close(&r), 0);
+	}
+}
+
 int self_test()
 {
 	check_layout();
@@ -320,6 +388,7 @@ int self_test()
 	check_c_to_cxx(RING_KIND_MPMC, RING_RULE_COUNT, 8, 8);
 	check_c_to_cxx(RING_KIND_MPMC, RING_RULE_COUNT, 6, 13);
 	check_named();
+	check_msg_bytes();
 	check_bcast();
 	if (failures)
 		std::fprintf(stderr, "test_cxx: %d failure(s)\n", failures);

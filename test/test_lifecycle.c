@@ -468,7 +468,8 @@ Test(lifecycle, kind_mismatch)
 	test_shm_name(name, sizeof(name), "kind");
 	cr_assert_eq(ring_create(&a, name, &sp), 0);
 	EXPECT_CODE(ring_open(&b, name, RING_KIND_MPMC), -EPROTOTYPE);
-	EXPECT_CODE(ring_open(&b, name, 3), -EINVAL);
+	EXPECT_CODE(ring_open(&b, name, 99), -EINVAL);
+	EXPECT_CODE(ring_open(&b, name, RING_KIND_MSG), -EPROTOTYPE);
 	EXPECT_CODE(ring_open(&b, name, RING_KIND_SPSC), 0);
 	cr_assert_eq(ring_kind(&b), RING_KIND_SPSC);
 	cr_assert_eq(ring_rule(&b), RING_RULE_N1);

@@ -41,8 +41,11 @@
  * "push" covers ring_push, _bulk, _burst and the blocking variants; likewise
  * "pop". One struct ring may be used by one thread at a time; a thread or
  * process that pushes and another that pops should each have their own handle
- * (ring_open, ring_attach_mem), though sharing one is correct. After fork() the
- * child may use the handle it inherited.
+ * (ring_open, ring_attach_mem). Sharing one between a pushing and a popping
+ * thread is correct only once it holds both roles before the threads start
+ * (ring_join(r, RING_ROLE_PRODUCER | RING_ROLE_CONSUMER)): a role's first
+ * taking writes fields of the handle that the other direction reads. After
+ * fork() the child may use the handle it inherited.
  *
  * SPSC handles keep their own index (the producer its tail, the consumer its
  * head) and a cached copy of the other side's. The producer (consumer) role
@@ -108,10 +111,12 @@ extern "C" {
 
 /* What a ring is made of; pass to ring_create*, ring_init_mem, ring_memsize. */
 struct ring_params {
-	uint32_t kind;      /* RING_KIND_SPSC or RING_KIND_MPMC */
+	uint32_t kind;      /* RING_KIND_SPSC, _MPMC, _MSG (ring_msg.h) or _BYTES */
 	uint32_t rule;      /* RING_RULE_N1 (SPSC only) or RING_RULE_COUNT */
-	uint64_t slots;     /* n: slots in the ring (n-1 rule: holds n-1) */
-	uint64_t elem_size; /* bytes per element, 1..RING_ELEM_MAX */
+	uint64_t slots;     /* n: slots in the ring (n-1 rule: holds n-1);
+			     * message and byte rings: data bytes, a power of two */
+	uint64_t elem_size; /* bytes per element, 1..RING_ELEM_MAX; message
+			     * rings: the largest message; byte rings: 1 */
 	uint32_t flags;     /* RING_F_* */
 	uint32_t mode;      /* named rings: permission bits; 0 means 0600 */
 	uint32_t max_parts; /* participant table entries, 1..RING_PARTS_MAX; 0 means
@@ -187,7 +192,12 @@ struct ring {
 	uint64_t prod_stuck_pos;
 	uint64_t prod_stuck_due;
 	uint64_t prod_check_due; /* when a waiting producer next judges its peers */
-	uint8_t pad1[24];
+	/* Producer-private zero-copy state (ring_msg.h, ring_span.h): the
+	 * reserved position, bytes or slots claimed (0: nothing reserved) and
+	 * the length asked for. */
+	uint64_t zc_res_pos;
+	uint64_t zc_res_cnt;
+	uint64_t zc_res_len;
 	/* Consumer-private: the producer index as last read (SPSC). */
 	uint64_t cons_cache;
 	/* The consumer's own index (head); RING_PVT_POS_UNKNOWN after attach. */
@@ -195,7 +205,11 @@ struct ring {
 	uint64_t cons_stuck_pos; /* as prod_stuck_pos, for the consumer side */
 	uint64_t cons_stuck_due;
 	uint64_t cons_check_due;
-	uint8_t pad2[24];
+	/* Consumer-private zero-copy state: the peeked position and bytes or
+	 * slots (0: nothing peeked). */
+	uint64_t zc_peek_pos;
+	uint64_t zc_peek_cnt;
+	uint8_t pad2[8];
 	/* Broadcast handles: see struct ring_pvt_bcast. */
 	struct ring_pvt_bcast bc;
 };
@@ -236,11 +250,14 @@ RING_STATIC_ASSERT(offsetof(struct ring, bc) == 256 && sizeof(struct ring_pvt_bc
  * takes the role (src/ring_live.c), sets the real mode (cmode) and carries
  * on. Costs the fast path nothing: a push reads only mode, a pop only cmode. */
 #define RING_PVT_MODE_JOIN 9u
-#define RING_PVT_MODE_BCAST 10u    /* broadcast: ring_bcast.h's calls only */
 
 /* struct ring.live bits. */
 #define RING_PVT_LIVE_OBSERVE 0x1u /* no entry, no push/pop: inspection only */
 #define RING_PVT_LIVE_DECLARED 0x2u /* roles declared: see RING_PART_DECLARED */
+#define RING_PVT_MODE_MSG_SP 0x10u   /* message ring, one producer */
+#define RING_PVT_MODE_MSG_MP 0x11u   /* message ring, many producers */
+#define RING_PVT_MODE_BYTES 0x12u    /* byte stream */
+#define RING_PVT_MODE_BCAST 0x13u    /* broadcast: ring_bcast.h's calls only */
 
 /* ---- Lifecycle (src/ring_shm.c, src/ring_attach.c) ---------------------- */
 /* Every constructor below leaves a non-NULL handle closed (as after

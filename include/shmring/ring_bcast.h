@@ -16,8 +16,14 @@
  * - lossy (RING_F_BCAST_LOSSY): the producer never waits. A consumer that
  *   falls more than a lap behind is told exactly how many elements it
  *   missed and continues from the oldest element still intact. Lossy
- *   consumers write nothing in the shared region, so they cannot slow the
- *   producer or one another, and there is no limit on their number.
+ *   consumers write no word the producer or another consumer reads (only
+ *   their participant entry's liveness words), so they cannot slow the
+ *   producer or one another.
+ *
+ * Every attached handle, producer or consumer of either policy, holds a
+ * participant entry of src/ring_live.c's table (ring_live.h): at most
+ * max_parts handles are attached at a time (-EUSERS beyond), and entries of
+ * processes verified dead are reclaimed.
  *
  * Every element delivered is one the producer wrote whole: each slot has a
  * sequence word that the reader checks before and after its copy (a seqlock),
@@ -28,7 +34,9 @@
  *
  * Roles: a handle attaches as usual (ring_create, ring_open, ...), then takes
  * one role: ring_bcast_producer() (exclusive: one producer per ring at a
- * time; a dead producer's role can be taken over) or ring_bcast_join(). A
+ * time; a dead producer's role can be taken over) or ring_bcast_join().
+ * Both are roles of the participant mechanism (RING_ROLE_PRODUCER,
+ * RING_ROLE_CONSUMER, declared: ring_participants() lists them). A
  * role belongs to the process that took it: after fork() the child must
  * attach or call ring_bcast_leave() and take its own role on an inherited
  * handle (leave then touches nothing shared).
@@ -72,21 +80,23 @@ extern "C" {
  * Take the producer role on the broadcast ring attached to r. The producer
  * continues at the ring's tail (after whatever a previous producer wrote).
  * Errors: -EINVAL (no ring, or r already has a role), -EPROTOTYPE (not a
- * broadcast ring), -EADDRINUSE (another live process holds the role, or
- * another handle of this process). Pair with ring_bcast_leave() or
- * ring_close().
+ * broadcast ring), -EADDRINUSE (a process not verified dead holds the role,
+ * this one included through another handle), or a participant error of
+ * ring_live.h (-EUSERS, -ESTALE, -EAGAIN, -EUCLEAN) when the handle has to
+ * take an entry (after fork). Pair with ring_bcast_leave() or ring_close().
  */
 RING_API int ring_bcast_producer(struct ring *r);
 
 /*
  * Join as a consumer: r will read every element published from now on.
- * Back-pressure rings: takes a participant entry (-EUSERS when all
- * max_parts are held by live consumers; entries of verified-dead ones are
- * reclaimed). A consumer is judged by its pid, so a consumer in another
- * pid namespace than the producer can be taken for dead: it then misses
- * elements (reported as such), never reads a torn one.
- * Errors: -EINVAL, -EPROTOTYPE, -EUSERS. Pair with ring_bcast_leave() or
- * ring_close().
+ * The handle's participant entry takes the consumer role; back-pressure
+ * rings also keep the consumer's cursor in it. Death is src/ring_live.c's
+ * verdict (no such pid, a zombie, another start time, same pid namespace);
+ * a consumer wrongly judged dead misses elements (reported as such), never
+ * reads a torn one.
+ * Errors: -EINVAL, -EPROTOTYPE, or a participant error as for
+ * ring_bcast_producer (-EUSERS: every entry held by a live participant).
+ * Pair with ring_bcast_leave() or ring_close().
  */
 RING_API int ring_bcast_join(struct ring *r);
 
@@ -120,23 +130,25 @@ RING_API ssize_t ring_bcast_pop_burst(struct ring *r, void *dst, size_t n, uint6
 /* Elements this consumer lost since it joined (reported or not yet). */
 RING_API uint64_t ring_bcast_missed(const struct ring *r);
 
-/* Consumers holding a participant entry (back-pressure consumers; lossy ones
- * take none), dead ones not yet reclaimed included: a snapshot. Errors:
- * -EINVAL, -EPROTOTYPE. */
+/* Joined consumers of either policy (entries holding the consumer role),
+ * dead ones not yet reclaimed included: a snapshot. Errors: -EINVAL,
+ * -EPROTOTYPE. */
 RING_API int ring_bcast_consumers(const struct ring *r);
 
 /*
  * Blocking and timed variants, for rings created with RING_F_BLOCKING;
  * deadline is an absolute CLOCK_MONOTONIC time or NULL (no limit). A
- * back-pressure producer waiting on a consumer that died stops waiting for
- * it once its death is verified (checked every RING_BCAST_CHECK_MS while
- * waiting). A consumer waiting while the producer role is held by a process
- * verified dead gets -ECONNRESET (a new producer may take over: wait again).
+ * back-pressure producer held at one position for a while (about a
+ * millisecond) has src/ring_live.c judge the consumers holding it, and
+ * stops waiting for those verified dead. A consumer waiting while the
+ * producer role is held by a process verified dead gets, once it has read
+ * everything published, -ECONNRESET (-EPIPE with RING_F_PIPE); a new
+ * producer may take over: wait again. The wait loop judges its peers once
+ * per sleep slice (ring.h's blocking calls).
  * Errors: those of the non-blocking calls (-EAGAIN excepted), -ENOTSUP (no
  * RING_F_BLOCKING), -ETIMEDOUT, -ECONNRESET, -EINVAL (bad tv_nsec, NULL
  * buffer), or the errno of an unexpected futex failure.
  */
-#define RING_BCAST_CHECK_MS 50
 RING_API int ring_bcast_push_wait(struct ring *r, const void *elem,
 				  const struct timespec *deadline);
 RING_API ssize_t ring_bcast_push_burst_wait(struct ring *r, const void *src, size_t n,

@@ -76,7 +76,8 @@ extern "C" {
  * (end of stream) instead of -ECONNRESET. */
 #define RING_F_PIPE 0x2u
 #define RING_F_BCAST_LOSSY 0x4u /* broadcast: the producer never waits (see below) */
-#define RING_F_ALL (RING_F_BLOCKING | RING_F_PIPE | RING_F_BCAST_LOSSY)
+#define RING_F_MSG_MP 0x8u   /* message ring: many producers (RING_KIND_MSG only) */
+#define RING_F_ALL (RING_F_BLOCKING | RING_F_PIPE | RING_F_BCAST_LOSSY | RING_F_MSG_MP)
 
 /* Participant table (ring_hdr.max_parts): ring_params.max_parts of 0 means
  * RING_PARTS_DEFAULT. */
@@ -213,7 +214,7 @@ struct ring_state_line {
 
 /* Indices into ring_state_line.words (src/ring_live.c owns them all). */
 #define RING_STATE_LIFE 0      /* RING_LIFE_*: replaced or not */
-#define RING_STATE_PROD_OWNER 1 /* SPSC: entry holding the producer role */
+#define RING_STATE_PROD_OWNER 1 /* SPSC, broadcast: entry holding the producer role */
 #define RING_STATE_CONS_OWNER 2 /* SPSC: entry holding the consumer role */
 #define RING_STATE_PROD_JOINS 3 /* producer roles ever taken (count) */
 #define RING_STATE_CONS_JOINS 4 /* consumer roles ever taken (count) */
@@ -306,6 +307,70 @@ struct ring_part {
 	RING_ATOMIC(uint64_t) op[5];      /* reserved for per-participant words */
 };
 
+/*
+ * ---- Message and byte-stream rings (RING_KIND_MSG, RING_KIND_BYTES) ----
+ * Owned by src/ring_msg.c and src/ring_bytes.c.
+ *
+ * Both kinds keep a data area of hdr.slots bytes (a power of two) at
+ * RING_DATA_OFFSET; hdr.stride is 1. prod.tail and cons.head are free-running
+ * byte positions (the byte at position p is at offset p & (slots - 1));
+ * tail - head is the number of bytes in use, at most slots; RING_CLOSED_BIT
+ * in tail marks the end of the stream, as for the fixed-slot kinds.
+ *
+ * Byte stream: the bytes of [head, tail) are the stream; no other words.
+ *
+ * Message ring: hdr.elem_size is the largest message (1 .. slots/2 - 16
+ * bytes, so that a largest record always fits once the ring drains). The
+ * area holds records, each 16-byte aligned, never crossing the end of the
+ * area: a record that would is preceded by a padding record filling the area
+ * to its end. A record is a struct ring_msg_hdr and the payload; its size
+ * (meta's rec field) is at least RING_MSG_REC(len) and may be more (a
+ * reservation committed shorter). Record types:
+ *   RING_MSG_T_DATA  a message of len bytes
+ *   RING_MSG_T_PAD   filler up to the end of the area (len 0)
+ *   RING_MSG_T_SKIP  a reservation given up (aborted, or its producer died
+ *                    and was repaired); consumers step over it
+ * A record at position p is committed once its commit word holds
+ * RING_MSG_TAG(key, p) (key = hdr.create_id); meta is written before, with
+ * the payload, and read only after the commit word (release/acquire). A
+ * producer of a many-producer ring (RING_F_MSG_MP) that reserved p stores
+ * RING_MSG_BUSY(key, p) there first. The tag is the position mixed with the
+ * ring's random key: a word left from an earlier lap or payload bytes at p
+ * match it only by a 1 in 2^63 chance, so a consumer never takes an
+ * unfinished record of a many-producer ring for a committed one (one
+ * producer: the tail publishes, and a wrong tag is corruption).
+ *
+ * Participant words (struct ring_part) of a many-producer message ring: a
+ * producer stores intent = the tail it is about to claim from and
+ * intent_cnt = the bytes it claims (padding included) before its claim CAS,
+ * and intent_cnt = 0 after its commit. A survivor that verified its death
+ * calls ring_pvt_msg_repair() (src/ring_msg.c) with those two words.
+ */
+#define RING_MSG_ALIGN 16u
+#define RING_MSG_T_DATA 0u
+#define RING_MSG_T_PAD 1u
+#define RING_MSG_T_SKIP 2u
+#define RING_MSG_TAG_MUL UINT64_C(0x9E3779B97F4A7C15)
+#define RING_MSG_TAG(key, pos) \
+	(((RING_PVT_CAST(uint64_t, pos) ^ RING_PVT_CAST(uint64_t, key)) * RING_MSG_TAG_MUL) | 1u)
+#define RING_MSG_BUSY(key, pos) (RING_MSG_TAG(key, pos) ^ 1u)
+/* Bytes of a record carrying len payload bytes: header + len rounded up. */
+#define RING_MSG_REC(len)                                   \
+	(RING_PVT_CAST(uint64_t, sizeof(struct ring_msg_hdr)) + \
+	 ((RING_PVT_CAST(uint64_t, len) + 15u) & ~UINT64_C(15)))
+/* meta: len in bits 0..31, type in 32..35, record size / 16 in 36..63. */
+#define RING_MSG_META(len, type, rec)                                       \
+	((RING_PVT_CAST(uint64_t, len) & UINT64_C(0xffffffff)) |            \
+	 (RING_PVT_CAST(uint64_t, type) & 0xfu) << 32 | (RING_PVT_CAST(uint64_t, rec) >> 4) << 36)
+#define RING_MSG_META_LEN(m) (RING_PVT_CAST(uint64_t, m) & UINT64_C(0xffffffff))
+#define RING_MSG_META_TYPE(m) ((RING_PVT_CAST(uint64_t, m) >> 32) & 0xfu)
+#define RING_MSG_META_REC(m) ((RING_PVT_CAST(uint64_t, m) >> 36) << 4)
+
+struct ring_msg_hdr {
+	RING_ATOMIC(uint64_t) commit; /* RING_MSG_TAG(key, p) once committed */
+	RING_ATOMIC(uint64_t) meta;   /* RING_MSG_META(len, type, rec) */
+};
+
 struct ring_mpmc_slot {
 	/* Per-slot sequence (Vyukov's, positions doubled): RING_MPMC_FREE(p),
 	 * RING_MPMC_FULL(p), RING_MPMC_FREE(p + n); see RING_MPMC_FREE. */
@@ -321,14 +386,12 @@ struct ring_mpmc_slot {
  * positions are free-running 64-bit counts and all n slots hold data.
  * Flags: RING_F_BLOCKING, RING_F_BCAST_LOSSY. Without RING_F_BCAST_LOSSY the
  * policy is back-pressure: the producer does not overwrite a slot that a
- * consumer holding a participant entry has not read yet.
+ * joined back-pressure consumer (op[0] below) has not read yet.
  *
  * prod.tail   positions published (the next position the producer writes),
  *             RING_CLOSED_BIT once closed. Written by the producer only.
- * prod owner  (struct ring_bcast_prod_line, the same line seen by this
- *             family) RING_BCAST_IDENT of the producer role's holder, 0 when
- *             free; taken by CAS, given back by its holder, taken over from
- *             a holder verified dead.
+ * producer    the role is src/ring_live.c's exclusive one: the state line's
+ *             RING_STATE_PROD_OWNER word names the entry holding it.
  * cons.head   the scan hint: a joining consumer ORs in the smallest power of
  *             two above its entry's index, and the producer looks at the
  *             entries below the highest bit only (so that a table of 4096
@@ -343,33 +406,23 @@ struct ring_mpmc_slot {
  *   A reader of position p copies the element between two loads of seq and
  *   keeps it only if both read RING_BCAST_DONE(p) (a seqlock).
  *
- * Participant entries (struct ring_part) of back-pressure consumers (lossy
- * consumers take none: they write nothing in the shared region). A
- * consumer uses the entry its handle holds when the participant calls of
- * src/ring_live.c gave it one, else it claims a free one by CAS on
- * op[0]:
- *   op[0]  RING_BCAST_IDENT(pid, start): the consumer, 0 when it is not one;
- *          set and cleared by CAS. start is the owner's start time in clock ticks
- *          since boot (/proc/<pid>/stat field 22), so that a reused pid is
- *          told apart from the owner; verified dead = no such pid, or a pid
- *          with another start time.
+ * Participant entries (struct ring_part): every attached handle holds one
+ * (src/ring_live.c), and a consumer of either policy holds the consumer
+ * role bit in its state word. A back-pressure consumer also uses:
+ *   op[0]  RING_BCAST_MEMBER while it is joined (any other non-zero value
+ *          counts the same), 0 when not; only entries live in ring_live.c's
+ *          terms count, so the entry of a consumer freed after its verified
+ *          death no longer holds the producer.
  *   cursor the consumer's next position (stored with release after reading
  *          the slots before it); RING_BCAST_JOINING while it joins, which
  *          holds the producer where it is.
+ * Lossy consumers write nothing in the ring but their entry's line 0
+ * (ring_live.c's words).
  */
 #define RING_BCAST_BUSY(p) ((RING_PVT_CAST(uint64_t, p) << 1) | 1u)
 #define RING_BCAST_DONE(p) ((RING_PVT_CAST(uint64_t, p) + 1u) << 1)
 #define RING_BCAST_JOINING UINT64_MAX
-#define RING_BCAST_PID_BITS 22u /* pid_max is at most 2^22 */
-#define RING_BCAST_IDENT(pid, start) \
-	((RING_PVT_CAST(uint64_t, start) << RING_BCAST_PID_BITS) | RING_PVT_CAST(uint64_t, pid))
-#define RING_BCAST_IDENT_PID(id) ((id) & ((UINT64_C(1) << RING_BCAST_PID_BITS) - 1))
-
-struct ring_bcast_prod_line {
-	RING_ATOMIC(uint64_t) tail;  /* ring_prod_line.tail */
-	RING_ATOMIC(uint64_t) owner; /* RING_BCAST_IDENT of the producer, 0: none */
-	uint8_t pad[RING_LINE - 16];
-};
+#define RING_BCAST_MEMBER UINT64_C(1)
 
 struct ring_bcast_slot {
 	RING_ATOMIC(uint64_t) seq; /* RING_BCAST_BUSY(p) / RING_BCAST_DONE(p) */
@@ -406,11 +459,10 @@ RING_STATIC_ASSERT(offsetof(struct ring_part, intent) == 64, "participant entry 
 RING_STATIC_ASSERT(sizeof(struct ring_shared) == RING_DATA_OFFSET, "layout");
 RING_STATIC_ASSERT(sizeof(struct ring_mpmc_slot) == 8, "MPMC slot header");
 RING_STATIC_ASSERT(sizeof(struct ring_bcast_slot) == 8, "broadcast slot header");
-RING_STATIC_ASSERT(sizeof(struct ring_bcast_prod_line) == sizeof(struct ring_prod_line) &&
-			   offsetof(struct ring_bcast_prod_line, tail) == offsetof(struct ring_prod_line, tail),
-		   "broadcast view of the producer line");
 RING_STATIC_ASSERT(offsetof(struct ring_part, cursor) == 80, "participant entry layout");
 RING_STATIC_ASSERT(offsetof(struct ring_part, op) == 88, "participant entry layout");
+RING_STATIC_ASSERT(sizeof(struct ring_msg_hdr) == RING_MSG_ALIGN, "message record header");
+RING_STATIC_ASSERT(offsetof(struct ring_msg_hdr, meta) == 8, "message record header");
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,9 @@
 #define SHMRING_SHMRING_H
 
 #include "ring.h"
+#include "ring_bytes.h"
+#include "ring_msg.h"
+#include "ring_span.h"
 
 #define SHMRING_VERSION_MAJOR 0
 #define SHMRING_VERSION_MINOR 1

@@ -73,12 +73,21 @@
 	X(offsetof(struct ring_inspect_info, count)) X(offsetof(struct ring_inspect_info, stats)) \
 	X(RING_STAT_LAPS) X(RING_STAT_TIMEOUTS) X(RING_STAT_KIND_FIRST)         \
 	X(RING_STAT_WORDS) X(RING_INSPECT_STATS) X(RING_STATS_F_MOVING) \
+	X(sizeof(struct ring_msg_hdr)) X(offsetof(struct ring_msg_hdr, commit)) \
+	X(offsetof(struct ring_msg_hdr, meta)) X(RING_MSG_ALIGN)                \
+	X(RING_MSG_T_DATA) X(RING_MSG_T_PAD) X(RING_MSG_T_SKIP) X(RING_F_MSG_MP) \
+	X(RING_MSG_TAG(UINT64_C(0x1234), UINT64_C(4096)))                       \
+	X(RING_MSG_BUSY(UINT64_C(0x1234), UINT64_C(4096)))                      \
+	X(RING_MSG_META(100, RING_MSG_T_DATA, 128)) X(RING_MSG_REC(100))        \
+	X(offsetof(struct ring, zc_res_pos)) X(offsetof(struct ring, zc_res_cnt)) \
+	X(offsetof(struct ring, zc_res_len)) \
+	X(offsetof(struct ring, zc_peek_pos)) X(offsetof(struct ring, zc_peek_cnt)) \
 	X(offsetof(struct ring, bc)) X(sizeof(struct ring_pvt_bcast))           \
 	X(offsetof(struct ring_pvt_bcast, cpos)) X(offsetof(struct ring_pvt_bcast, role)) \
 	X(sizeof(struct ring_bcast_slot)) X(offsetof(struct ring_part, op))     \
 	X(RING_F_BCAST_LOSSY) X(RING_BCAST_BUSY(UINT64_C(5)))                   \
 	X(RING_BCAST_DONE(UINT64_C(5))) X(RING_BCAST_JOINING)                   \
-	X(RING_BCAST_IDENT(UINT64_C(77), UINT64_C(99))) X(RING_PVT_MODE_BCAST)
+	X(RING_BCAST_MEMBER) X(RING_PVT_MODE_BCAST)
 
 #ifdef __cplusplus
 extern "C" {
