@@ -97,6 +97,24 @@ static int member(const struct ring_part *e, uint64_t *cursor)
 	return 1;
 }
 
+/* Add the elements this consumer delivered since it last did (positions
+ * counted..cpos, none of them missed) to the consumers' stat line. */
+static void count_pops(struct ring *r)
+{
+	uint64_t d = r->bc.cpos - r->bc.counted;
+
+	if (d != 0)
+		ring_pvt_stat_add(r, 1, RING_STAT_BCAST_POPS, d);
+	r->bc.counted = r->bc.cpos;
+}
+
+static void count_missed(struct ring *r, uint64_t k)
+{
+	r->bc.missed += k;
+	r->bc.pending += k;
+	ring_pvt_stat_add(r, 1, RING_STAT_BCAST_MISSED, k);
+}
+
 int ring_bcast_producer(struct ring *r)
 {
 	int rc = check_bcast(r);
@@ -154,6 +172,7 @@ int ring_bcast_join(struct ring *r)
 		ring_pvt_store(&e->cursor, t, release); /* R3 */
 	r->bc.entry = e;
 	r->bc.cpos = t;
+	r->bc.counted = t;
 	r->cons_cache = t;
 	r->bc.missed = 0;
 	r->bc.pending = 0;
@@ -172,6 +191,8 @@ int ring_bcast_leave(struct ring *r)
 	/* A copy of the handle across fork holds its parent's roles: it
 	 * gives nothing back. */
 	if (role != RING_PVT_BCAST_NONE && r->bc.owner == (int32_t)getpid()) {
+		if (role == RING_PVT_BCAST_CONSUMER)
+			count_pops(r);
 		if (r->bc.entry != NULL && r->bc.entry == r->part)
 			ring_pvt_store(&r->bc.entry->op[0], 0, release);
 		ring_pvt_live_drop_roles(r, role == RING_PVT_BCAST_PRODUCER ? RING_ROLE_PRODUCER
@@ -264,8 +285,10 @@ static ssize_t room(struct ring *r, size_t want)
 		return -EINVAL;
 	p = r->bc.ppos;
 	tw = ring_pvt_load(&r->shm->prod.tail, relaxed);
-	if (tw & RING_CLOSED_BIT)
+	if (tw & RING_CLOSED_BIT) {
+		ring_pvt_stat_add(r, 0, RING_STAT_CLOSED, 1);
 		return -EPIPE;
+	}
 	if (tw != p)
 		/* Not written by this producer: put back what it published
 		 * (every position below p is DONE). */
@@ -281,8 +304,10 @@ static ssize_t room(struct ring *r, size_t want)
 			lim = scan(r, p, 1);
 	}
 	r->prod_cache = lim;
-	if (lim == p)
+	if (lim == p) {
+		ring_pvt_stat_add(r, 0, RING_STAT_AGAIN, 1);
 		return -EAGAIN;
+	}
 	return (ssize_t)(lim - p < want ? lim - p : want);
 }
 
@@ -327,6 +352,9 @@ static ssize_t bcast_read(struct ring *r, unsigned char *dst, size_t cnt, uint64
 
 	if (r == NULL || r->shm == NULL || r->bc.role != RING_PVT_BCAST_CONSUMER)
 		return -EINVAL;
+	/* What the fast path delivered since the last slow path. From here
+	 * on, counted follows every position skipped (missed, not popped). */
+	count_pops(r);
 	for (tries = 0; tries < BCAST_RETRIES; tries++) {
 		uint64_t c = r->bc.cpos;
 		/* A0: pairs with R2: positions below t are published. */
@@ -335,7 +363,12 @@ static ssize_t bcast_read(struct ring *r, unsigned char *dst, size_t cnt, uint64
 
 		if (avail == 0) {
 			r->cons_cache = t; /* == cpos: the next pop comes here */
-			return (tw & RING_CLOSED_BIT) ? -EPIPE : -EAGAIN;
+			if (tw & RING_CLOSED_BIT) {
+				ring_pvt_stat_add(r, 1, RING_STAT_CLOSED, 1);
+				return -EPIPE;
+			}
+			ring_pvt_stat_add(r, 1, RING_STAT_AGAIN, 1);
+			return -EAGAIN;
 		}
 		if ((int64_t)avail < 0) {
 			/* The tail went backwards: not the producer's doing.
@@ -343,8 +376,10 @@ static ssize_t bcast_read(struct ring *r, unsigned char *dst, size_t cnt, uint64
 			 * written once by someone else does not stop this
 			 * reader for good. */
 			r->bc.cpos = t;
+			r->bc.counted = t;
 			r->cons_cache = t;
 			r->bc.pending = 0; /* losses counted against a false tail */
+			ring_pvt_stat_add(r, 1, RING_STAT_CORRUPT, 1);
 			if (!(r->flags & RING_F_BCAST_LOSSY))
 				ring_pvt_store(&r->bc.entry->cursor, t, release);
 			return -EUCLEAN;
@@ -354,8 +389,7 @@ static ssize_t bcast_read(struct ring *r, unsigned char *dst, size_t cnt, uint64
 			/* Lapped: positions below t - n are overwritten; t - n
 			 * itself may be being overwritten, which its check
 			 * will tell. */
-			r->bc.missed += avail - r->n;
-			r->bc.pending += avail - r->n;
+			count_missed(r, avail - r->n);
 			c = t - r->n;
 			avail = r->n;
 		}
@@ -365,11 +399,11 @@ static ssize_t bcast_read(struct ring *r, unsigned char *dst, size_t cnt, uint64
 		if (got == 0) {
 			/* Position c is gone (overwritten while we looked, or a
 			 * slot word that is not the producer's): skip it. */
-			r->bc.missed++;
-			r->bc.pending++;
+			count_missed(r, 1);
 			got = 0;
 			c++;
 		}
+		r->bc.counted = c; /* below c: popped and counted, or missed */
 		r->bc.cpos = c + got;
 		if (!(r->flags & RING_F_BCAST_LOSSY)) {
 			ring_pvt_store(&r->bc.entry->cursor, c + got, release); /* R3 */
@@ -387,6 +421,7 @@ static ssize_t bcast_read(struct ring *r, unsigned char *dst, size_t cnt, uint64
 	 * far are reported with the next element delivered, which must
 	 * therefore come through this path: the fast path reports none. */
 	r->cons_cache = r->bc.cpos;
+	ring_pvt_stat_add(r, 1, RING_STAT_CONTENDED, 1);
 	return -EAGAIN;
 }
 
@@ -405,6 +440,40 @@ ssize_t ring_bcast_pop_burst(struct ring *r, void *dst, size_t n, uint64_t *miss
 	if (n == 0 || dst == NULL)
 		return -EINVAL;
 	return bcast_read(r, (unsigned char *)dst, n, missed);
+}
+
+ssize_t ring_pvt_bcast_count(const struct ring *r)
+{
+	uint64_t t, d, low = 0, c;
+	uint32_t i, end;
+
+	switch (r->bc.role) {
+	case RING_PVT_BCAST_CONSUMER:
+		/* A0 as a pop's; what this consumer can still read, at most
+		 * a lap (the rest is lost, or not the producer's tail). */
+		t = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
+		d = t - r->bc.cpos;
+		if ((int64_t)d < 0)
+			return -EUCLEAN; /* the tail went backwards */
+		return (ssize_t)(d < r->n ? d : r->n);
+	case RING_PVT_BCAST_PRODUCER:
+		if (r->flags & RING_F_BCAST_LOSSY)
+			return 0;
+		/* The slowest cursor that scan() would count, read the same
+		 * way (a cursor ahead of the producer or more than a lap
+		 * behind is not a reader's). */
+		end = scan_end(r);
+		for (i = 0; i < end; i++) {
+			if (!member(&r->parts[i], &c) || c == RING_BCAST_JOINING)
+				continue;
+			d = r->bc.ppos - c;
+			if (d <= r->n && d > low)
+				low = d;
+		}
+		return (ssize_t)low;
+	default:
+		return -EINVAL;
+	}
 }
 
 uint64_t ring_bcast_missed(const struct ring *r)

@@ -104,5 +104,7 @@ int ring_pvt_deadline_after(uint64_t timeout_ns, struct timespec *d);
 
 /* ring_bcast.c: give up a broadcast handle's role (ring_close). */
 void ring_pvt_bcast_detach(struct ring *r);
+/* ring_count() of a broadcast handle (ring_bcast.h). */
+ssize_t ring_pvt_bcast_count(const struct ring *r);
 
 #endif /* SHMRING_SRC_RING_INTERNAL_H */

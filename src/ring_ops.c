@@ -367,6 +367,8 @@ ssize_t ring_count(const struct ring *r)
 {
 	if (r == NULL || r->shm == NULL)
 		return -EINVAL;
+	if (r->kind == RING_KIND_BCAST)
+		return ring_pvt_bcast_count(r);
 	return count_snapshot(r);
 }
 

@@ -783,3 +783,102 @@ Test(bcast, losses_beyond_one_call)
 	ring_close(&prod);
 	free(mem);
 }
+
+/* ---- counts and counters ---------------------------------------------------------- */
+
+Test(bcast, count_free_and_stats)
+{
+	struct ring_params p = bparams(8, 8, 0);
+	struct ring prod, a, b, idle;
+	struct ring_stats st;
+	uint64_t v = 0;
+	size_t len;
+	void *mem = mem_ring(&prod, &p, &len);
+	unsigned i;
+
+	cr_assert_eq(ring_attach_mem(&a, mem, len, RING_KIND_BCAST), 0);
+	cr_assert_eq(ring_attach_mem(&b, mem, len, RING_KIND_BCAST), 0);
+	cr_assert_eq(ring_attach_mem(&idle, mem, len, RING_KIND_BCAST), 0);
+	cr_assert_eq(ring_count(&idle), -EINVAL, "no broadcast role");
+	cr_assert_eq(ring_free(&idle), -EINVAL);
+	cr_assert_eq(ring_bcast_producer(&prod), 0);
+	cr_assert_eq(ring_count(&prod), 0, "no consumer");
+	cr_assert_eq(ring_free(&prod), 8);
+	cr_assert_eq(ring_bcast_join(&a), 0);
+	cr_assert_eq(ring_bcast_join(&b), 0);
+	for (i = 0; i < 8; i++)
+		put(&prod, i);
+	cr_assert_eq(ring_bcast_push(&prod, &v), -EAGAIN);
+	cr_assert_eq(ring_count(&prod), 8);
+	cr_assert_eq(ring_free(&prod), 0);
+	for (i = 0; i < 3; i++)
+		get(&a, i, 0);
+	cr_assert_eq(ring_count(&a), 5, "a's own backlog");
+	cr_assert_eq(ring_free(&a), 3);
+	cr_assert_eq(ring_count(&b), 8);
+	cr_assert_eq(ring_count(&prod), 8, "b is the slowest");
+	for (i = 0; i < 8; i++)
+		get(&b, i, 0);
+	cr_assert_eq(ring_count(&prod), 5, "now a is");
+	cr_assert_eq(ring_free(&prod), 3);
+	for (i = 3; i < 8; i++)
+		get(&a, i, 0);
+	cr_assert_eq(ring_bcast_pop(&a, &v, NULL), -EAGAIN);
+	cr_assert_eq(ring_bcast_pop(&b, &v, NULL), -EAGAIN);
+	cr_assert_eq(ring_stats(&prod, &st), 0);
+	cr_assert_eq(st.prod.ops, 8, "pushes");
+	cr_assert_eq(st.prod.again, 1, "one full push");
+	cr_assert_eq(st.cons.ops, 16, "pops of both consumers, each counted once");
+	cr_assert_eq(st.cons.again, 2);
+	cr_assert_eq(st.cons.kind[RING_STAT_BCAST_MISSED - RING_STAT_KIND_FIRST], 0);
+	/* Pops since the last slow path are added when the consumer leaves. */
+	put(&prod, 8);
+	put(&prod, 9);
+	get(&a, 8, 0);
+	get(&a, 9, 0);
+	cr_assert_eq(ring_bcast_leave(&a), 0);
+	cr_assert_eq(ring_stats(&prod, &st), 0);
+	cr_assert_eq(st.cons.ops, 18);
+	cr_assert_eq(ring_close_write(&prod), 0);
+	cr_assert_eq(ring_bcast_push(&prod, &v), -EPIPE);
+	get(&b, 8, 0);
+	get(&b, 9, 0);
+	cr_assert_eq(ring_bcast_pop(&b, &v, NULL), -EPIPE);
+	cr_assert_eq(ring_stats(&prod, &st), 0);
+	cr_assert_eq(st.prod.closed, 1);
+	cr_assert_eq(st.cons.closed, 1);
+	cr_assert_eq(st.cons.ops, 20);
+	ring_close(&idle);
+	ring_close(&b);
+	ring_close(&a);
+	ring_close(&prod);
+	free(mem);
+}
+
+Test(bcast, lossy_count_and_missed_counter)
+{
+	struct ring_params p = bparams(8, 8, RING_F_BCAST_LOSSY);
+	struct ring prod, a;
+	struct ring_stats st;
+	size_t len;
+	void *mem = mem_ring(&prod, &p, &len);
+	unsigned i;
+
+	cr_assert_eq(ring_attach_mem(&a, mem, len, RING_KIND_BCAST), 0);
+	cr_assert_eq(ring_bcast_producer(&prod), 0);
+	cr_assert_eq(ring_bcast_join(&a), 0);
+	for (i = 0; i < 13; i++)
+		put(&prod, i);
+	cr_assert_eq(ring_count(&prod), 0, "a lossy producer reads no cursor");
+	cr_assert_eq(ring_free(&prod), 8);
+	cr_assert_eq(ring_count(&a), 8, "at most a lap: the rest is lost");
+	get(&a, 5, 5);
+	cr_assert_eq(ring_count(&a), 7);
+	cr_assert_eq(ring_stats(&a, &st), 0);
+	cr_assert_eq(st.cons.kind[RING_STAT_BCAST_MISSED - RING_STAT_KIND_FIRST], 5);
+	cr_assert_eq(st.prod.ops, 13);
+	cr_assert_eq(st.prod.again, 0, "never full");
+	ring_close(&a);
+	ring_close(&prod);
+	free(mem);
+}

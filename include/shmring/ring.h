@@ -133,7 +133,8 @@ struct ring_pvt_bcast {
 	uint64_t cpos;     /* consumer: next position to read */
 	uint64_t missed;   /* consumer: elements lost since it joined */
 	uint64_t pending;  /* consumer: lost and not yet reported by a pop */
-	uint64_t check_ns; /* producer: when the last death check ran */
+	uint64_t counted;  /* consumer: position up to which its pops and losses
+			    * are on the cstat line (RING_STAT_BCAST_*) */
 	struct ring_part *entry; /* consumer: its participant entry (back-pressure) */
 	uint32_t role;     /* RING_PVT_BCAST_* */
 	int32_t owner;     /* pid that took the role (roles do not survive fork) */
@@ -230,7 +231,12 @@ RING_STATIC_ASSERT(offsetof(struct ring, cons_pos) == 200, "handle layout");
  */
 #define RING_PVT_POS_UNKNOWN (UINT64_C(3) << 61)
 
-RING_STATIC_ASSERT(offsetof(struct ring, bc) == 256 && sizeof(struct ring_pvt_bcast) == 64,
+/* The handle is 320 bytes: four lines for every kind, then the broadcast
+ * line (bc). Callers allocate it, so its size is part of the ABI: it grew
+ * from 256 bytes when broadcast rings came (SOVERSION 0, before any
+ * release). test/package/app/cxx_layout.h checks C and C++ agree on it. */
+RING_STATIC_ASSERT(offsetof(struct ring, bc) == 256 && sizeof(struct ring_pvt_bcast) == 64 &&
+			   sizeof(struct ring) == 320,
 		   "handle layout");
 
 /* Which fast path a handle takes (struct ring.mode for pushes, .cmode for
@@ -399,6 +405,9 @@ RING_INLINE uint32_t ring_flags(const struct ring *r) { return r->flags; }
  * concurrently): a pair of indices that existed at one instant. If the head
  * moves during every one of a bounded number of tries, the last pair read is
  * used: off by what moved (the n-1 rule may then report a full ring).
+ * Broadcast rings count per handle (ring_bcast.h): a consumer's own backlog,
+ * the producer's distance to its slowest joined consumer; -EINVAL on a
+ * handle with no broadcast role.
  * Errors: -EUCLEAN (indices inconsistent).
  */
 RING_API ssize_t ring_count(const struct ring *r);

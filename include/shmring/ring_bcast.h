@@ -127,6 +127,25 @@ RING_INLINE int ring_bcast_pop(struct ring *r, void *elem, uint64_t *missed);
  * the count read or an error as ring_bcast_pop (-EINVAL also for n == 0). */
 RING_API ssize_t ring_bcast_pop_burst(struct ring *r, void *dst, size_t n, uint64_t *missed);
 
+/*
+ * ring_count() / ring_free() on a broadcast handle (snapshots):
+ * - consumer: the elements published that it has not read yet, at most n
+ *   (a lossy consumer further behind has lost the rest); free: n - that,
+ *   the elements the producer may still publish before this consumer holds
+ *   it (back-pressure) or is lapped (lossy);
+ * - back-pressure producer: the backlog of its slowest joined consumer (0
+ *   with none); free: the elements it can push now without waiting;
+ * - lossy producer: 0 (it reads no consumer's word); free: n.
+ * A handle with no broadcast role: -EINVAL.
+ *
+ * Counters (ring_stats(), the shmring command): prod.ops is the elements
+ * pushed, cons.ops the elements delivered summed over consumers (each
+ * consumer adds its own on its slow path, so exact once every consumer has
+ * found the ring empty or left), cons.kind[0] the elements consumers lost
+ * (RING_STAT_BCAST_MISSED), again/closed/corrupt per side as for the other
+ * kinds (ring_layout.h).
+ */
+
 /* Elements this consumer lost since it joined (reported or not yet). */
 RING_API uint64_t ring_bcast_missed(const struct ring *r);
 

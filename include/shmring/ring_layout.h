@@ -417,8 +417,23 @@ struct ring_mpmc_slot {
  *          the slots before it); RING_BCAST_JOINING while it joins, which
  *          holds the producer where it is.
  * Lossy consumers write nothing in the ring but their entry's line 0
- * (ring_live.c's words).
+ * (ring_live.c's words) and, on their slow path, the consumers' counters.
+ *
+ * Counters (RING_STAT_*). pstat is the producer's: AGAIN (back-pressure:
+ * full), CLOSED (push after the end of the stream) and the wait loop's
+ * words; pushes are prod.tail. cstat is shared by all consumers and written
+ * on their slow path only (once per tail read, so at least once per n
+ * elements delivered): AGAIN (nothing new), CLOSED (-EPIPE), CORRUPT
+ * (-EUCLEAN), CONTENDED (lapped again and again: -EAGAIN after the bounded
+ * retries), the wait loop's words, and the two below.
  */
+/* cstat: elements consumers lost (lapped past, or found overwritten while
+ * they copied them), summed over consumers. */
+#define RING_STAT_BCAST_MISSED (RING_STAT_KIND_FIRST + 0u)
+/* cstat: elements delivered, summed over consumers: each adds what it
+ * delivered since it last did, on its slow path and when it leaves
+ * (ring_stats() reports it as cons.ops). */
+#define RING_STAT_BCAST_POPS (RING_STAT_KIND_FIRST + 1u)
 #define RING_BCAST_BUSY(p) ((RING_PVT_CAST(uint64_t, p) << 1) | 1u)
 #define RING_BCAST_DONE(p) ((RING_PVT_CAST(uint64_t, p) + 1u) << 1)
 #define RING_BCAST_JOINING UINT64_MAX
