@@ -68,6 +68,15 @@ int ring_pvt_live_drop_roles(struct ring *r, uint32_t roles);
 int ring_pvt_live_wait_check(struct ring *r, int consumer);
 /* Stale replacement of named rings (ring_shm.c). */
 int ring_pvt_live_check_stale(struct ring *r);
+/* What ring_pvt_live_list found (entries not free). */
+struct ring_pvt_part_sum {
+	uint32_t used, alive, dead, joining, live_producers, live_consumers;
+};
+/* Judge each entry of tab[0..n) (a mapping or a pread copy; self: the
+ * caller's entry or NULL); list up to max into out. Returns the entries in
+ * use. */
+ssize_t ring_pvt_live_list(struct ring_part *tab, uint32_t n, const struct ring_part *self,
+			   struct ring_part_info *out, size_t max, struct ring_pvt_part_sum *sum);
 void ring_pvt_live_mark_replaced(struct ring *r, uint64_t new_id, int replaced);
 
 /* ring_wait.c: the one blocking loop every ring family uses. try_op makes
@@ -94,6 +103,11 @@ static inline void ring_pvt_stat_add(struct ring *r, int consumer, unsigned word
 
 	ring_pvt_fetch_add(&line->words[word % RING_STAT_WORDS], v, relaxed);
 }
+
+/* ring_ops.c: count a slow path's result on its side's stat line (-EAGAIN
+ * as RING_STAT_AGAIN, -EPIPE CLOSED, -EUCLEAN CORRUPT, -EBUSY CONTENDED;
+ * anything else is not counted) and return it. Out-of-line code only. */
+ssize_t ring_pvt_stat_result(struct ring *r, int consumer, ssize_t rc);
 
 /* ring_shm.c: 0 if name is a valid ring name ("/x", one '/'), else
  * -EINVAL or -ENAMETOOLONG. */

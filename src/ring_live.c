@@ -1110,17 +1110,26 @@ void ring_pvt_live_mark_replaced(struct ring *r, uint64_t new_id, int replaced)
 
 /* ---- Introspection -------------------------------------------------------------- */
 
-ssize_t ring_participants(const struct ring *r, struct ring_part_info *out, size_t max)
+/*
+ * The verdict on each entry of a table, listed into out[] (up to max) and
+ * summed into *sum (may be NULL). tab is either a handle's mapping or a copy
+ * read with pread(2) by ring_inspect (src/ring_stats.c): the verdict only
+ * loads from the entries, and a copy is as untrusted as the mapping (each
+ * word is judged where it is read; a garbage pid is "alive", never acted
+ * on). self: the caller's own entry, or NULL.
+ */
+ssize_t ring_pvt_live_list(struct ring_part *tab, uint32_t n, const struct ring_part *self,
+			   struct ring_part_info *out, size_t max, struct ring_pvt_part_sum *sum)
 {
 	struct self_id me;
 	uint32_t i;
 	size_t used = 0;
 
-	if (r == NULL || r->shm == NULL || (out == NULL && max != 0))
-		return -EINVAL;
+	if (sum != NULL)
+		memset(sum, 0, sizeof(*sum));
 	self_get(&me);
-	for (i = 0; i < r->max_parts; i++) {
-		struct ring_part *e = &r->parts[i];
+	for (i = 0; i < n; i++) {
+		struct ring_part *e = &tab[i];
 		uint64_t st = ring_pvt_load(&e->state, acquire);
 		struct ring_part_info pi;
 		int v;
@@ -1134,7 +1143,7 @@ ssize_t ring_participants(const struct ring *r, struct ring_part_info *out, size
 			continue;
 		pi.alive = v == V_DEAD ? RING_PART_IS_DEAD
 			   : RING_PART_STATUS(st) == 1 ? RING_PART_IS_JOINING : RING_PART_IS_ALIVE;
-		pi.self = e == r->part;
+		pi.self = e == self;
 		if (RING_PART_STATUS(st) == 1) {
 			pi.pid = (int64_t)(st >> 32);
 		} else {
@@ -1144,11 +1153,31 @@ ssize_t ring_participants(const struct ring *r, struct ring_part_info *out, size
 			pi.uid = ident_load(e, RING_ID_UID);
 			pi.since = ident_load(e, RING_ID_SINCE);
 		}
+		if (sum != NULL) {
+			sum->used++;
+			if (v == V_DEAD)
+				sum->dead++;
+			else if (RING_PART_STATUS(st) == 1)
+				sum->joining++;
+			if (v != V_DEAD && RING_PART_STATUS(st) == 2 && (pi.roles & RING_ROLE_PRODUCER))
+				sum->live_producers++;
+			if (v != V_DEAD && RING_PART_STATUS(st) == 2 && (pi.roles & RING_ROLE_CONSUMER))
+				sum->live_consumers++;
+			if (v != V_DEAD)
+				sum->alive++;
+		}
 		if (used < max)
 			out[used] = pi;
 		used++;
 	}
 	return (ssize_t)used;
+}
+
+ssize_t ring_participants(const struct ring *r, struct ring_part_info *out, size_t max)
+{
+	if (r == NULL || r->shm == NULL || (out == NULL && max != 0))
+		return -EINVAL;
+	return ring_pvt_live_list(r->parts, r->max_parts, r->part, out, max, NULL);
 }
 
 int ring_live_info(const struct ring *r, struct ring_live_info *info)

@@ -227,7 +227,7 @@ int ring_pvt_msg_send_slow(struct ring *r, const void *msg, size_t len)
 		return -EALREADY;
 	rc = msg_claim(r, len, &c);
 	if (rc < 0)
-		return rc;
+		return (int)ring_pvt_stat_result(r, 0, rc);
 	h = msg_begin(r, &c);
 	if (len != 0)
 		memcpy(h + 1, msg, len);
@@ -255,7 +255,7 @@ int ring_msg_reserve(struct ring *r, size_t len, void **ptr)
 		return -EALREADY;
 	rc = msg_claim(r, len, &c);
 	if (rc < 0)
-		return rc;
+		return (int)ring_pvt_stat_result(r, 0, rc);
 	h = msg_begin(r, &c);
 	r->zc_res_pos = c.pos + c.pad;
 	r->zc_res_cnt = c.rec;
@@ -454,7 +454,7 @@ int ring_pvt_msg_recv_slow(struct ring *r, void *buf, size_t cap, size_t *len)
 	}
 	if (h != h0)
 		msg_release_to(r, h);
-	return rc;
+	return (int)ring_pvt_stat_result(r, 1, rc);
 }
 
 ssize_t ring_msg_recv_burst(struct ring *r, void *buf, size_t cap, size_t *lens, size_t n)
@@ -498,7 +498,7 @@ ssize_t ring_msg_recv_burst(struct ring *r, void *buf, size_t cap, size_t *lens,
 	}
 	if (h != h0)
 		msg_release_to(r, h);
-	return got > 0 ? (ssize_t)got : rc;
+	return got > 0 ? (ssize_t)got : ring_pvt_stat_result(r, 1, rc);
 }
 
 int ring_msg_peek(struct ring *r, const void **ptr, size_t *len)
@@ -521,7 +521,7 @@ int ring_msg_peek(struct ring *r, const void **ptr, size_t *len)
 		msg_release_to(r, h);
 	if (rc < 0) {
 		r->zc_peek_cnt = 0;
-		return rc;
+		return (int)ring_pvt_stat_result(r, 1, rc);
 	}
 	*ptr = ring_pvt_msg_at(r, h) + 1;
 	*len = (size_t)RING_MSG_META_LEN(m);

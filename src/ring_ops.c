@@ -23,6 +23,11 @@ static ssize_t counted(struct ring_stat_line *line, ssize_t rc)
 	return rc;
 }
 
+ssize_t ring_pvt_stat_result(struct ring *r, int consumer, ssize_t rc)
+{
+	return counted(consumer ? &r->shm->cstat : &r->shm->pstat, rc);
+}
+
 ssize_t ring_pvt_stat_ret(struct ring *r, int consumer, unsigned word, ssize_t rc)
 {
 	ring_pvt_stat_add(r, consumer, word, 1);

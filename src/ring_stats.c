@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -123,11 +124,15 @@ struct view {
 	uint64_t n, cap;
 };
 
-/* The fixed-slot kinds keep positions in tail and head; other kinds'
- * families define theirs (and add their case here). */
+/* The fixed-slot kinds keep element positions in tail and head; message
+ * rings and byte streams keep byte positions there (ring_layout.h), so for
+ * them count, capacity and ops are bytes (message rings: record bytes,
+ * headers and padding included). Other kinds' families define theirs (and
+ * add their case here). */
 static int has_fixed_indices(uint32_t kind)
 {
-	return kind == RING_KIND_SPSC || kind == RING_KIND_MPMC;
+	return kind == RING_KIND_SPSC || kind == RING_KIND_MPMC || kind == RING_KIND_MSG ||
+	       kind == RING_KIND_BYTES;
 }
 
 static int collect_stats(const struct word_src *src, const struct view *v, struct ring_stats *out)
@@ -266,8 +271,42 @@ static int check_header(struct ring_inspect_info *out, int fd, uint64_t size, st
 	return 0;
 }
 
-static int inspect_fd(int fd, struct ring_inspect_info *out)
+/*
+ * The participant table, copied with pread and judged (ring_live.c). The
+ * header was validated: max_parts is 1..RING_PARTS_MAX and part_offset is
+ * what the geometry gives; the table's end is checked against the object's
+ * size again here, so a short read (the object shrank meanwhile) is an
+ * error, never a read past what was allocated.
+ */
+static ssize_t read_parts(int fd, const struct ring_inspect_info *hdr, struct ring_part_info *parts,
+			  size_t max, struct ring_pvt_part_sum *sum)
 {
+	uint32_t n = hdr->max_parts;
+	uint64_t off = hdr->part_offset, len;
+	struct ring_part *tab;
+	ssize_t rc;
+
+	if (n == 0 || n > RING_PARTS_MAX || off > hdr->file_size)
+		return -EPROTO;
+	len = (uint64_t)n * sizeof(struct ring_part);
+	if (len > hdr->file_size - off)
+		return -EMSGSIZE;
+	tab = (struct ring_part *)malloc((size_t)len);
+	if (tab == NULL)
+		return -ENOMEM;
+	if (pread(fd, tab, (size_t)len, (off_t)off) != (ssize_t)len) {
+		free(tab);
+		return -EIO;
+	}
+	rc = ring_pvt_live_list(tab, n, NULL, parts, max, sum);
+	free(tab);
+	return rc;
+}
+
+static int inspect_fd(int fd, struct ring_inspect_info *out, struct ring_part_info *parts,
+		      size_t max, ssize_t *nparts)
+{
+	struct ring_pvt_part_sum sum;
 	struct word_src src;
 	struct view v;
 	struct stat st;
@@ -297,14 +336,25 @@ static int inspect_fd(int fd, struct ring_inspect_info *out)
 	if (rc < 0)
 		return rc;
 	out->have |= RING_INSPECT_STATS;
+	*nparts = read_parts(fd, out, parts, max, &sum);
+	if (*nparts < 0)
+		return (int)*nparts;
+	out->parts_used = sum.used;
+	out->parts_alive = sum.alive;
+	out->parts_dead = sum.dead;
+	out->live_producers = sum.live_producers;
+	out->live_consumers = sum.live_consumers;
+	out->have |= RING_INSPECT_PARTS;
 	return 0;
 }
 
-int ring_inspect(const char *name, struct ring_inspect_info *out)
+static ssize_t inspect(const char *name, struct ring_inspect_info *out,
+		       struct ring_part_info *parts, size_t max)
 {
+	ssize_t nparts = 0;
 	int fd, rc;
 
-	if (out == NULL)
+	if (out == NULL || (parts == NULL && max != 0))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	rc = ring_pvt_check_name(name);
@@ -316,10 +366,23 @@ int ring_inspect(const char *name, struct ring_inspect_info *out)
 		if (fd < 0) {
 			rc = -errno;
 		} else {
-			rc = inspect_fd(fd, out);
+			rc = inspect_fd(fd, out, parts, max, &nparts);
 			close(fd);
 		}
 	}
 	out->status = rc;
-	return rc;
+	return rc < 0 ? rc : nparts;
+}
+
+int ring_inspect(const char *name, struct ring_inspect_info *out)
+{
+	ssize_t rc = inspect(name, out, NULL, 0);
+
+	return rc < 0 ? (int)rc : 0;
+}
+
+ssize_t ring_inspect_parts(const char *name, struct ring_inspect_info *out,
+			   struct ring_part_info *parts, size_t max)
+{
+	return inspect(name, out, parts, max);
 }

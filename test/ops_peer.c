@@ -3,8 +3,11 @@
  * A separately started program for the shmring command's tests
  * (test/tool_test.py):
  *
- *   ops_peer hold NAME     attach to the ring, print "ready", then keep it
- *                          mapped until stdin reaches end of file
+ *   ops_peer hold NAME [p|c|pc]
+ *                          attach to the ring (taking the producer and/or
+ *                          consumer role, or none), print "ready", then keep
+ *                          it until stdin reaches end of file (a test kills
+ *                          it with SIGKILL to leave a dead participant)
  *   ops_peer close NAME    attach, ring_close_write(), detach
  *
  * Dies with its parent (PR_SET_PDEATHSIG). Exit status 0, or 1 with a
@@ -25,11 +28,21 @@ int main(int argc, char **argv)
 	int rc;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (argc != 3) {
-		fprintf(stderr, "usage: ops_peer hold|close NAME\n");
+	struct ring_attach_opts o;
+
+	if (argc != 3 && !(argc == 4 && strcmp(argv[1], "hold") == 0)) {
+		fprintf(stderr, "usage: ops_peer hold NAME [p|c|pc] | close NAME\n");
 		return 2;
 	}
-	rc = ring_open(&r, argv[2], RING_KIND_ANY);
+	memset(&o, 0, sizeof(o));
+	o.kind = RING_KIND_ANY;
+	if (argc == 4) {
+		if (strchr(argv[3], 'p') != NULL)
+			o.roles |= RING_ROLE_PRODUCER;
+		if (strchr(argv[3], 'c') != NULL)
+			o.roles |= RING_ROLE_CONSUMER;
+	}
+	rc = ring_attach(&r, argv[2], &o);
 	if (rc < 0) {
 		fprintf(stderr, "ops_peer: %s: %s\n", argv[2], ring_strerror(rc));
 		return 1;

@@ -104,7 +104,8 @@ static void rounds(uint32_t kind, uint32_t rule, uint64_t slots, unsigned nround
 	expect_side(&st.cons, cap * nrounds, 2u * nrounds, "consumer");
 	cr_expect_eq(st.flags, 0);
 	cr_assert_eq(ring_inspect(name, &info), 0);
-	cr_expect_eq(info.have, RING_INSPECT_OBJECT | RING_INSPECT_HDR | RING_INSPECT_INDICES | RING_INSPECT_STATS);
+	cr_expect_eq(info.have, RING_INSPECT_OBJECT | RING_INSPECT_HDR | RING_INSPECT_INDICES |
+				    RING_INSPECT_STATS | RING_INSPECT_PARTS);
 	cr_expect_eq(memcmp(&info.stats, &st, sizeof(st)), 0, "ring_inspect differs from ring_stats");
 	cr_expect_eq(info.count, 0);
 	cr_expect_eq(info.capacity, cap);
@@ -498,4 +499,117 @@ Test(stats, errors)
 	memset(&r, 0, sizeof(r));
 	cr_expect_eq(ring_stats(NULL, &st), -EINVAL);
 	cr_expect_eq(ring_stats(&r, &st), -EINVAL);
+}
+
+/* Child: take a role and leave without ring_close: its entry stays live in
+ * the table, its death verifiable once it is reaped. arg: RING_ROLE_*. */
+static void child_leave(const char *name, uint64_t arg)
+{
+	struct ring r;
+
+	CHILD_CHECK(ring_open(&r, name, RING_KIND_ANY) == 0);
+	CHILD_CHECK(ring_join(&r, (uint32_t)arg) == 0);
+	_exit(0);
+}
+
+/* Child: hold a consumer role until killed. */
+static void child_hold(const char *name, uint64_t arg)
+{
+	struct ring r;
+
+	(void)arg;
+	CHILD_CHECK(ring_open(&r, name, RING_KIND_ANY) == 0);
+	CHILD_CHECK(ring_join(&r, RING_ROLE_CONSUMER) == 0);
+	for (;;)
+		pause();
+}
+
+/* ring_inspect_parts reads the table from a pread copy and judges it as
+ * ring_participants does through a mapping: the same entries, pids, roles
+ * and verdicts; a dead producer and a live consumer are told apart; nothing
+ * is reclaimed by looking. */
+static void parts_case(uint32_t kind, uint32_t flags)
+{
+	struct ring_params p;
+	struct ring_inspect_info info;
+	struct ring_part_info via_map[8], via_copy[8];
+	struct ring r;
+	char name[96];
+	pid_t dead, live;
+	ssize_t n, m, i;
+
+	test_shm_name(name, sizeof(name), "parts");
+	params(&p, kind, RING_RULE_COUNT, kind == RING_KIND_MSG ? 1024 : 16, flags);
+	if (kind == RING_KIND_BYTES)
+		p.elem_size = 1;
+	cr_assert_eq(ring_create(&r, name, &p), 0);
+	dead = spawn(child_leave, name, RING_ROLE_PRODUCER);
+	cr_assert_eq(test_wait_child(dead), 0); /* reaped: the pid is gone */
+	live = spawn(child_hold, name, 0);
+	/* Wait for the holder to join (bounded: 10 s). */
+	for (i = 0; i < 10000; i++) {
+		cr_assert_geq(ring_inspect_parts(name, &info, NULL, 0), 0);
+		if (info.live_consumers == 1)
+			break;
+		usleep(1000);
+	}
+	n = ring_participants(&r, via_map, 8);
+	m = ring_inspect_parts(name, &info, via_copy, 8);
+	kill(live, SIGKILL);
+	test_wait_child(live);
+	cr_assert_eq(m, n);
+	cr_expect(info.have & RING_INSPECT_PARTS);
+	cr_expect_eq(info.parts_used, (uint32_t)n);
+	cr_expect_eq(info.parts_dead, 1);
+	cr_expect_eq(info.live_producers, 0);
+	cr_expect_eq(info.live_consumers, 1);
+	for (i = 0; i < n; i++) {
+		cr_expect_eq(via_copy[i].index, via_map[i].index);
+		cr_expect_eq(via_copy[i].pid, via_map[i].pid);
+		cr_expect_eq(via_copy[i].roles, via_map[i].roles);
+		cr_expect_eq(via_copy[i].alive, via_map[i].alive);
+		cr_expect_eq(via_copy[i].start_time, via_map[i].start_time);
+		cr_expect_eq(via_copy[i].self, 0);
+		if (via_copy[i].pid == dead)
+			cr_expect(via_copy[i].alive == RING_PART_IS_DEAD &&
+				  via_copy[i].roles == RING_ROLE_PRODUCER);
+		else if (via_copy[i].pid == live)
+			cr_expect(via_copy[i].alive == RING_PART_IS_ALIVE &&
+				  via_copy[i].roles == RING_ROLE_CONSUMER);
+	}
+	/* Now both are dead; a short array still gets the count. */
+	cr_expect_eq(ring_inspect_parts(name, &info, via_copy, 1), n);
+	cr_expect_eq(info.parts_dead, 2);
+	cr_expect_eq(info.parts_alive, (uint32_t)n - 2);
+	/* Looking reclaimed nothing. */
+	cr_expect_eq(ring_participants(&r, via_map, 8), n);
+	cr_expect_eq(ring_inspect_parts(name, &info, NULL, 1), -EINVAL);
+	ring_unlink(name);
+	ring_close(&r);
+}
+
+Test(stats, parts_spsc) { parts_case(RING_KIND_SPSC, 0); }
+Test(stats, parts_mpmc) { parts_case(RING_KIND_MPMC, 0); }
+Test(stats, parts_msg_mp) { parts_case(RING_KIND_MSG, RING_F_MSG_MP); }
+Test(stats, parts_bytes) { parts_case(RING_KIND_BYTES, 0); }
+
+/* A table that ends past the object (the header's geometry says more
+ * entries than the file holds) is never read: -EMSGSIZE, no PARTS. */
+Test(stats, parts_truncated)
+{
+	struct ring_params p;
+	struct ring_inspect_info info;
+	struct ring_part_info pi[4];
+	struct ring r;
+	char name[96], path[128];
+
+	test_shm_name(name, sizeof(name), "partstrunc");
+	params(&p, RING_KIND_SPSC, RING_RULE_COUNT, 16, 0);
+	cr_assert_eq(ring_create(&r, name, &p), 0);
+	ring_close(&r);
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	cr_assert_eq(truncate(path, (off_t)(RING_DATA_OFFSET + 16 * 8 + 64)), 0);
+	cr_expect_eq(ring_inspect_parts(name, &info, pi, 4), -EMSGSIZE);
+	cr_expect_eq(info.have & RING_INSPECT_PARTS, 0);
+	ring_unlink(name);
 }

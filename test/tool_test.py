@@ -53,10 +53,11 @@ def stat_json(n):
     return json.loads(run("stat", "--json", n))
 
 
-def hold(n):
-    """Start ops_peer holding ring n mapped; returns its pid."""
-    p = subprocess.Popen([PEER, "hold", "/" + n], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True)
+def hold(n, roles=""):
+    """Start ops_peer attached to ring n as a participant with roles ("p",
+    "c", "pc" or none); returns its pid."""
+    p = subprocess.Popen([PEER, "hold", "/" + n] + ([roles] if roles else []),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     peers.append(p)
     line = p.stdout.readline()
     check(line == "ready\n", "ops_peer hold %s: %r" % (n, line))
@@ -67,6 +68,14 @@ def release(pid):
     for p in peers:
         if p.pid == pid:
             p.stdin.close()
+            p.wait(timeout=30)
+
+
+def kill(pid):
+    """SIGKILL a holder: its entry stays in the table, its death verifiable."""
+    for p in peers:
+        if p.pid == pid:
+            p.kill()
             p.wait(timeout=30)
 
 
@@ -118,7 +127,8 @@ def case_ls():
     run("push", d, "last")
     subprocess.run([PEER, "close", "/" + d], check=True, timeout=30)
     run("create", "--kind", "mpmc", e)
-    pid = hold(e)
+    pid = hold(e, "pc")
+    pid2 = hold(e, "p")
 
     j = ls_json(PREFIX + "*")
     check(sorted(j) == sorted("/" + x for x in (a, b, c, d, e)), "ls --json names: %s" % sorted(j))
@@ -131,14 +141,17 @@ def case_ls():
                 closed=False, stale=True),
         d: dict(kind="spsc", rule="count", slots=2, count=1, free=1, closed=True, stale=True,
                 flags=1),
-        e: dict(kind="mpmc", count=0, stale=False, mapped_by=[pid], mapped_count=1),
+        e: dict(kind="mpmc", count=0, stale=False, producers=2, consumers=1,
+                participants_alive=2, participants_dead=0, participants_used=2),
     }
     for n, fields in want.items():
         o = j["/" + n]
         check(o["status"] == "ok", "%s status %s" % (n, o["status"]))
         for k, v in fields.items():
             check(o[k] == v, "%s: %s is %r, expected %r" % (n, k, o[k], v))
-        check(o["producers"] is None and o["consumers"] is None, "participants not available")
+        if n != e:
+            check(o["producers"] == 0 and o["consumers"] == 0 and o["participants_used"] == 0,
+                  "%s: no participants: %s" % (n, o))
 
     # The table: a header and one row per ring, with the same facts.
     lines = run("ls", PREFIX + "*").splitlines()
@@ -146,17 +159,29 @@ def case_ls():
     rows = {l.split()[0]: l.split() for l in lines[1:]}
     check(rows["/" + b][1:8] == ["spsc", "n1", "4", "8", "3", "0", "no"], "row %s" % rows["/" + b])
     check(rows["/" + d][7] == "yes", "closed column: %s" % rows["/" + d])
-    check(rows["/" + e][10:12] == ["1", "no"], "pids/stale: %s" % rows["/" + e])
-    check(rows["/" + a][10:12] == ["0", "yes"], "pids/stale: %s" % rows["/" + a])
+    check(rows["/" + e][8:12] == ["2", "1", "0", "no"], "prod/cons/dead/stale: %s" % rows["/" + e])
+    check(rows["/" + a][8:12] == ["0", "0", "0", "yes"], "prod/cons/dead/stale: %s" % rows["/" + a])
     # Without patterns every ring is listed, ours among them.
     check("/" + a in ls_json(), "ls without patterns")
 
     s = stat_json(e)
-    check(s["mapped_by"] == [pid] and not s["stale"], "stat of a held ring")
+    check(not s["stale"], "stat of a held ring")
+    parts = sorted((q["pid"], q["roles"], q["state"], q["alive"]) for q in s["participants"])
+    check(parts == sorted([(pid, "producer+consumer", "alive", True),
+                           (pid2, "producer", "alive", True)]), "participants %s" % parts)
+    check(all(q["start_time"] > 0 and q["uid"] == os.geteuid() for q in s["participants"]),
+          "identity recorded: %s" % s["participants"])
     text = run("stat", e)
-    check("mapped by   1 process: %d" % pid in text, "stat text: mapped by\n" + text)
+    check("2 in use: 2 live producers, 1 live consumer, 0 verified dead; stale: no" in text,
+          "stat text: participants\n" + text)
+    for q in (pid, pid2):
+        check(any(l.split()[1:4] == [r, str(q), "alive"] for l in text.splitlines()
+                  for r in ("producer", "producer+consumer") if len(l.split()) >= 4),
+              "stat text lists %d\n%s" % (q, text))
     release(pid)
-    check(ls_json(e)["/" + e]["stale"], "stale once released")
+    release(pid2)
+    j = ls_json(e)["/" + e]
+    check(j["stale"] and j["participants_used"] == 0, "stale once released: %s" % j)
 
 
 def case_hostile():
@@ -237,7 +262,7 @@ def case_rm():
     stale2 = name("stale2")
     for n in (live, stale1, stale2):
         run("create", n)
-    pid = hold(live)
+    pid = hold(live, "c")
     run("rm", live, code=3)
     check(os.path.exists(SHM + live), "rm must refuse a ring in use")
     out = run("rm", "--stale", "--dry-run", PREFIX + "*")
@@ -281,6 +306,27 @@ def case_counters():
         check(s["count"] == 0 and not s["moving"], "%s: %s" % (n, s))
         check(all(p[k] == 0 and c[k] == 0 for k in ("waits", "wakes", "closed", "corrupt")),
               "%s: other counters %s %s" % (n, p, c))
+    # Message ring: 8 records of 32 bytes fill 256; ops count record bytes.
+    n = name("cnt-msg")
+    run("create", "--kind", "msg", "--slots", "256", "--elem-size", "16", n)
+    for rnd in range(3):
+        run("push", n, *["m%d" % i for i in range(10)], code=4)
+        check(len(run("cat", n).splitlines()) == 8, "msg round %d" % rnd)
+        run("cat", "-n", "1", n, code=4)
+    s = stat_json(n)
+    p, c = s["producer_stats"], s["consumer_stats"]
+    check((p["ops"], p["again"], c["ops"], c["again"]) == (3 * 256, 3, 3 * 256, 6),
+          "msg counters %s %s" % (p, c))
+    # Byte stream: bytes are the elements.
+    n = name("cnt-bytes")
+    run("create", "--kind", "bytes", "--slots", "64", n)
+    for rnd in range(3):
+        run("push", n, "z" * 70, code=4)  # 64 fit, then full
+        check(run("cat", n) == "z" * 64, "bytes round %d" % rnd)  # drain + one empty read
+    s = stat_json(n)
+    p, c = s["producer_stats"], s["consumer_stats"]
+    check((p["ops"], p["again"], c["ops"], c["again"]) == (3 * 64, 3, 3 * 64, 3),
+          "bytes counters %s %s" % (p, c))
     # Text and hex values round-trip.
     h = name("hex")
     run("create", "--elem-size", "4", h)
@@ -291,6 +337,110 @@ def case_counters():
     run("push", h, "abcde", code=1)  # longer than the element
 
 
+def case_kinds():
+    """Message rings (one and many producers) and byte streams: create, ls,
+    stat, push and cat (text and hex), full, closed."""
+    m = name("msg")
+    mp = name("msg-mp")
+    b = name("bytes")
+    run("create", "--kind", "msg", "--slots", "256", "--elem-size", "16", m)
+    run("create", "--kind", "msg", "--many-producers", "--slots", "4096", "--elem-size", "100", mp)
+    run("create", "--kind", "bytes", "--slots", "64", b)
+    run("create", "--kind", "bytes", "--elem-size", "2", PREFIX + "bad", code=1)
+    # Records of a message of 1..16 bytes take 32 bytes: 8 fit in 256.
+    run("push", m, *["m%d" % i for i in range(10)], code=4)
+    run("push", mp, "hello", "", "x" * 100)
+    run("push", mp, "x" * 101, code=1)  # longer than the largest message
+    run("push", b, "0123456789", "abcdef")
+    j = ls_json(PREFIX + "*")
+    check(j["/" + m]["kind"] == "msg" and j["/" + m]["max_message"] == 16, "msg: %s" % j["/" + m])
+    check((j["/" + m]["count"], j["/" + m]["free"]) == (256, 0), "msg full, in bytes")
+    check(j["/" + mp]["flags"] & 0x8, "many producers flag")
+    check(j["/" + mp]["count"] == 32 + 16 + 128, "msg-mp bytes: %s" % j["/" + mp])
+    check((j["/" + b]["kind"], j["/" + b]["count"], j["/" + b]["free"]) == ("bytes", 16, 48),
+          "bytes: %s" % j["/" + b])
+    rows = {l.split()[0]: l.split() for l in run("ls", PREFIX + "*").splitlines()[1:]}
+    check(rows["/" + b][1:7] == ["bytes", "count", "64", "1", "16", "48"], "row %s" % rows["/" + b])
+    check(rows["/" + mp][1:4] == ["msg", "count", "4096"], "row %s" % rows["/" + mp])
+    text = run("stat", mp)
+    check("largest message 100 bytes" in text and "176 bytes stored" in text, "stat msg\n" + text)
+
+    check(run("cat", "-n", "3", m).splitlines() == ["m0", "m1", "m2"], "msg cat -n")
+    check(run("cat", "--hex", m).splitlines() == ["6d%02x" % (0x30 + i) for i in range(3, 8)],
+          "msg cat --hex")
+    check(run("cat", mp).splitlines() == ["hello", "", "x" * 100], "msg-mp cat")
+    run("push", "--hex", mp, "00ff5c41")
+    check(run("cat", "--text", mp) == "\\x00\\xff\\x5cA\n", "escaped text")
+    check(run("cat", "-n", "4", b) == "0123", "bytes cat -n counts bytes")
+    check(run("cat", b) == "456789abcdef", "bytes cat: raw")
+    run("push", "--hex", b, "000102ff")
+    check(run("cat", "--hex", b) == "000102ff\n", "bytes hex")
+    run("push", b, stdin="line one\nline two\n")
+    check(run("cat", b) == "line one\nline two\n", "stdin to a stream keeps newlines")
+    run("push", b, "y" * 100, code=4)  # 64 fit
+    check(run("cat", b) == "y" * 64, "a stream takes what fits")
+    # Closed: the producer side closes; cat drains, then the end.
+    run("push", mp, "last")
+    subprocess.run([PEER, "close", "/" + mp], check=True, timeout=30)
+    check(ls_json(mp)["/" + mp]["closed"], "msg closed")
+    check(run("cat", "--follow", mp) == "last\n", "follow ends at the end of the stream")
+    run("push", mp, "more", code=1)
+    subprocess.run([PEER, "close", "/" + b], check=True, timeout=30)
+    check(run("cat", "--follow", b) == "", "closed stream")
+    # A blocking message ring: cat --timeout sleeps in the library and
+    # returns once a message comes (pushed by another process).
+    bl = name("msg-block")
+    run("create", "--kind", "msg", "--blocking", "--slots", "1024", "--elem-size", "64", bl)
+    c = subprocess.Popen([TOOL, "cat", "-n", "1", "--timeout", "60", bl], stdout=subprocess.PIPE,
+                         text=True)
+    run("push", "--timeout", "60", bl, "woken")
+    out, _ = c.communicate(timeout=60)
+    check(c.returncode == 0 and out == "woken\n", "blocking cat: %r" % out)
+    run("cat", "-n", "1", "--timeout", "0.05", bl, code=4)
+
+
+def case_stale():
+    """Stale is judged from the participant table (verified death), not from
+    who maps the object."""
+    n = name("stale")
+    live = name("live")
+    run("create", n)
+    run("create", "--kind", "msg", "--slots", "1024", live)
+    pid = hold(n, "p")
+    cpid = hold(n, "c")
+    lpid = hold(live, "c")
+    j = ls_json(PREFIX + "*")
+    check(not j["/" + n]["stale"] and j["/" + n]["producers"] == 1 and j["/" + n]["consumers"] == 1,
+          "held: %s" % j["/" + n])
+    kill(pid)
+    j = ls_json(n)["/" + n]
+    check((j["producers"], j["consumers"], j["participants_dead"], j["stale"]) == (0, 1, 1, False),
+          "one dead, one alive: %s" % j)
+    s = stat_json(n)
+    states = {q["pid"]: (q["roles"], q["state"], q["alive"]) for q in s["participants"]}
+    check(states == {pid: ("producer", "dead", False), cpid: ("consumer", "alive", True)},
+          "participants after a kill: %s" % states)
+    run("rm", n, code=3)
+    run("rm", "--stale", PREFIX + "*")
+    check(os.path.exists(SHM + n), "a live consumer keeps it")
+    kill(cpid)
+    j = ls_json(n)["/" + n]
+    check((j["participants_dead"], j["participants_alive"], j["stale"]) == (2, 0, True),
+          "both dead: %s" % j)
+    row = [l.split() for l in run("ls", n).splitlines()[1:]][0]
+    check(row[8:12] == ["0", "0", "2", "yes"], "row %s" % row)
+    text = run("stat", n)
+    check("verified dead; stale: yes" in text and text.count(" dead ") >= 2, "stat\n" + text)
+    out = run("rm", "--stale", PREFIX + "*")
+    check(out.splitlines() == ["removed /" + n], "rm --stale: %r" % out)
+    check(os.path.exists(SHM + live), "the other ring stays (live consumer)")
+    run("rm", live, code=3)
+    # Looking never changed the table: the dead entries were not reclaimed
+    # by the tool (the object is gone now, so check the live ring's table).
+    check(ls_json(live)["/" + live]["participants_used"] == 1, "table untouched")
+    release(lpid)
+
+
 def case_watch():
     n = name("watch")
     run("create", "--slots", "16", n)
@@ -299,10 +449,56 @@ def case_watch():
     lines = out.splitlines()
     check(len(lines) == 4, "header and 3 rows: %r" % out)
     check(lines[0].split() == ["push/s", "pop/s", "full/s", "empty/s", "waits/s", "wakes/s",
-                               "count", "free"], "watch header %r" % lines[0])
+                               "repair/s", "count", "free"], "watch header %r" % lines[0])
     for l in lines[1:]:
         f = l.split()
-        check(f == ["0", "0", "0", "0", "0", "0", "3", "13"], "quiet ring row %r" % l)
+        check(f == ["0", "0", "0", "0", "0", "0", "0", "3", "13"], "quiet ring row %r" % l)
+    check("\r" not in out and "\033" not in out, "plain lines when not a terminal")
+
+    # Rates move: values pushed after the first row was printed show in a
+    # later row (no timing asserted: rows are read until one shows them).
+    w = subprocess.Popen([TOOL, "watch", "-i", "0.05", n], stdout=subprocess.PIPE, text=True)
+    try:
+        check(w.stdout.readline().split()[0] == "push/s", "header first")
+        w.stdout.readline()
+        run("push", n, "d", "e")
+        run("cat", "-n", "1", n)
+        seen = set()
+        for _ in range(400):
+            f = w.stdout.readline().split()
+            if float(f[0]) > 0:
+                seen.add("push")
+            if float(f[1]) > 0:
+                seen.add("pop")
+            if seen == {"push", "pop"}:
+                break
+        check(seen == {"push", "pop"}, "rates never moved: %s" % seen)
+    finally:
+        w.kill()
+        w.wait()
+
+    # On a terminal: one header, then the row redrawn in place (carriage
+    # return and erase-line), a newline at the end.
+    import pty
+    mfd, sfd = pty.openpty()
+    p = subprocess.Popen([TOOL, "watch", "-n", "3", "-i", "0.02", n], stdout=sfd, stderr=sfd)
+    os.close(sfd)
+    buf = b""
+    while True:
+        try:
+            chunk = os.read(mfd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        buf += chunk
+    os.close(mfd)
+    check(p.wait(timeout=30) == 0, "watch on a tty: exit %s" % p.returncode)
+    text = buf.decode()
+    check(text.count("push/s") == 1, "one header on a tty: %r" % text)
+    check(text.count("\r\033[K") == 3, "three in-place redraws: %r" % text)
+    check(text.replace("\r\n", "\n").count("\n") == 2, "header line and final newline: %r" % text)
+    run("watch", "--lines", "-n", "1", "-i", "0.01", n)
     # Replaced under the watcher: reported, exit 1.
     run("watch", "-n", "1", "-i", "0.01", PREFIX + "nope", code=1)
 

@@ -97,7 +97,7 @@ static const char *note_of(const struct obj *o)
 void obj_print_header(FILE *f)
 {
 	fprintf(f, "%-24s %-6s %-5s %10s %8s %10s %10s %-6s %4s %4s %4s %-5s %s\n", "NAME", "KIND",
-		"RULE", "SLOTS", "ELEM", "COUNT", "FREE", "CLOSED", "PROD", "CONS", "PIDS", "STALE",
+		"RULE", "SLOTS", "ELEM", "COUNT", "FREE", "CLOSED", "PROD", "CONS", "DEAD", "STALE",
 		"NOTE");
 }
 
@@ -105,8 +105,7 @@ void obj_print_row(FILE *f, const struct obj *o)
 {
 	const struct ring_inspect_info *in = &o->info;
 	char kind[24], rule[24], count[24] = "-", free_[24] = "-", closed[8] = "-";
-	int live = obj_live(o);
-	char prod[12] = "-", cons[12] = "-";
+	char prod[12] = "-", cons[12] = "-", dead[12] = "-";
 
 	kind_text(kind, sizeof(kind), in->kind);
 	rule_text(rule, sizeof(rule), in->rule);
@@ -119,12 +118,16 @@ void obj_print_row(FILE *f, const struct obj *o)
 		}
 		snprintf(closed, sizeof(closed), "%s", in->closed ? "yes" : "no");
 	}
-	(void)live; /* PROD/CONS stay "-" until participants can be listed */
+	if (in->have & RING_INSPECT_PARTS) {
+		snprintf(prod, sizeof(prod), "%" PRIu32, in->live_producers);
+		snprintf(cons, sizeof(cons), "%" PRIu32, in->live_consumers);
+		snprintf(dead, sizeof(dead), "%" PRIu32, in->parts_dead);
+	}
 	put_escaped(f, o->name);
 	fprintf(f, "%*s", (int)(strlen(o->name) < 24 ? 24 - strlen(o->name) : 0), "");
-	fprintf(f, " %-6s %-5s %10" PRIu64 " %8" PRIu64 " %10s %10s %-6s %4s %4s %4zu %-5s %s\n", kind,
-		rule, in->slots, in->elem_size, count, free_, closed, prod, cons, o->npids,
-		obj_stale(o) ? "yes" : "no", note_of(o));
+	fprintf(f, " %-6s %-5s %10" PRIu64 " %8" PRIu64 " %10s %10s %-6s %4s %4s %4s %-5s %s\n", kind,
+		rule, in->slots, in->elem_size, count, free_, closed, prod, cons, dead,
+		obj_live(o) < 0 ? "?" : obj_stale(o) ? "yes" : "no", note_of(o));
 }
 
 static void json_u64(FILE *f, const char *key, uint64_t v, const char *sep)
@@ -157,7 +160,6 @@ void obj_print_json(FILE *f, const struct obj *o, int full)
 {
 	const struct ring_inspect_info *in = &o->info;
 	const char *k = kind_name(in->kind), *r = rule_name(in->rule);
-	int live = obj_live(o);
 	size_t i;
 
 	fprintf(f, "{\"name\": ");
@@ -201,19 +203,39 @@ void obj_print_json(FILE *f, const struct obj *o, int full)
 				in->capacity - (uint64_t)in->count);
 		else
 			fprintf(f, "\"count\": null, \"free\": null, \"corrupt\": true");
-		fprintf(f, ", \"closed\": %s", in->closed ? "true" : "false");
+		fprintf(f, ", \"closed\": %s, \"count_unit\": \"%s\"", in->closed ? "true" : "false",
+			in->kind == RING_KIND_MSG || in->kind == RING_KIND_BYTES ? "bytes" : "elements");
 		if (full)
 			fprintf(f, ", \"tail\": %" PRIu64 ", \"head\": %" PRIu64, in->tail, in->head);
 	}
-	if (live >= 0)
-		fprintf(f, ", \"live\": %d", live);
-	else
-		fprintf(f, ", \"producers\": null, \"consumers\": null");
-	fprintf(f, ", \"mapped_by\": [");
-	for (i = 0; i < o->npids && i < sizeof(o->pids) / sizeof(o->pids[0]); i++)
-		fprintf(f, "%s%d", i ? ", " : "", (int)o->pids[i]);
-	fprintf(f, "], \"mapped_count\": %zu", o->npids);
-	fprintf(f, ", \"stale\": %s", obj_stale(o) ? "true" : "false");
+	if (in->have & RING_INSPECT_PARTS) {
+		fprintf(f, ", \"producers\": %" PRIu32 ", \"consumers\": %" PRIu32
+			   ", \"participants_alive\": %" PRIu32 ", \"participants_dead\": %" PRIu32
+			   ", \"participants_used\": %" PRIu32,
+			in->live_producers, in->live_consumers, in->parts_alive, in->parts_dead,
+			in->parts_used);
+		fprintf(f, ", \"stale\": %s", obj_stale(o) ? "true" : "false");
+	} else {
+		fprintf(f, ", \"producers\": null, \"consumers\": null, \"stale\": null");
+	}
+	if (full && (in->have & RING_INSPECT_PARTS)) {
+		fprintf(f, ", \"participants\": [");
+		for (i = 0; i < o->nparts && i < OBJ_PARTS_MAX; i++) {
+			const struct ring_part_info *p = &o->parts[i];
+
+			fprintf(f, "%s{\"index\": %" PRIu32 ", \"roles\": ", i ? ", " : "", p->index);
+			put_json_str(f, roles_name(p->roles));
+			fprintf(f, ", \"producer\": %s, \"consumer\": %s, \"pid\": %" PRId64
+				   ", \"start_time\": %" PRIu64 ", \"uid\": %" PRIu64
+				   ", \"since\": %" PRIu64 ", \"state\": ",
+				p->roles & RING_ROLE_PRODUCER ? "true" : "false",
+				p->roles & RING_ROLE_CONSUMER ? "true" : "false", p->pid, p->start_time,
+				p->uid, p->since);
+			put_json_str(f, alive_name(p->alive));
+			fprintf(f, ", \"alive\": %s}", p->alive != RING_PART_IS_DEAD ? "true" : "false");
+		}
+		fprintf(f, "], \"participants_listed\": %zu", i);
+	}
 	if (full && (in->have & RING_INSPECT_STATS)) {
 		fprintf(f, ", \"moving\": %s, \"producer_stats\": ",
 			in->stats.flags & RING_STATS_F_MOVING ? "true" : "false");
@@ -242,10 +264,6 @@ void obj_print_stat(FILE *f, const struct obj *o)
 	if (in->have & RING_INSPECT_OBJECT)
 		fprintf(f, "  object      %" PRIu64 " bytes, uid %" PRIu32 ", mode %04" PRIo32 "\n",
 			in->file_size, in->uid, in->mode);
-	fprintf(f, "  mapped by   %zu process%s", o->npids, o->npids == 1 ? "" : "es");
-	for (i = 0; i < o->npids && i < sizeof(o->pids) / sizeof(o->pids[0]); i++)
-		fprintf(f, "%s%d", i ? " " : ": ", (int)o->pids[i]);
-	fprintf(f, "%s\n", o->npids > i ? " ..." : "");
 	if (!(in->have & RING_INSPECT_HDR))
 		return;
 	kind_text(kind, sizeof(kind), in->kind);
@@ -265,14 +283,37 @@ void obj_print_stat(FILE *f, const struct obj *o)
 		fprintf(f, "  indices     tail %" PRIu64 "%s, head %" PRIu64 ", capacity %" PRIu64 "\n",
 			in->tail & ~RING_CLOSED_BIT, in->closed ? " (closed)" : "", in->head,
 			in->capacity);
+		const char *unit = in->kind == RING_KIND_MSG || in->kind == RING_KIND_BYTES
+					   ? " bytes"
+					   : "";
+
 		if (in->count >= 0)
-			fprintf(f, "  count       %" PRId64 " stored, %" PRIu64 " free\n", in->count,
-				in->capacity - (uint64_t)in->count);
+			fprintf(f, "  count       %" PRId64 "%s stored, %" PRIu64 "%s free\n", in->count,
+				unit, in->capacity - (uint64_t)in->count, unit);
 		else
 			fprintf(f, "  count       inconsistent indices (corrupt or hostile peer)\n");
 	}
-	fprintf(f, "  participants not listed (this library cannot list them yet); stale: %s\n",
-		obj_stale(o) ? "yes (no process maps it)" : "no");
+	if (in->have & RING_INSPECT_PARTS) {
+		fprintf(f, "  participants %" PRIu32 " in use: %" PRIu32 " live producer%s, %" PRIu32
+			   " live consumer%s, %" PRIu32 " verified dead; stale: %s\n",
+			in->parts_used, in->live_producers, in->live_producers == 1 ? "" : "s",
+			in->live_consumers, in->live_consumers == 1 ? "" : "s", in->parts_dead,
+			obj_stale(o) ? "yes (no live participant)" : "no");
+		if (o->nparts > 0)
+			fprintf(f, "    %5s  %-18s %8s  %-7s %s\n", "ENTRY", "ROLE", "PID", "STATE",
+				"START-TIME");
+		for (i = 0; i < o->nparts && i < OBJ_PARTS_MAX; i++) {
+			const struct ring_part_info *p = &o->parts[i];
+
+			fprintf(f, "    %5" PRIu32 "  %-18s %8" PRId64 "  %-7s %" PRIu64 "\n", p->index,
+				roles_name(p->roles), p->pid, alive_name(p->alive), p->start_time);
+		}
+		if (o->nparts > i)
+			fprintf(f, "    ... %zu more\n", o->nparts - i);
+	} else {
+		fprintf(f, "  participants not read (%s)\n",
+			o->rc ? ring_strerror(o->rc) : "no table");
+	}
 	if (!(in->have & RING_INSPECT_STATS))
 		return;
 	fprintf(f, "  %-34s %20s %20s\n",

@@ -1,98 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Finding rings: the objects of /dev/shm, what ring_inspect() says of each,
- * and which processes map them (/proc/PID/maps, the way lsof finds them).
- * Nothing here opens an object for writing or maps one.
+ * Finding rings: the objects of /dev/shm and what ring_inspect_parts() says
+ * of each: header, indices, counters and participants, copied with pread(2)
+ * from a read-only descriptor and validated by the library, with each
+ * participant judged by the liveness mechanism (verified death: pid gone or
+ * reused). Nothing here opens an object for writing or maps one.
  */
 #include "shmring_tool.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int add_mapping(struct mappers *m, unsigned long long ino, pid_t pid)
-{
-	size_t i;
-
-	for (i = m->n; i > 0; i--) /* lines of one pid are adjacent */
-		if (m->v[i - 1].pid != pid)
-			break;
-		else if (m->v[i - 1].ino == ino)
-			return 0;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		struct mapping *v = realloc(m->v, cap * sizeof(*v));
-
-		if (v == NULL)
-			return -ENOMEM;
-		m->v = v;
-		m->cap = cap;
-	}
-	m->v[m->n].ino = ino;
-	m->v[m->n].pid = pid;
-	m->n++;
-	return 0;
-}
-
-/* One process's mappings of files under /dev/shm/. */
-static void load_pid(struct mappers *m, pid_t pid)
-{
-	char path[64], line[4096];
-	FILE *f;
-	int partial = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return; /* gone, or another user's */
-	while (fgets(line, sizeof(line), f) != NULL) {
-		size_t len = strlen(line);
-		unsigned long long ino;
-		int off = 0;
-		int was_partial = partial;
-
-		partial = len > 0 && line[len - 1] != '\n';
-		if (was_partial)
-			continue; /* the tail of an over-long line */
-		if (sscanf(line, "%*s %*s %*s %*s %llu %n", &ino, &off) != 1 || off == 0)
-			continue;
-		if (strncmp(line + off, SHM_DIR "/", sizeof(SHM_DIR)) != 0)
-			continue;
-		if (add_mapping(m, ino, pid) < 0)
-			break;
-	}
-	fclose(f);
-}
-
-int mappers_load(struct mappers *m)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-
-	memset(m, 0, sizeof(*m));
-	if (d == NULL)
-		return -errno;
-	while ((e = readdir(d)) != NULL) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-
-		if (*end != '\0' || pid <= 0 || !isdigit((unsigned char)e->d_name[0]))
-			continue;
-		load_pid(m, (pid_t)pid);
-	}
-	closedir(d);
-	return 0;
-}
-
-void mappers_free(struct mappers *m)
-{
-	free(m->v);
-	memset(m, 0, sizeof(*m));
-}
 
 int norm_name(const char *arg, char *out, size_t len)
 {
@@ -107,29 +28,22 @@ int norm_name(const char *arg, char *out, size_t len)
 	return 0;
 }
 
-void obj_load(struct obj *o, const char *name, const struct mappers *m)
+void obj_load(struct obj *o, const char *name)
 {
 	char path[sizeof(SHM_DIR) + sizeof(o->name)];
 	struct stat st;
-	size_t i;
+	ssize_t n;
 
 	memset(o, 0, sizeof(*o));
 	snprintf(o->name, sizeof(o->name), "%s", name);
-	o->rc = ring_inspect(o->name, &o->info);
-	/* The inode, to find the processes that map this very object (not
-	 * an earlier one of the same name). lstat: never follow a link. */
+	n = ring_inspect_parts(o->name, &o->info, o->parts, OBJ_PARTS_MAX);
+	o->rc = n < 0 ? (int)n : 0;
+	o->nparts = n < 0 ? 0 : (size_t)n;
+	/* The inode: rm unlinks only the very object that was inspected (not
+	 * a later one of the same name). lstat: never follow a link. */
 	snprintf(path, sizeof(path), SHM_DIR "%s", o->name);
 	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
 		o->ino = (unsigned long long)st.st_ino;
-	if (o->ino == 0 || m == NULL)
-		return;
-	for (i = 0; i < m->n; i++) {
-		if (m->v[i].ino != o->ino)
-			continue;
-		if (o->npids < sizeof(o->pids) / sizeof(o->pids[0]))
-			o->pids[o->npids] = m->v[i].pid;
-		o->npids++;
-	}
 }
 
 int obj_is_ring(const struct obj *o)
@@ -139,17 +53,34 @@ int obj_is_ring(const struct obj *o)
 
 int obj_live(const struct obj *o)
 {
-	(void)o;
-	return -1; /* the library has no participant listing yet */
+	if (!(o->info.have & RING_INSPECT_PARTS))
+		return -1;
+	return (int)o->info.parts_alive;
 }
 
 int obj_stale(const struct obj *o)
 {
-	int live = obj_live(o);
+	return obj_live(o) == 0;
+}
 
-	/* Without a participant table to read, a ring no process maps has
-	 * nobody left to use it. */
-	return live >= 0 ? live == 0 : o->npids == 0;
+const char *roles_name(uint32_t roles)
+{
+	switch (roles & (RING_ROLE_PRODUCER | RING_ROLE_CONSUMER)) {
+	case RING_ROLE_PRODUCER: return "producer";
+	case RING_ROLE_CONSUMER: return "consumer";
+	case RING_ROLE_PRODUCER | RING_ROLE_CONSUMER: return "producer+consumer";
+	default: return "none";
+	}
+}
+
+const char *alive_name(uint32_t alive)
+{
+	switch (alive) {
+	case RING_PART_IS_ALIVE: return "alive";
+	case RING_PART_IS_DEAD: return "dead";
+	case RING_PART_IS_JOINING: return "joining";
+	default: return "unknown";
+	}
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -157,7 +88,7 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int scan_dir(int (*fn)(struct obj *o, void *ctx), void *ctx, const struct mappers *m)
+int scan_dir(int (*fn)(struct obj *o, void *ctx), void *ctx)
 {
 	DIR *d = opendir(SHM_DIR);
 	struct dirent *e;
@@ -199,7 +130,7 @@ int scan_dir(int (*fn)(struct obj *o, void *ctx), void *ctx, const struct mapper
 		struct obj *o;
 
 		if (rc == 0 && (o = malloc(sizeof(*o))) != NULL) {
-			obj_load(o, names[i], m);
+			obj_load(o, names[i]);
 			rc = fn(o, ctx);
 			free(o);
 		}

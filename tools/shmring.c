@@ -15,6 +15,7 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -25,13 +26,16 @@ static const char usage_text[] =
 	"\n"
 	"  ls [--json] [--all] [GLOB...]    rings in " SHM_DIR " this user can read\n"
 	"  stat [--json] NAME               header, indices, participants, counters\n"
-	"  watch [-i SEC] [-n N] NAME       rates per second, one line per interval\n"
+	"  watch [-i SEC] [-n N] [--lines] NAME   rates per second, redrawn in place\n"
+	"                                   on a terminal, else one line per interval\n"
 	"  rm [--force] NAME...             remove rings nobody uses (--force: even so)\n"
 	"  rm --stale [--dry-run] [GLOB...] remove every stale ring (matching GLOB)\n"
 	"  create [OPTIONS] NAME            create a ring (see shmring(1))\n"
-	"      --kind spsc|mpmc  --rule count|n1  --slots N  --elem-size B\n"
+	"      --kind spsc|mpmc|msg|bytes  --rule count|n1  --slots N\n"
+	"      --elem-size B (msg: largest message)  --many-producers (msg)\n"
 	"      --blocking  --mode OCTAL  --parts N\n"
-	"  push [--hex] [--timeout SEC] NAME [VALUE...]   push values (or stdin lines)\n"
+	"  push [--hex] [--timeout SEC] NAME [VALUE...]   push values (or stdin lines):\n"
+	"      elements, messages, or a stream's bytes\n"
 	"  cat [--hex|--text] [-n N] [--follow] [--timeout SEC] NAME   pop and print\n"
 	"\n"
 	"NAME is the ring's name with or without its leading '/'.\n"
@@ -158,7 +162,6 @@ static int cmd_ls(int argc, char **argv)
 	static const struct option lopts[] = {
 		{"json", no_argument, NULL, 'j'}, {"all", no_argument, NULL, 'a'}, {0, 0, 0, 0}};
 	struct ls_ctx c = {0, 0, 0, NULL, 0};
-	struct mappers m;
 	int opt, rc;
 
 	while ((opt = next_opt(argc, argv, "ja", lopts)) != -1) {
@@ -171,15 +174,13 @@ static int cmd_ls(int argc, char **argv)
 	}
 	c.pats = argv + optind;
 	c.npats = argc - optind;
-	mappers_load(&m);
 	if (c.json)
 		fputs("[", stdout);
 	else
 		obj_print_header(stdout);
-	rc = scan_dir(ls_one, &c, &m);
+	rc = scan_dir(ls_one, &c);
 	if (c.json)
 		fputs(c.count ? "\n]\n" : "]\n", stdout);
-	mappers_free(&m);
 	if (rc < 0)
 		return fail("cannot list", SHM_DIR, rc);
 	return EXIT_SUCCESS;
@@ -187,18 +188,13 @@ static int cmd_ls(int argc, char **argv)
 
 /* ---- stat --------------------------------------------------------------- */
 
-static int load_named(const char *arg, struct obj *o, int with_mappers)
+static int load_named(const char *arg, struct obj *o)
 {
 	char name[sizeof(o->name)];
-	struct mappers m;
 
 	if (norm_name(arg, name, sizeof(name)) < 0)
 		return -EINVAL;
-	if (with_mappers)
-		mappers_load(&m);
-	obj_load(o, name, with_mappers ? &m : NULL);
-	if (with_mappers)
-		mappers_free(&m);
+	obj_load(o, name);
 	return 0;
 }
 
@@ -216,7 +212,7 @@ static int cmd_stat(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return usage("stat takes one NAME");
-	if (load_named(argv[optind], &o, 1) < 0)
+	if (load_named(argv[optind], &o) < 0)
 		return usage("bad ring name");
 	if (!obj_is_ring(&o))
 		return fail("stat", o.name, o.rc);
@@ -231,10 +227,18 @@ static int cmd_stat(int argc, char **argv)
 
 /* ---- watch -------------------------------------------------------------- */
 
+static volatile sig_atomic_t watch_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
 static void watch_header(void)
 {
-	printf("%12s %12s %10s %10s %9s %9s %10s %10s\n", "push/s", "pop/s", "full/s", "empty/s",
-	       "waits/s", "wakes/s", "count", "free");
+	printf("%11s %11s %9s %9s %8s %8s %8s %10s %10s\n", "push/s", "pop/s", "full/s", "empty/s",
+	       "waits/s", "wakes/s", "repair/s", "count", "free");
 }
 
 static double rate(uint64_t a, uint64_t b, double dt)
@@ -242,71 +246,117 @@ static double rate(uint64_t a, uint64_t b, double dt)
 	return (double)(b - a) / dt; /* counters only grow; a reset shows as huge */
 }
 
+/*
+ * Rates between two snapshots. On a terminal the one line under the header
+ * is redrawn in place each interval (carriage return, erase to the end of
+ * the line), as top(1) refreshes; otherwise (a pipe, a file) one plain line
+ * per interval, as vmstat(8) prints. Interrupting (SIGINT, SIGTERM) ends
+ * the line and exits 0.
+ */
 static int cmd_watch(int argc, char **argv)
 {
 	static const struct option lopts[] = {{"interval", required_argument, NULL, 'i'},
 					      {"count", required_argument, NULL, 'n'},
+					      {"lines", no_argument, NULL, 'l'},
 					      {0, 0, 0, 0}};
 	double interval = 1.0, t0, t1;
 	uint64_t count = 0, rows;
-	struct obj a, b;
-	int opt, tty = isatty(STDOUT_FILENO);
+	struct obj *a, *b, *t;
+	struct sigaction sa;
+	int opt, inplace = isatty(STDOUT_FILENO), status = EXIT_SUCCESS;
 
-	while ((opt = next_opt(argc, argv, "i:n:", lopts)) != -1) {
+	while ((opt = next_opt(argc, argv, "i:n:l", lopts)) != -1) {
 		if (opt == 'i') {
 			if (parse_secs(optarg, &interval) < 0 || interval < 0.01)
 				return usage("--interval: seconds, at least 0.01");
 		} else if (opt == 'n') {
 			if (parse_u64(optarg, &count) < 0 || count == 0)
 				return usage("--count: a positive number");
+		} else if (opt == 'l') {
+			inplace = 0;
 		} else {
 			return usage(NULL);
 		}
 	}
 	if (optind + 1 != argc)
 		return usage("watch takes one NAME");
-	if (load_named(argv[optind], &a, 0) < 0)
+	a = malloc(sizeof(*a));
+	b = malloc(sizeof(*b));
+	if (a == NULL || b == NULL) {
+		free(a);
+		free(b);
+		return fail("watch", argv[optind], -ENOMEM);
+	}
+	if (load_named(argv[optind], a) < 0) {
+		free(a);
+		free(b);
 		return usage("bad ring name");
-	if (a.rc != 0 || !(a.info.have & RING_INSPECT_STATS))
-		return fail("watch", a.name, a.rc ? a.rc : -EPROTO);
+	}
+	if (a->rc != 0 || !(a->info.have & RING_INSPECT_STATS)) {
+		status = fail("watch", a->name, a->rc ? a->rc : -EPROTO);
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	t0 = now_s();
 	watch_header();
 	fflush(stdout);
-	for (rows = 0; count == 0 || rows < count; rows++) {
+	for (rows = 0; (count == 0 || rows < count) && !watch_stop; rows++) {
 		const struct ring_stats *p, *q;
 		double dt;
 
 		sleep_s(interval - (now_s() - t0));
-		obj_load(&b, a.name, NULL);
+		if (watch_stop)
+			break;
+		obj_load(b, a->name);
 		t1 = now_s();
-		if (b.rc != 0 || !(b.info.have & RING_INSPECT_STATS))
-			return fail("watch", a.name, b.rc ? b.rc : -EPROTO);
-		if (b.info.create_id != a.info.create_id) {
+		if (b->rc != 0 || !(b->info.have & RING_INSPECT_STATS)) {
+			if (inplace && rows > 0)
+				putchar('\n');
+			status = fail("watch", a->name, b->rc ? b->rc : -EPROTO);
+			goto out;
+		}
+		if (b->info.create_id != a->info.create_id) {
+			if (inplace && rows > 0)
+				putchar('\n');
 			fprintf(stderr, "shmring: watch: ");
-			put_escaped(stderr, a.name);
+			put_escaped(stderr, a->name);
 			fprintf(stderr, " was replaced by another ring\n");
-			return EXIT_FAILURE;
+			status = EXIT_FAILURE;
+			goto out;
 		}
 		dt = t1 - t0 > 1e-6 ? t1 - t0 : 1e-6;
-		p = &a.info.stats;
-		q = &b.info.stats;
-		if (tty && rows > 0 && rows % 20 == 0)
-			watch_header();
-		printf("%12.0f %12.0f %10.0f %10.0f %9.0f %9.0f ", rate(p->prod.ops, q->prod.ops, dt),
-		       rate(p->cons.ops, q->cons.ops, dt), rate(p->prod.again, q->prod.again, dt),
-		       rate(p->cons.again, q->cons.again, dt),
+		p = &a->info.stats;
+		q = &b->info.stats;
+		if (inplace)
+			fputs("\r\033[K", stdout);
+		printf("%11.0f %11.0f %9.0f %9.0f %8.0f %8.0f %8.0f ",
+		       rate(p->prod.ops, q->prod.ops, dt), rate(p->cons.ops, q->cons.ops, dt),
+		       rate(p->prod.again, q->prod.again, dt), rate(p->cons.again, q->cons.again, dt),
 		       rate(p->prod.waits + p->cons.waits, q->prod.waits + q->cons.waits, dt),
-		       rate(p->prod.wakes + p->cons.wakes, q->prod.wakes + q->cons.wakes, dt));
-		if ((b.info.have & RING_INSPECT_INDICES) && b.info.count >= 0)
-			printf("%10" PRId64 " %10" PRIu64 "\n", b.info.count,
-			       b.info.capacity - (uint64_t)b.info.count);
+		       rate(p->prod.wakes + p->cons.wakes, q->prod.wakes + q->cons.wakes, dt),
+		       rate(p->prod.repairs + p->cons.repairs, q->prod.repairs + q->cons.repairs, dt));
+		if ((b->info.have & RING_INSPECT_INDICES) && b->info.count >= 0)
+			printf("%10" PRId64 " %10" PRIu64, b->info.count,
+			       b->info.capacity - (uint64_t)b->info.count);
 		else
-			printf("%10s %10s\n", "-", "-");
+			printf("%10s %10s", "-", "-");
+		if (!inplace)
+			putchar('\n');
 		fflush(stdout);
+		t = a;
 		a = b;
+		b = t;
 		t0 = t1;
 	}
-	return EXIT_SUCCESS;
+	if (inplace && rows > 0)
+		putchar('\n');
+out:
+	free(a);
+	free(b);
+	return status;
 }
 
 /* ---- rm ----------------------------------------------------------------- */
@@ -327,8 +377,14 @@ static int rm_obj(struct rm_ctx *c, const struct obj *o)
 	if (!c->force && !obj_stale(o)) {
 		fprintf(stderr, "shmring: rm: ");
 		put_escaped(stderr, o->name);
-		fprintf(stderr, ": in use (mapped by %zu process%s); not removed (--force to remove)\n",
-			o->npids, o->npids == 1 ? "" : "es");
+		if (obj_live(o) < 0)
+			fprintf(stderr, ": participants cannot be read (%s); not removed (--force to "
+					"remove)\n",
+				ring_strerror(o->rc));
+		else
+			fprintf(stderr, ": in use (%d live participant%s); not removed (--force to "
+					"remove)\n",
+				obj_live(o), obj_live(o) == 1 ? "" : "s");
 		c->refused++;
 		return 0;
 	}
@@ -372,7 +428,6 @@ static int cmd_rm(int argc, char **argv)
 					      {"dry-run", no_argument, NULL, 'd'},
 					      {0, 0, 0, 0}};
 	struct rm_ctx c = {0, 0, 0, 0, NULL, 0};
-	struct mappers m;
 	int opt, stale = 0, errors = 0, i;
 
 	while ((opt = next_opt(argc, argv, "fsd", lopts)) != -1) {
@@ -387,13 +442,12 @@ static int cmd_rm(int argc, char **argv)
 	}
 	if (!stale && optind == argc)
 		return usage("rm needs a NAME (or --stale)");
-	mappers_load(&m);
 	if (stale) {
 		int rc;
 
 		c.pats = argv + optind;
 		c.npats = argc - optind;
-		rc = scan_dir(rm_stale_one, &c, &m);
+		rc = scan_dir(rm_stale_one, &c);
 		if (rc < 0)
 			errors++;
 	}
@@ -407,7 +461,7 @@ static int cmd_rm(int argc, char **argv)
 			errors++;
 			continue;
 		}
-		obj_load(o, name, &m);
+		obj_load(o, name);
 		/* Only rings, broken ones included: anything else in /dev/shm
 		 * belongs to someone else (rm(1) is there for it). */
 		if (!obj_is_ring(o)) {
@@ -421,7 +475,6 @@ static int cmd_rm(int argc, char **argv)
 		}
 		free(o);
 	}
-	mappers_free(&m);
 	if (errors)
 		return EXIT_FAILURE;
 	return c.refused ? EXIT_INUSE : EXIT_SUCCESS;
@@ -438,8 +491,10 @@ static int cmd_create(int argc, char **argv)
 					      {"blocking", no_argument, NULL, 'b'},
 					      {"mode", required_argument, NULL, 'm'},
 					      {"parts", required_argument, NULL, 'p'},
+					      {"many-producers", no_argument, NULL, 'M'},
 					      {0, 0, 0, 0}};
 	struct ring_params p;
+	int esz_given = 0;
 	struct ring r;
 	char name[258];
 	uint64_t v;
@@ -450,15 +505,19 @@ static int cmd_create(int argc, char **argv)
 	p.rule = RING_RULE_COUNT;
 	p.slots = 1024;
 	p.elem_size = 8;
-	while ((opt = next_opt(argc, argv, "k:r:s:e:bm:p:", lopts)) != -1) {
+	while ((opt = next_opt(argc, argv, "k:r:s:e:bm:p:M", lopts)) != -1) {
 		switch (opt) {
 		case 'k':
 			if (strcmp(optarg, "spsc") == 0)
 				p.kind = RING_KIND_SPSC;
 			else if (strcmp(optarg, "mpmc") == 0)
 				p.kind = RING_KIND_MPMC;
+			else if (strcmp(optarg, "msg") == 0)
+				p.kind = RING_KIND_MSG;
+			else if (strcmp(optarg, "bytes") == 0)
+				p.kind = RING_KIND_BYTES;
 			else
-				return usage("--kind: spsc or mpmc");
+				return usage("--kind: spsc, mpmc, msg or bytes");
 			break;
 		case 'r':
 			if (strcmp(optarg, "count") == 0)
@@ -475,7 +534,9 @@ static int cmd_create(int argc, char **argv)
 		case 'e':
 			if (parse_u64(optarg, &p.elem_size) < 0)
 				return usage("--elem-size: a number");
+			esz_given = 1;
 			break;
+		case 'M': p.flags |= RING_F_MSG_MP; break;
 		case 'b': p.flags |= RING_F_BLOCKING; break;
 		case 'm': {
 			char *end;
@@ -496,6 +557,9 @@ static int cmd_create(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return usage("create takes one NAME");
+	/* A byte stream's element is its byte. */
+	if (p.kind == RING_KIND_BYTES && !esz_given)
+		p.elem_size = 1;
 	if (norm_name(argv[optind], name, sizeof(name)) < 0)
 		return usage("bad ring name");
 	rc = ring_create(&r, name, &p);
@@ -518,9 +582,9 @@ static int hexval(int c)
 	return -1;
 }
 
-/* Value text into an element of esz bytes (zero-padded). -1: too long or
- * bad hex. */
-static int make_elem(const char *s, int hex, unsigned char *elem, size_t esz)
+/* Value text (or hex) into buf of esz bytes, zero-padded; *len: the bytes
+ * the value holds. -1: too long or bad hex. */
+static int make_elem(const char *s, int hex, unsigned char *elem, size_t esz, size_t *len)
 {
 	size_t n = 0;
 
@@ -530,6 +594,7 @@ static int make_elem(const char *s, int hex, unsigned char *elem, size_t esz)
 		if (n > esz)
 			return -1;
 		memcpy(elem, s, n);
+		*len = n;
 		return 0;
 	}
 	while (*s) {
@@ -546,10 +611,11 @@ static int make_elem(const char *s, int hex, unsigned char *elem, size_t esz)
 		elem[n++] = (unsigned char)(hi << 4 | lo);
 		s += 2;
 	}
+	*len = n;
 	return 0;
 }
 
-static int open_fixed(const char *arg, struct ring *r, char *name, size_t len)
+static int open_ring(const char *arg, struct ring *r, char *name, size_t len)
 {
 	int rc;
 
@@ -558,22 +624,63 @@ static int open_fixed(const char *arg, struct ring *r, char *name, size_t len)
 	rc = ring_open(r, name, RING_KIND_ANY);
 	if (rc < 0)
 		return rc;
-	if (ring_kind(r) != RING_KIND_SPSC && ring_kind(r) != RING_KIND_MPMC) {
-		ring_close(r);
-		return -EPROTOTYPE;
+	switch (ring_kind(r)) {
+	case RING_KIND_SPSC:
+	case RING_KIND_MPMC:
+	case RING_KIND_MSG:
+	case RING_KIND_BYTES: return 0;
+	default: ring_close(r); return -EPROTOTYPE;
 	}
-	return 0;
 }
 
-/* One push or pop, retrying for up to `timeout` seconds (0: once). Blocking
- * rings sleep in the library; others are polled every millisecond. */
-static int with_timeout(struct ring *r, int pop, void *elem, double timeout)
+/* One transfer of any kind: an element (fixed-slot kinds), a message, or
+ * up to len bytes of a stream. Returns bytes moved (>= 0) or -errno.
+ * timeout_ns > 0: the blocking variant (rings with RING_F_BLOCKING). */
+static ssize_t xfer(struct ring *r, int pop, void *buf, size_t len, uint64_t timeout_ns)
 {
-	double end = now_s() + timeout;
 	int rc;
 
+	switch (ring_kind(r)) {
+	case RING_KIND_MSG:
+		if (pop) {
+			size_t got = 0;
+
+			rc = timeout_ns ? ring_msg_recv_timeout(r, buf, len, &got, timeout_ns)
+					: ring_msg_recv(r, buf, len, &got);
+			return rc < 0 ? rc : (ssize_t)got;
+		}
+		rc = timeout_ns ? ring_msg_send_timeout(r, buf, len, timeout_ns)
+				: ring_msg_send(r, buf, len);
+		return rc < 0 ? rc : (ssize_t)len;
+	case RING_KIND_BYTES:
+		if (pop)
+			return timeout_ns ? ring_bytes_read_timeout(r, buf, len, timeout_ns)
+					  : ring_bytes_read(r, buf, len);
+		return timeout_ns ? ring_bytes_write_timeout(r, buf, len, timeout_ns)
+				  : ring_bytes_write(r, buf, len);
+	default:
+		if (pop)
+			rc = timeout_ns ? ring_pop_timeout(r, buf, timeout_ns) : ring_pop(r, buf);
+		else
+			rc = timeout_ns ? ring_push_timeout(r, buf, timeout_ns) : ring_push(r, buf);
+		return rc < 0 ? rc : (ssize_t)ring_elem_size(r);
+	}
+}
+
+/* One transfer, retried for up to `timeout` seconds (0: once). Blocking
+ * rings sleep in the library while the other side has a live participant;
+ * otherwise the call is polled every millisecond. A lost race (-EBUSY, many
+ * producers) is retried at once. */
+static ssize_t with_timeout(struct ring *r, int pop, void *buf, size_t len, double timeout)
+{
+	double end = now_s() + timeout;
+	ssize_t rc;
+	int busy = 0;
+
 	for (;;) {
-		rc = pop ? ring_pop(r, elem) : ring_push(r, elem);
+		rc = xfer(r, pop, buf, len, 0);
+		if (rc == -EBUSY && ++busy < 1000)
+			continue;
 		if (rc != -EAGAIN || timeout <= 0)
 			return rc;
 		if (ring_flags(r) & RING_F_BLOCKING) {
@@ -581,14 +688,25 @@ static int with_timeout(struct ring *r, int pop, void *elem, double timeout)
 
 			if (left <= 0)
 				return -EAGAIN;
-			rc = pop ? ring_pop_timeout(r, elem, (uint64_t)(left * 1e9))
-				 : ring_push_timeout(r, elem, (uint64_t)(left * 1e9));
-			return rc == -ETIMEDOUT ? -EAGAIN : rc;
+			rc = xfer(r, pop, buf, len, (uint64_t)(left * 1e9) + 1);
+			if (rc == -ETIMEDOUT)
+				return -EAGAIN;
+			/* No live peer on the other side (none yet, or all
+			 * dead): one may still attach; poll until the end. */
+			if (rc != -ECONNRESET)
+				return rc;
 		}
 		if (now_s() >= end)
 			return -EAGAIN;
 		sleep_s(0.001);
 	}
+}
+
+/* The largest unit one push carries: an element, a message, or a chunk of
+ * a stream. */
+static size_t unit_size(const struct ring *r)
+{
+	return ring_kind(r) == RING_KIND_BYTES ? 65536 : ring_elem_size(r);
 }
 
 static int cmd_push(int argc, char **argv)
@@ -597,10 +715,12 @@ static int cmd_push(int argc, char **argv)
 					      {"timeout", required_argument, NULL, 't'},
 					      {0, 0, 0, 0}};
 	double timeout = 0;
-	int opt, hex = 0, rc = 0, i, status = EXIT_SUCCESS;
+	int opt, hex = 0, i, status = EXIT_SUCCESS, kind;
+	ssize_t rc;
 	uint64_t pushed = 0;
 	char name[258], line[65536];
 	unsigned char *elem;
+	size_t esz;
 	struct ring r;
 
 	while ((opt = next_opt(argc, argv, "xt:", lopts)) != -1) {
@@ -614,46 +734,59 @@ static int cmd_push(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage("push needs a NAME");
-	rc = open_fixed(argv[optind], &r, name, sizeof(name));
+	rc = open_ring(argv[optind], &r, name, sizeof(name));
 	if (rc == -EINVAL)
 		return usage("bad ring name");
 	if (rc < 0)
-		return fail("push: cannot open", argv[optind], rc);
-	elem = malloc(ring_elem_size(&r));
+		return fail("push: cannot open", argv[optind], (int)rc);
+	kind = (int)ring_kind(&r);
+	esz = unit_size(&r);
+	elem = malloc(esz);
 	if (elem == NULL) {
 		ring_close(&r);
 		return fail("push", name, -ENOMEM);
 	}
 	for (i = optind + 1; status == EXIT_SUCCESS; i++) {
 		const char *v;
+		size_t n, off;
 
 		if (optind + 1 < argc) {
 			if (i >= argc)
 				break;
 			v = argv[i];
 		} else {
-			size_t n;
-
 			if (fgets(line, sizeof(line), stdin) == NULL)
 				break;
 			n = strlen(line);
-			if (n > 0 && line[n - 1] == '\n')
+			/* A stream keeps its newlines; values lose theirs. */
+			if (kind != RING_KIND_BYTES && n > 0 && line[n - 1] == '\n')
 				line[n - 1] = '\0';
 			v = line;
 		}
-		if (make_elem(v, hex, elem, ring_elem_size(&r)) < 0) {
-			fprintf(stderr, "shmring: push: value longer than the element (%zu bytes)%s\n",
-				ring_elem_size(&r), hex ? " or bad hex" : "");
+		if (make_elem(v, hex, elem, esz, &n) < 0) {
+			fprintf(stderr, "shmring: push: value longer than %s (%zu bytes)%s\n",
+				kind == RING_KIND_MSG ? "the largest message" : "the element", esz,
+				hex ? " or bad hex" : "");
 			status = EXIT_FAILURE;
 			break;
 		}
-		rc = with_timeout(&r, 0, elem, timeout);
+		/* Fixed-slot kinds push the whole (zero-padded) element; a
+		 * message is the value's bytes; a stream takes them in as many
+		 * writes as it needs. */
+		if (kind == RING_KIND_SPSC || kind == RING_KIND_MPMC)
+			n = esz;
+		off = 0;
+		do {
+			rc = with_timeout(&r, 0, elem + off, n - off, timeout);
+			if (rc > 0 || (rc == 0 && n == 0))
+				off += (size_t)rc;
+		} while (kind == RING_KIND_BYTES && rc > 0 && off < n);
 		if (rc == -EAGAIN) {
-			fprintf(stderr, "shmring: push: ring full after %" PRIu64 " value%s\n", pushed,
-				pushed == 1 ? "" : "s");
+			fprintf(stderr, "shmring: push: ring full after %" PRIu64 " value%s%s\n", pushed,
+				pushed == 1 ? "" : "s", off ? " and part of the next" : "");
 			status = EXIT_AGAIN;
 		} else if (rc < 0) {
-			status = fail("push", name, rc);
+			status = fail("push", name, (int)rc);
 		} else {
 			pushed++;
 		}
@@ -663,13 +796,16 @@ static int cmd_push(int argc, char **argv)
 	return status;
 }
 
-static void print_elem(const unsigned char *e, size_t n, int mode)
+/* One element or message on a line: text when every byte is printable
+ * (mode 0) or asked for (--text, escaped), else hex. Fixed-slot elements
+ * lose their zero padding in text. */
+static void print_elem(const unsigned char *e, size_t n, int mode, int padded)
 {
 	size_t len = n, i;
 	int text = mode == 't';
 
-	while (len > 0 && e[len - 1] == 0)
-		len--; /* zero padding */
+	while (padded && len > 0 && e[len - 1] == 0)
+		len--;
 	if (mode == 0) {
 		text = 1;
 		for (i = 0; i < len; i++)
@@ -689,6 +825,25 @@ static void print_elem(const unsigned char *e, size_t n, int mode)
 	putchar('\n');
 }
 
+/* A stream's bytes: as they are (default, --text), or hex, 32 bytes a line
+ * (*col: bytes on the current line). */
+static void print_stream(const unsigned char *b, size_t n, int mode, size_t *col)
+{
+	size_t i;
+
+	if (mode != 'x') {
+		fwrite(b, 1, n, stdout);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		printf("%02x", b[i]);
+		if (++*col == 32) {
+			putchar('\n');
+			*col = 0;
+		}
+	}
+}
+
 static int cmd_cat(int argc, char **argv)
 {
 	static const struct option lopts[] = {{"hex", no_argument, NULL, 'x'},
@@ -699,9 +854,11 @@ static int cmd_cat(int argc, char **argv)
 					      {0, 0, 0, 0}};
 	double timeout = 0;
 	uint64_t count = 0, got = 0;
-	int opt, mode = 0, follow = 0, rc, status = EXIT_SUCCESS;
+	int opt, mode = 0, follow = 0, status = EXIT_SUCCESS, kind;
+	ssize_t rc;
 	char name[258];
 	unsigned char *elem;
+	size_t esz, col = 0;
 	struct ring r;
 
 	while ((opt = next_opt(argc, argv, "xtn:fT:", lopts)) != -1) {
@@ -720,12 +877,14 @@ static int cmd_cat(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return usage("cat takes one NAME");
-	rc = open_fixed(argv[optind], &r, name, sizeof(name));
+	rc = open_ring(argv[optind], &r, name, sizeof(name));
 	if (rc == -EINVAL)
 		return usage("bad ring name");
 	if (rc < 0)
-		return fail("cat: cannot open", argv[optind], rc);
-	elem = malloc(ring_elem_size(&r));
+		return fail("cat: cannot open", argv[optind], (int)rc);
+	kind = (int)ring_kind(&r);
+	esz = unit_size(&r);
+	elem = malloc(esz ? esz : 1);
 	if (elem == NULL) {
 		ring_close(&r);
 		return fail("cat", name, -ENOMEM);
@@ -734,16 +893,28 @@ static int cmd_cat(int argc, char **argv)
 	if (follow && timeout == 0)
 		timeout = 86400.0 * 365;
 	while (count == 0 || got < count) {
-		rc = with_timeout(&r, 1, elem, timeout);
+		size_t want = esz;
+
+		/* -n counts elements, messages, or a stream's bytes. */
+		if (kind == RING_KIND_BYTES && count != 0 && count - got < want)
+			want = (size_t)(count - got);
+		rc = with_timeout(&r, 1, elem, want, timeout);
 		if (rc == -EAGAIN || rc == -EPIPE)
 			break;
 		if (rc < 0) {
-			status = fail("cat", name, rc);
+			status = fail("cat", name, (int)rc);
 			break;
 		}
-		print_elem(elem, ring_elem_size(&r), mode);
-		got++;
+		if (kind == RING_KIND_BYTES) {
+			print_stream(elem, (size_t)rc, mode, &col);
+			got += (uint64_t)rc;
+		} else {
+			print_elem(elem, (size_t)rc, mode, kind != RING_KIND_MSG);
+			got++;
+		}
 	}
+	if (col)
+		putchar('\n');
 	fflush(stdout);
 	if (status == EXIT_SUCCESS && count != 0 && got < count)
 		status = EXIT_AGAIN;

@@ -17,38 +17,37 @@
 /* Where POSIX shm objects live (glibc's shm_open). */
 #define SHM_DIR "/dev/shm"
 
-/* Processes that map objects of /dev/shm, from /proc/PID/maps (only those
- * this user may read). */
-struct mappers {
-	struct mapping {
-		unsigned long long ino;
-		pid_t pid;
-	} *v;
-	size_t n, cap;
-};
+/* Participants listed per object (the rest are counted, not listed). */
+#define OBJ_PARTS_MAX 64
 
 /* One object of /dev/shm as the tool sees it. */
 struct obj {
 	char name[258];            /* "/" + the file name */
-	int rc;                    /* ring_inspect's result */
+	int rc;                    /* ring_inspect_parts's result (0 or -errno) */
 	struct ring_inspect_info info;
 	unsigned long long ino;    /* 0 if unknown */
-	pid_t pids[16];            /* mapping processes (first 16) */
-	size_t npids;              /* all of them */
+	struct ring_part_info parts[OBJ_PARTS_MAX];
+	size_t nparts;             /* entries in use (may exceed OBJ_PARTS_MAX) */
 };
 
 /* scan.c */
-int mappers_load(struct mappers *m);
-void mappers_free(struct mappers *m);
-/* Inspect name (with its leading '/') and find who maps it. */
-void obj_load(struct obj *o, const char *name, const struct mappers *m);
+/* Inspect name (with its leading '/'): header, indices, counters and the
+ * participant table, read-only (ring_inspect_parts). */
+void obj_load(struct obj *o, const char *name);
 /* 1 if the object is a ring or a broken one (its magic matched). */
 int obj_is_ring(const struct obj *o);
-/* Live participants: -1 if not known (no participant listing). */
+/* Participants not verified dead: -1 if not known (the table could not be
+ * read: a broken ring). */
 int obj_live(const struct obj *o);
+/* 1: the table was read and no participant is alive (verified death, see
+ * ring_live.h); 0 otherwise (a ring whose table cannot be read is never
+ * called stale). */
 int obj_stale(const struct obj *o);
+/* "producer", "consumer", "producer+consumer" or "none". */
+const char *roles_name(uint32_t roles);
+const char *alive_name(uint32_t alive);
 /* Call fn for every object of SHM_DIR, sorted by name. Returns 0 or -errno. */
-int scan_dir(int (*fn)(struct obj *o, void *ctx), void *ctx, const struct mappers *m);
+int scan_dir(int (*fn)(struct obj *o, void *ctx), void *ctx);
 /* "/name" from "name" or "/name"; -EINVAL if it cannot be a ring name. */
 int norm_name(const char *arg, char *out, size_t len);
 

@@ -9,7 +9,8 @@
  *
  *   ring_stats()    through a handle this process attached;
  *   ring_inspect()  by name, read-only, without attaching: for monitoring
- *                   tools (the shmring command). It opens the object
+ *                   tools (the shmring command); ring_inspect_parts() also
+ *                   lists the participants. It opens the object
  *                   O_RDONLY, copies what it needs with pread(2) (no
  *                   mapping, so a hostile process that truncates the object
  *                   cannot make the reader fault), validates every field as
@@ -105,12 +106,23 @@ struct ring_inspect_info {
 	int reserved1;
 	/* Counters (RING_INSPECT_STATS). */
 	struct ring_stats stats;
+	/* Participants (RING_INSPECT_PARTS: status is 0 and the table was
+	 * read), judged as ring_participants() judges them: dead means
+	 * verified dead (pid gone or reused: start time differs), anything
+	 * else counts as alive. */
+	uint32_t parts_used;      /* entries not free */
+	uint32_t parts_alive;     /* of them not verified dead (joining included) */
+	uint32_t parts_dead;      /* verified dead, not yet reclaimed */
+	uint32_t live_producers;  /* live entries holding the producer role */
+	uint32_t live_consumers;  /* live entries holding the consumer role */
+	uint32_t reserved2;
 };
 
 #define RING_INSPECT_OBJECT 0x1u  /* file_size, uid, mode */
 #define RING_INSPECT_HDR 0x2u     /* the header fields */
 #define RING_INSPECT_INDICES 0x4u /* capacity, tail, head, count, closed */
 #define RING_INSPECT_STATS 0x8u   /* stats */
+#define RING_INSPECT_PARTS 0x10u  /* parts_* and live_* */
 
 /*
  * Read the named ring ("/name", as ring_open) without attaching to it and
@@ -131,6 +143,20 @@ struct ring_inspect_info {
  * ring, its counters or its participant table.
  */
 RING_API int ring_inspect(const char *name, struct ring_inspect_info *out);
+
+/*
+ * ring_inspect(), and the participant table listed into parts[] (up to max
+ * entries, NULL if max is 0), from the same read-only descriptor. The table
+ * is copied with pread(2) from the offset and size the header gives once
+ * they are validated (part_offset and max_parts against the geometry, the
+ * table's end against the object's size), and each entry of the copy gets
+ * the verdict of ring_participants() (RING_PART_IS_*; self is 0). Nothing is
+ * written. Returns how many entries are in use (may exceed max: call again
+ * with a larger array), or ring_inspect()'s error (out->have says what was
+ * read; the table is read only for a ring ring_open() would accept).
+ */
+RING_API ssize_t ring_inspect_parts(const char *name, struct ring_inspect_info *out,
+				    struct ring_part_info *parts, size_t max);
 
 #ifdef __cplusplus
 }
