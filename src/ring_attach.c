@@ -219,6 +219,8 @@ uint32_t ring_pvt_mode_of(const struct ring *r)
 		return (r->flags & RING_F_MSG_MP) ? RING_PVT_MODE_MSG_MP : RING_PVT_MODE_MSG_SP;
 	if (r->kind == RING_KIND_BYTES)
 		return RING_PVT_MODE_BYTES;
+	if (r->kind == RING_KIND_MPMC && r->esz == 8 && (r->n & (r->n - 1)) == 0 && small)
+		return RING_PVT_MODE_MPMC8;
 	if (r->kind == RING_KIND_BCAST)
 		return RING_PVT_MODE_BCAST;
 	if (r->kind == RING_KIND_MPMC)
@@ -273,6 +275,7 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	r->slots = (unsigned char *)mem + RING_DATA_OFFSET;
 	r->n = c.slots;
 	r->mask = g.mask;
+	r->idx.recip = UINT64_MAX / c.slots; /* see ring_pvt_mod */
 	r->cap = g.cap;
 	r->esz = (uint32_t)c.elem_size;
 	r->stride = (uint32_t)g.stride;

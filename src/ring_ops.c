@@ -275,11 +275,13 @@ int ring_pvt_mpmc_stuck(struct ring *r, uint64_t pos, size_t k, size_t cnt, int 
  * The retry loops of the one-element MPMC calls. Each try reloads the index,
  * so a stale or contended position costs one of RING_PVT_RETRIES tries; what
  * the first mismatch means is decided only from words read in that try.
+ * Running out of tries is -EBUSY, never -EAGAIN: the caller learns that it
+ * lost races, not that the ring is full or empty.
  */
 ssize_t ring_pvt_mpmc_push1_slow(struct ring *r, const void *elem)
 {
 	struct ring_shared *s = r->shm;
-	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r, 0);
 	unsigned tries;
 
 	for (tries = 0; tries < RING_PVT_RETRIES; tries++) {
@@ -292,7 +294,7 @@ ssize_t ring_pvt_mpmc_push1_slow(struct ring *r, const void *elem)
 			return counted(&s->pstat, -EPIPE);
 		}
 		if (ring_pvt_mpmc_claim1(s, &g, &pos, &sl)) {
-			ring_pvt_mpmc_fill1(r, &g, sl, pos, elem);
+			ring_pvt_mpmc_fill1(r, &g, r->flags, sl, pos, elem);
 			return 1;
 		}
 		/* Full (or the consumer of the last lap still reading, or a
@@ -312,7 +314,7 @@ ssize_t ring_pvt_mpmc_push1_slow(struct ring *r, const void *elem)
 ssize_t ring_pvt_mpmc_pop1_slow(struct ring *r, void *elem)
 {
 	struct ring_shared *s = r->shm;
-	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r, 0);
 	unsigned tries;
 
 	for (tries = 0; tries < RING_PVT_RETRIES; tries++) {
@@ -321,7 +323,7 @@ ssize_t ring_pvt_mpmc_pop1_slow(struct ring *r, void *elem)
 		int64_t d;
 
 		if (ring_pvt_mpmc_take1(s, &g, &pos, &sl)) {
-			ring_pvt_mpmc_drain1(r, &g, sl, pos, elem);
+			ring_pvt_mpmc_drain1(r, &g, r->flags, sl, pos, elem);
 			return 1;
 		}
 		d = (int64_t)(ring_pvt_load(&ring_pvt_mpmc_at(&g, pos)->seq, relaxed) -

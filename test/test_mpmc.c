@@ -596,6 +596,79 @@ Test(mpmc, hostile_words_bounded)
 	}
 }
 
+/*
+ * A slot word one lap ahead of the position (what a stale position looks
+ * like; here it never gets fresher) makes every try a "stale, retry": the
+ * call gives up after RING_PVT_RETRIES tries with -EBUSY, its own code, not
+ * the -EAGAIN of a full or empty ring, and moves nothing.
+ */
+Test(mpmc, exhausted_retries_are_ebusy)
+{
+	static const uint64_t ns[] = {4, 5};
+	static const uint32_t flags[] = {0, RING_F_BLOCKING};
+	size_t i, f;
+
+	for (f = 0; f < 2; f++)
+		for (i = 0; i < 2; i++) {
+			struct ring_params p = mpmc(ns[i], 8, flags[f]);
+			uint64_t v = 7, buf[4] = {0};
+			struct ring r;
+
+			cr_assert_eq(ring_create_anon(&r, &p), 0);
+			/* Producer side: slot of tail 0 says "free for 0 + n". */
+			ring_pvt_store(seq_word(&r, 0), RING_MPMC_FREE(ns[i]), relaxed);
+			cr_assert_eq(ring_push(&r, &v), -EBUSY);
+			cr_assert_eq(ring_push_burst(&r, buf, 2), -EBUSY);
+			cr_assert_eq(ring_push_bulk(&r, buf, 2), -EBUSY);
+			check_count(&r, 0);
+			ring_pvt_store(seq_word(&r, 0), RING_MPMC_FREE(0), relaxed);
+			cr_assert_eq(ring_push(&r, &v), 0);
+			/* Consumer side: slot of head 0 says "full for 0 + n". */
+			ring_pvt_store(seq_word(&r, 0), RING_MPMC_FULL(ns[i]), relaxed);
+			cr_assert_eq(ring_pop(&r, &v), -EBUSY);
+			cr_assert_eq(ring_pop_burst(&r, buf, 2), -EBUSY);
+			check_count(&r, 1);
+			ring_pvt_store(seq_word(&r, 0), RING_MPMC_FULL(0), relaxed);
+			v = 0;
+			cr_assert_eq(ring_pop(&r, &v), 0);
+			cr_assert_eq(v, 7);
+			cr_assert_str_neq(ring_strerror(-EBUSY), "unknown error");
+			ring_close(&r);
+		}
+}
+
+/*
+ * Slot addresses for any n come from ring_pvt_mod (a multiply by the
+ * reciprocal, no division): exact against % for positions near 0, near
+ * multiples of n, near 2^63 and 2^64, and random ones.
+ */
+Test(mpmc, slot_index_without_division_is_exact)
+{
+	static const uint64_t ns[] = {1, 2, 3, 5, 7, 100, 1000, 4095, 4097, (UINT64_C(1) << 32) + 1,
+				      UINT64_MAX / 3, UINT64_MAX - 1, UINT64_MAX};
+	uint64_t x = 0x243F6A8885A308D3u;
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		uint64_t n = ns[i], recip = UINT64_MAX / n;
+
+		for (k = 0; k < 20000; k++) {
+			uint64_t pos;
+
+			switch (k % 5) {
+			case 0: pos = (uint64_t)k; break;
+			case 1: pos = UINT64_MAX - (uint64_t)k; break;
+			case 2: pos = RING_CLOSED_BIT + (uint64_t)k - 10000; break;
+			case 3: pos = n * (rnd(&x) % 1000) + (uint64_t)(k % 7) - 3; break;
+			default: pos = rnd(&x); break;
+			}
+			cr_assert_eq(ring_pvt_mod(pos, n, recip), pos % n, "pos %llu n %llu",
+				     (unsigned long long)pos, (unsigned long long)n);
+		}
+	}
+}
+
 /* Child: push 1..count with single, bulk and burst calls, then close. */
 static void produce(struct ring *r, uint64_t count)
 {

@@ -169,7 +169,7 @@ int xproc_produce(struct ring *r, uint64_t count)
 			} else {
 				rc = ring_push_burst(r, buf, k);
 			}
-			if (rc != -EAGAIN)
+			if (rc != -EAGAIN && rc != -EBUSY) /* EBUSY: MPMC lost races */
 				break;
 			if (stalled(&st))
 				return XPROC_ESTALL;
@@ -212,7 +212,7 @@ int xproc_consume(struct ring *r, uint64_t count)
 		} else {
 			rc = ring_pop_burst(r, buf, k);
 		}
-		if (rc == -EAGAIN) {
+		if (rc == -EAGAIN || rc == -EBUSY) {
 			if (stalled(&st))
 				return XPROC_ESTALL;
 			chunk++;

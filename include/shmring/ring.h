@@ -211,6 +211,13 @@ struct ring {
 	uint64_t zc_peek_pos;
 	uint64_t zc_peek_cnt;
 	uint8_t pad2[8];
+	/* Read-only after attach: slot arithmetic that does not fit the first
+	 * line. Its own line, so that neither side's writes share it. */
+	struct ring_pvt_idx {
+		uint64_t recip;   /* floor((2^64 - 1) / n): pos % n by a
+				   * multiply (ring_pvt_mod) */
+		uint8_t pad[56];
+	} idx;
 	/* Broadcast handles: see struct ring_pvt_bcast. */
 	struct ring_pvt_bcast bc;
 };
@@ -219,6 +226,7 @@ RING_STATIC_ASSERT(offsetof(struct ring, prod_cache) == 128, "handle layout");
 RING_STATIC_ASSERT(offsetof(struct ring, prod_pos) == 136, "handle layout");
 RING_STATIC_ASSERT(offsetof(struct ring, cons_cache) == 192, "handle layout");
 RING_STATIC_ASSERT(offsetof(struct ring, cons_pos) == 200, "handle layout");
+RING_STATIC_ASSERT(offsetof(struct ring, idx) == 256, "handle layout");
 
 /*
  * prod_pos / cons_pos before the handle has read its index. n-1 rule: >= n,
@@ -231,12 +239,13 @@ RING_STATIC_ASSERT(offsetof(struct ring, cons_pos) == 200, "handle layout");
  */
 #define RING_PVT_POS_UNKNOWN (UINT64_C(3) << 61)
 
-/* The handle is 320 bytes: four lines for every kind, then the broadcast
- * line (bc). Callers allocate it, so its size is part of the ABI: it grew
- * from 256 bytes when broadcast rings came (SOVERSION 0, before any
- * release). test/package/app/cxx_layout.h checks C and C++ agree on it. */
-RING_STATIC_ASSERT(offsetof(struct ring, bc) == 256 && sizeof(struct ring_pvt_bcast) == 64 &&
-			   sizeof(struct ring) == 320,
+/* The handle is 384 bytes: four lines for every kind, the index line
+ * (idx), then the broadcast line (bc). Callers allocate it, so its size is
+ * part of the ABI: it grew from 320 bytes when broadcast rings came
+ * (SOVERSION 0, before any release). test/package/app/cxx_layout.h checks
+ * that C and C++ agree on it. */
+RING_STATIC_ASSERT(offsetof(struct ring, bc) == 320 && sizeof(struct ring_pvt_bcast) == 64 &&
+			   sizeof(struct ring) == 384,
 		   "handle layout");
 
 /* Which fast path a handle takes (struct ring.mode for pushes, .cmode for
@@ -256,6 +265,8 @@ RING_STATIC_ASSERT(offsetof(struct ring, bc) == 256 && sizeof(struct ring_pvt_bc
  * takes the role (src/ring_live.c), sets the real mode (cmode) and carries
  * on. Costs the fast path nothing: a push reads only mode, a pop only cmode. */
 #define RING_PVT_MODE_JOIN 9u
+#define RING_PVT_MODE_MPMC8 0x20u    /* MPMC, 8-byte elements, power-of-two n,
+				      * not blocking (MPMC is every other) */
 
 /* struct ring.live bits. */
 #define RING_PVT_LIVE_OBSERVE 0x1u /* no entry, no push/pop: inspection only */
@@ -518,6 +529,7 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const vo
 	case RING_PVT_MODE_SPSC_MOD:
 		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_COUNT, 0);
 	case RING_PVT_MODE_MPMC:
+	case RING_PVT_MODE_MPMC8: /* bursts, and single elements that lost */
 		return ring_pvt_mpmc_enqueue(r, src, cnt, burst);
 	case RING_PVT_MODE_JOIN: {
 		int rc = ring_pvt_live_first(r, RING_ROLE_PRODUCER);
@@ -544,6 +556,7 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
 	case RING_PVT_MODE_SPSC_MOD:
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_COUNT, 0);
 	case RING_PVT_MODE_MPMC:
+	case RING_PVT_MODE_MPMC8:
 		return ring_pvt_mpmc_dequeue(r, dst, cnt, burst);
 	case RING_PVT_MODE_JOIN: {
 		int rc = ring_pvt_live_first(r, RING_ROLE_CONSUMER);
@@ -577,8 +590,8 @@ RING_INLINE int ring_push(struct ring *r, const void *elem)
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_COUNT, 8);
 	else if (mode == RING_PVT_MODE_SPSC_N1_8)
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_N1, 8);
-	else if (mode == RING_PVT_MODE_MPMC)
-		rc = ring_pvt_mpmc_push1(r, elem);
+	else if (mode == RING_PVT_MODE_MPMC8)
+		rc = ring_pvt_mpmc_push1(r, elem, 1);
 	else if (mode == RING_PVT_MODE_SPSC_FAST64)
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_COUNT, 64);
 	else if (mode == RING_PVT_MODE_SPSC_N1_64)
@@ -603,8 +616,8 @@ RING_INLINE int ring_pop(struct ring *r, void *elem)
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_COUNT, 8);
 	else if (mode == RING_PVT_MODE_SPSC_N1_8)
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_N1, 8);
-	else if (mode == RING_PVT_MODE_MPMC)
-		rc = ring_pvt_mpmc_pop1(r, elem);
+	else if (mode == RING_PVT_MODE_MPMC8)
+		rc = ring_pvt_mpmc_pop1(r, elem, 1);
 	else if (mode == RING_PVT_MODE_SPSC_FAST64)
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_COUNT, 64);
 	else if (mode == RING_PVT_MODE_SPSC_N1_64)

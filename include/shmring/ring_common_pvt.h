@@ -19,6 +19,29 @@ extern "C" {
 #define RING_PVT_RETRIES 64
 
 /*
+ * pos % n without a division: recip is floor((2^64 - 1) / n), computed once
+ * at attach (struct ring.recip). With recip = (2^64 - 1 - e) / n, 0 <= e < n,
+ * q = floor(pos * recip / 2^64) and pos * recip / 2^64 = pos / n -
+ * pos * (1 + e) / (n * 2^64), which lies in (pos / n - 1, pos / n]: so
+ * q is floor(pos / n) or one less, pos - q * n lies in [0, 2n), and one
+ * conditional subtraction reduces it. Exact for every pos and every n >= 1,
+ * so any value a hostile peer writes still gives a slot in [0, n).
+ */
+RING_PVT_INLINE uint64_t ring_pvt_mod(uint64_t pos, uint64_t n, uint64_t recip)
+{
+#if defined(__SIZEOF_INT128__)
+	__extension__ typedef unsigned __int128 ring_pvt_u128;
+	uint64_t q = RING_PVT_CAST(uint64_t, (RING_PVT_CAST(ring_pvt_u128, pos) * recip) >> 64);
+	uint64_t rem = pos - q * n;
+
+	return rem >= n ? rem - n : rem;
+#else
+	(void)recip;
+	return pos % n;
+#endif
+}
+
+/*
  * Inlined where the caller's element is, say, one uint64_t, gcc (11, 12) takes
  * the cases for the other sizes as reachable and warns that they overrun it
  * (-Warray-bounds, -Wstringop-overflow/-overread) in the user's build. They

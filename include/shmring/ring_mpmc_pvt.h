@@ -22,10 +22,8 @@
  * claimed but not yet published reads as empty, one not yet released reads as
  * full, and the caller gets -EAGAIN. A lost CAS race or a stale position is
  * retried at most RING_PVT_RETRIES times per call, then the call returns
- * -EBUSY: the ring may be neither full nor empty, and the caller should
- * retry (ring_*_wait() do, without sleeping). So -EAGAIN always means
- * full/empty as of a slot word read in the last try, and ring_*_wait() may
- * sleep on it. Each try scans at most cnt slots, and cnt
+ * -EBUSY: the ring may be neither full nor empty, and a retry may succeed at
+ * once (ring_*_wait() retry without sleeping). Each try scans at most cnt slots, and cnt
  * is at most the capacity (bulk: checked by ring.h; burst: clamped below).
  * Every slot address comes from a position reduced modulo this handle's n, so
  * a hostile peer writing any value into tail, head or a sequence word can make
@@ -89,18 +87,23 @@ extern "C" {
 /*
  * The geometry a call needs, copied from the handle into locals before the
  * first atomic: the compiler may not cache handle fields across an acquire
- * load or a CAS, so reading them from r each time would reload them.
+ * load or a CAS, so reading them from r each time would reload them. The
+ * 8-byte flavour (RING_PVT_MODE_MPMC8: 8-byte elements, power-of-two n, not
+ * blocking) fills stride, esz and pow2 with constants, so its slot address
+ * is (pos & mask) * 16 and its copy one move.
  */
 struct ring_pvt_mpmc_geom {
 	unsigned char *slots;
 	struct ring_part *part; /* this handle's participant entry: intents */
-	uint64_t mask; /* n - 1 for power-of-two n (0 for n == 1), else 0 */
+	uint64_t mask;  /* n - 1 for power-of-two n (0 for n == 1), else 0 */
 	uint64_t n;
+	uint64_t recip; /* ring_pvt_mod's reciprocal of n */
 	uint32_t stride;
 	uint32_t esz;
+	int pow2;       /* 1: n is a power of two (mask is n - 1, also for n == 1) */
 };
 
-RING_PVT_INLINE struct ring_pvt_mpmc_geom ring_pvt_mpmc_geom_of(const struct ring *r)
+RING_PVT_INLINE struct ring_pvt_mpmc_geom ring_pvt_mpmc_geom_of(const struct ring *r, int fast8)
 {
 	struct ring_pvt_mpmc_geom g;
 
@@ -108,24 +111,39 @@ RING_PVT_INLINE struct ring_pvt_mpmc_geom ring_pvt_mpmc_geom_of(const struct rin
 	g.part = r->part;
 	g.mask = r->mask;
 	g.n = r->n;
-	g.stride = r->stride;
-	g.esz = r->esz;
+	g.recip = r->idx.recip;
+	g.stride = fast8 ? 16 : r->stride;
+	g.esz = fast8 ? 8 : r->esz;
+	g.pow2 = fast8;
 	return g;
 }
 
-/* The slot of position pos: always one of the n slots, whatever pos is. */
+/* The slot of position pos: always one of the n slots, whatever pos is. No
+ * division for any n: a mask, or ring_pvt_mod's multiply. */
+RING_PVT_INLINE uint64_t ring_pvt_mpmc_index(const struct ring_pvt_mpmc_geom *g, uint64_t pos)
+{
+	return g->pow2 || ring_pvt_likely(g->mask != 0) ? (pos & g->mask)
+							: ring_pvt_mod(pos, g->n, g->recip);
+}
+
 RING_PVT_INLINE struct ring_mpmc_slot *ring_pvt_mpmc_at(const struct ring_pvt_mpmc_geom *g,
 							uint64_t pos)
 {
-	uint64_t idx = ring_pvt_likely(g->mask != 0) ? (pos & g->mask) : (pos % g->n);
+	return RING_PVT_CAST(struct ring_mpmc_slot *,
+			     RING_PVT_CAST(void *, g->slots + ring_pvt_mpmc_index(g, pos) * g->stride));
+}
 
-	return RING_PVT_CAST(struct ring_mpmc_slot *, RING_PVT_CAST(void *, g->slots + idx * g->stride));
+/* Slot i of the n (i < n). */
+RING_PVT_INLINE struct ring_mpmc_slot *ring_pvt_mpmc_idx(const struct ring_pvt_mpmc_geom *g,
+							 uint64_t i)
+{
+	return RING_PVT_CAST(struct ring_mpmc_slot *, RING_PVT_CAST(void *, g->slots + i * g->stride));
 }
 
 /* The same from a handle, for the out-of-line code. */
 RING_PVT_INLINE struct ring_mpmc_slot *ring_pvt_mpmc_slot(const struct ring *r, uint64_t pos)
 {
-	struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
+	struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r, 0);
 
 	return ring_pvt_mpmc_at(&g, pos);
 }
@@ -200,54 +218,61 @@ RING_PVT_INLINE int ring_pvt_mpmc_take1(struct ring_shared *s, const struct ring
 	return ring_pvt_cas(&s->cons.head, pos, *pos + 1, release, relaxed);
 }
 
-/* Write the element into a claimed slot and publish it. */
+/* Write the element into a claimed slot and publish it. The blocking test
+ * reads the flags captured in `flags` before the copy (the copy may alias
+ * the handle). */
 RING_PVT_INLINE void ring_pvt_mpmc_fill1(struct ring *r, const struct ring_pvt_mpmc_geom *g,
-					 struct ring_mpmc_slot *sl, uint64_t pos, const void *elem)
+					 uint32_t flags, struct ring_mpmc_slot *sl, uint64_t pos,
+					 const void *elem)
 {
 	ring_pvt_copy_elem(ring_pvt_mpmc_payload(sl), elem, g->esz);
 	/* R3: publishes the element. Pairs with A4 in the consumer. */
 	ring_pvt_store(&sl->seq, RING_MPMC_FULL(pos), release);
-	if (r->flags & RING_F_BLOCKING)
+	if (flags & RING_F_BLOCKING)
 		ring_pvt_after_push(r);
 }
 
 /* Read the element out of a taken slot and free the slot for the next lap. */
 RING_PVT_INLINE void ring_pvt_mpmc_drain1(struct ring *r, const struct ring_pvt_mpmc_geom *g,
-					  struct ring_mpmc_slot *sl, uint64_t pos, void *elem)
+					  uint32_t flags, struct ring_mpmc_slot *sl, uint64_t pos,
+					  void *elem)
 {
 	ring_pvt_copy_elem(elem, ring_pvt_mpmc_payload(sl), g->esz);
 	/* R4: frees the slot for the producer of pos + n. Pairs with A3: that
 	 * producer writes only after this read. */
 	ring_pvt_store(&sl->seq, RING_MPMC_FREE(pos + g->n), release);
-	if (r->flags & RING_F_BLOCKING)
+	if (flags & RING_F_BLOCKING)
 		ring_pvt_after_pop(r);
 }
 
-/* One element in: one inline try, the retries out of line. */
-RING_PVT_INLINE ssize_t ring_pvt_mpmc_push1(struct ring *r, const void *elem)
+/* One element in: one inline try, the retries out of line. fast8: the
+ * RING_PVT_MODE_MPMC8 flavour (constants, never blocking). */
+RING_PVT_INLINE ssize_t ring_pvt_mpmc_push1(struct ring *r, const void *elem, int fast8)
 {
 	struct ring_shared *s = r->shm;
-	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r, fast8);
+	const uint32_t flags = fast8 ? 0 : r->flags;
 	uint64_t pos = ring_pvt_load(&s->prod.tail, relaxed);
 	struct ring_mpmc_slot *sl;
 
 	if (ring_pvt_unlikely(!ring_pvt_mpmc_claim1(s, &g, &pos, &sl)))
 		return ring_pvt_mpmc_push1_slow(r, elem);
-	ring_pvt_mpmc_fill1(r, &g, sl, pos, elem);
+	ring_pvt_mpmc_fill1(r, &g, flags, sl, pos, elem);
 	return 1;
 }
 
 /* One element out: one inline try, the retries out of line. */
-RING_PVT_INLINE ssize_t ring_pvt_mpmc_pop1(struct ring *r, void *elem)
+RING_PVT_INLINE ssize_t ring_pvt_mpmc_pop1(struct ring *r, void *elem, int fast8)
 {
 	struct ring_shared *s = r->shm;
-	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r, fast8);
+	const uint32_t flags = fast8 ? 0 : r->flags;
 	uint64_t pos = ring_pvt_load(&s->cons.head, relaxed);
 	struct ring_mpmc_slot *sl;
 
 	if (ring_pvt_unlikely(!ring_pvt_mpmc_take1(s, &g, &pos, &sl)))
 		return ring_pvt_mpmc_pop1_slow(r, elem);
-	ring_pvt_mpmc_drain1(r, &g, sl, pos, elem);
+	ring_pvt_mpmc_drain1(r, &g, flags, sl, pos, elem);
 	return 1;
 }
 
@@ -271,51 +296,103 @@ RING_PVT_INLINE void ring_pvt_mpmc_unclaim(const struct ring_pvt_mpmc_geom *g)
 }
 
 /*
- * Number of consecutive slots from pos that are ready (at most cnt): for
- * producers (full == 0) slot pos + i must hold FREE(pos + i), for consumers
- * (full == 1) FULL(pos + i). *d gets the first mismatch as a signed
- * difference seq - expected: < 0 means "not yet" (full for producers, a SKIP
- * word a lap behind included; empty or still being written for consumers, or
- * a SKIP word), > 0 means pos is stale (others got there first).
+ * Ready slots among the m consecutive slots from sl (no wrap inside): each
+ * must hold `expect`, the word advancing by 2 a slot (FREE(p + 1) = FREE(p)
+ * + 2 modulo 2^64, the low bit untouched). *d: the first mismatch as
+ * seq - expected, or 0.
  */
-RING_PVT_INLINE size_t ring_pvt_mpmc_scan(const struct ring_pvt_mpmc_geom *g, uint64_t pos,
-					  size_t cnt, uint64_t full, int64_t *d)
+RING_PVT_INLINE size_t ring_pvt_mpmc_scan_run(const struct ring_pvt_mpmc_geom *g,
+					      struct ring_mpmc_slot *sl, size_t m, uint64_t expect,
+					      int64_t *d)
 {
 	size_t k;
 
-	*d = 0;
-	for (k = 0; k < cnt; k++) {
-		struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(g, pos + k);
+	for (k = 0; k < m; k++) {
 		/* A3 (producers) and A4 (consumers), as in the single
 		 * element calls above. */
 		uint64_t seq = ring_pvt_load(&sl->seq, acquire);
 
-		*d = RING_PVT_CAST(int64_t, seq - (RING_MPMC_FREE(pos + k) | full));
-		if (*d != 0) {
-			/* A SKIP word a lap behind is a slot not yet stepped
-			 * over: full for a producer, not a stale pos (its
-			 * difference is positive, like a newer lap's word). */
-			if (!full && seq == RING_MPMC_SKIP(pos + k - g->n))
-				*d = -1;
-			break;
+		if (seq != expect) {
+			*d = RING_PVT_CAST(int64_t, seq - expect);
+			return k;
 		}
+		expect += 2;
+		sl = RING_PVT_CAST(struct ring_mpmc_slot *,
+				   RING_PVT_CAST(void *, RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sl)) + g->stride));
 	}
+	return m;
+}
+
+/*
+ * Number of consecutive slots from pos that are ready (at most cnt <= n):
+ * for producers (full == 0) slot pos + i must hold FREE(pos + i), for
+ * consumers (full == 1) FULL(pos + i). *d gets the first mismatch as a
+ * signed difference seq - expected: < 0 means "not yet" (full for producers,
+ * empty or still being written for consumers, or a SKIP word), > 0 means pos
+ * is stale (others got there first). The slot index is reduced once, then
+ * the range is walked as at most two runs (before and after the wrap): no
+ * per-slot reduction or wrap test.
+ */
+RING_PVT_INLINE size_t ring_pvt_mpmc_scan(const struct ring_pvt_mpmc_geom *g, uint64_t pos,
+					  size_t cnt, uint64_t full, int64_t *d)
+{
+	uint64_t idx = ring_pvt_mpmc_index(g, pos);
+	uint64_t expect = RING_MPMC_FREE(pos) | full;
+	size_t first = g->n - idx < cnt ? RING_PVT_CAST(size_t, g->n - idx) : cnt;
+	size_t k;
+
+	*d = 0;
+	k = ring_pvt_mpmc_scan_run(g, ring_pvt_mpmc_idx(g, idx), first, expect, d);
+	if (k == first && first < cnt)
+		k += ring_pvt_mpmc_scan_run(g, ring_pvt_mpmc_idx(g, 0), cnt - first,
+					    expect + 2 * RING_PVT_CAST(uint64_t, first), d);
 	return k;
+}
+
+/*
+ * Copy k claimed elements in or out, from position pos, and store each
+ * slot's new word (producers: FULL(pos + i), consumers: FREE(pos + i + n)),
+ * starting at `word` and stepping by 2; at most two runs, as in the scan.
+ * Each store is release: R3 (publishes the element; pairs with A4) or R4
+ * (frees the slot for the producer of pos + i + n; pairs with A3).
+ */
+RING_PVT_INLINE void ring_pvt_mpmc_move(const struct ring_pvt_mpmc_geom *g, uint64_t pos,
+					size_t k, unsigned char *b, uint64_t word, int to_ring)
+{
+	uint64_t idx = ring_pvt_mpmc_index(g, pos);
+	size_t first = g->n - idx < k ? RING_PVT_CAST(size_t, g->n - idx) : k;
+	struct ring_mpmc_slot *sl = ring_pvt_mpmc_idx(g, idx);
+	size_t i;
+
+	for (i = 0; i < k; i++) {
+		if (i == first)
+			sl = ring_pvt_mpmc_idx(g, 0);
+		if (to_ring)
+			ring_pvt_copy_elem(ring_pvt_mpmc_payload(sl), b, g->esz);
+		else
+			ring_pvt_copy_elem(b, ring_pvt_mpmc_payload(sl), g->esz);
+		ring_pvt_store(&sl->seq, word, release);
+		word += 2;
+		b += g->esz;
+		sl = RING_PVT_CAST(struct ring_mpmc_slot *,
+				   RING_PVT_CAST(void *, RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sl)) + g->stride));
+	}
 }
 
 RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, size_t cnt,
 					      int burst)
 {
 	struct ring_shared *s = r->shm;
-	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
-	const unsigned char *b = RING_PVT_CAST(const unsigned char *, src);
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r, 0);
+	const uint32_t flags = r->flags;
+	struct ring_pvt_mpmc_geom g8 = g;
 	uint64_t pos;
 	unsigned tries = RING_PVT_RETRIES;
-	size_t k, i;
+	size_t k;
 	int64_t d;
 
 	if (cnt == 1)
-		return ring_pvt_mpmc_push1(r, src);
+		return ring_pvt_mpmc_push1(r, src, 0);
 	/* A burst never needs more than n slots: bounds the scan. */
 	if (burst && cnt > g.n)
 		cnt = RING_PVT_CAST(size_t, g.n);
@@ -329,18 +406,25 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 		}
 		k = ring_pvt_mpmc_scan(&g, pos, cnt, 0, &d);
 		if (ring_pvt_likely(k == cnt) || (burst && k > 0)) {
-			/* Claim [pos, pos + k). Fails if another producer
-			 * moved tail or the ring was closed (top bit), and
-			 * then reloads pos. The slot contents are ordered by
-			 * A3/R3, not by this CAS. R5: release, so that a
-			 * reader of tail that sees this claim also sees the
-			 * head it depended on (ring_count never finds more
-			 * than n used). I1 first. */
+			/* Claim [pos, pos + k) with one CAS. Fails if another
+			 * producer moved tail or the ring was closed (top
+			 * bit), and then reloads pos. The slot contents are
+			 * ordered by A3/R3, not by this CAS. R5: release, so
+			 * that a reader of tail that sees this claim also
+			 * sees the head it depended on (ring_count never
+			 * finds more than n used). I1 first: the intent is
+			 * stored (release) before the CAS publishes the
+			 * claim, so a repairer that sees tail past pos sees
+			 * the record of [pos, pos + k) (src/ring_live.c). */
 			ring_pvt_mpmc_intent(&g, pos, k, 0);
 			if (ring_pvt_cas(&s->prod.tail, &pos, pos + k, release, relaxed))
 				break;
-		} else if (d < 0) {
-			/* full, or a consumer still reading */
+		} else if (d < 0 || RING_PVT_CAST(uint64_t, d) + RING_MPMC_FREE(pos + k) ==
+					    RING_MPMC_SKIP(pos + k - g.n)) {
+			/* Full, or a consumer still reading, or a SKIP word of
+			 * the last lap not yet stepped over (its top bit makes
+			 * it look ahead): the liveness check of a blocked
+			 * producer, then -EAGAIN. */
 			return ring_pvt_mpmc_blocked(r, pos, 0);
 		} else {
 			pos = ring_pvt_load(&s->prod.tail, relaxed); /* stale */
@@ -351,14 +435,18 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 			return ring_pvt_stat_ret(r, 0, RING_STAT_CONTENDED, -EBUSY);
 		}
 	}
-	for (i = 0; i < k; i++) {
-		struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(&g, pos + i);
-
-		ring_pvt_copy_elem(ring_pvt_mpmc_payload(sl), b + i * g.esz, g.esz);
-		/* R3: publishes the element. Pairs with A4 in the consumer. */
-		ring_pvt_store(&sl->seq, RING_MPMC_FULL(pos + i), release);
+	/* R3 for each element: see ring_pvt_mpmc_move. 8-byte elements (a
+	 * 16-byte stride) get a loop with both as constants. */
+	if (g.esz == 8) {
+		g8.esz = 8;
+		g8.stride = 16;
+		ring_pvt_mpmc_move(&g8, pos, k, RING_PVT_CAST(unsigned char *, RING_PVT_UNCONST(src)),
+				   RING_MPMC_FULL(pos), 1);
+	} else {
+		ring_pvt_mpmc_move(&g, pos, k, RING_PVT_CAST(unsigned char *, RING_PVT_UNCONST(src)),
+				   RING_MPMC_FULL(pos), 1);
 	}
-	if (r->flags & RING_F_BLOCKING)
+	if (flags & RING_F_BLOCKING)
 		ring_pvt_after_push(r);
 	return RING_PVT_CAST(ssize_t, k);
 }
@@ -366,24 +454,27 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t cnt, int burst)
 {
 	struct ring_shared *s = r->shm;
-	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r);
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r, 0);
+	const uint32_t flags = r->flags;
 	unsigned char *b = RING_PVT_CAST(unsigned char *, dst);
+	struct ring_pvt_mpmc_geom g8 = g;
 	uint64_t pos;
 	unsigned tries = RING_PVT_RETRIES;
-	size_t k, i;
+	size_t k;
 	int64_t d;
 
 	if (cnt == 1)
-		return ring_pvt_mpmc_pop1(r, dst);
+		return ring_pvt_mpmc_pop1(r, dst, 0);
 	if (burst && cnt > g.n)
 		cnt = RING_PVT_CAST(size_t, g.n);
 	pos = ring_pvt_load(&s->cons.head, relaxed);
 	for (;;) {
 		k = ring_pvt_mpmc_scan(&g, pos, cnt, 1, &d);
 		if (ring_pvt_likely(k == cnt) || (burst && k > 0)) {
-			/* R6: release, so that a reader of head that sees
-			 * this claim also sees the tail it depended on
-			 * (ring_count never finds head past tail). I1 first. */
+			/* One CAS for the whole range. R6: release, so that a
+			 * reader of head that sees this claim also sees the
+			 * tail it depended on (ring_count never finds head
+			 * past tail). I1 first, as for producers. */
 			ring_pvt_mpmc_intent(&g, pos, k, 1);
 			if (ring_pvt_cas(&s->cons.head, &pos, pos + k, release, relaxed))
 				break;
@@ -402,15 +493,15 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t 
 			return ring_pvt_stat_ret(r, 1, RING_STAT_CONTENDED, -EBUSY);
 		}
 	}
-	for (i = 0; i < k; i++) {
-		struct ring_mpmc_slot *sl = ring_pvt_mpmc_at(&g, pos + i);
-
-		ring_pvt_copy_elem(b + i * g.esz, ring_pvt_mpmc_payload(sl), g.esz);
-		/* R4: frees the slot for the producer of pos + i + n. Pairs
-		 * with A3: that producer writes only after this read. */
-		ring_pvt_store(&sl->seq, RING_MPMC_FREE(pos + i + g.n), release);
+	/* R4 for each element: see ring_pvt_mpmc_move. */
+	if (g.esz == 8) {
+		g8.esz = 8;
+		g8.stride = 16;
+		ring_pvt_mpmc_move(&g8, pos, k, b, RING_MPMC_FREE(pos + g.n), 0);
+	} else {
+		ring_pvt_mpmc_move(&g, pos, k, b, RING_MPMC_FREE(pos + g.n), 0);
 	}
-	if (r->flags & RING_F_BLOCKING)
+	if (flags & RING_F_BLOCKING)
 		ring_pvt_after_pop(r);
 	return RING_PVT_CAST(ssize_t, k);
 }

@@ -111,13 +111,13 @@ RING_PVT_INLINE int ring_pvt_n1_holds(uint64_t n, uint64_t t, uint64_t h, size_t
  */
 #define RING_PVT_HOW_FAST(how) ((how) >= 8)
 
-/* Slot index of position pos. */
-RING_PVT_INLINE uint64_t ring_pvt_spsc_index(uint64_t pos, uint64_t n, uint64_t mask,
-					     uint32_t rule, int how)
+/* Slot index of position pos (no division: see ring_pvt_mod). */
+RING_PVT_INLINE uint64_t ring_pvt_spsc_index(const struct ring *r, uint64_t pos, uint64_t n,
+					     uint64_t mask, uint32_t rule, int how)
 {
 	if (rule == RING_RULE_N1)
 		return pos; /* already in [0, n) */
-	return how ? pos & mask : pos % n;
+	return how ? pos & mask : ring_pvt_mod(pos, n, r->idx.recip);
 }
 
 /*
@@ -230,10 +230,10 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 		}
 	}
 	if (RING_PVT_HOW_FAST(how) && cnt == 1)
-		ring_pvt_copy_const(slots + ring_pvt_spsc_index(t, n, mask, rule, how) * RING_PVT_CAST(unsigned, how),
+		ring_pvt_copy_const(slots + ring_pvt_spsc_index(r, t, n, mask, rule, how) * RING_PVT_CAST(unsigned, how),
 				    src, RING_PVT_CAST(unsigned, how));
 	else
-		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(t, n, mask, rule, how),
+		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, t, n, mask, rule, how),
 				   RING_PVT_UNCONST(src), cnt, 1);
 	/* R1: publishes the slots written above. Pairs with A2 in
 	 * ring_pvt_spsc_dequeue() / ring_pvt_spsc_avail(): a consumer that
@@ -327,10 +327,10 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 #endif
 	}
 	if (RING_PVT_HOW_FAST(how) && cnt == 1)
-		ring_pvt_copy_const(dst, slots + ring_pvt_spsc_index(h, n, mask, rule, how) * RING_PVT_CAST(unsigned, how),
+		ring_pvt_copy_const(dst, slots + ring_pvt_spsc_index(r, h, n, mask, rule, how) * RING_PVT_CAST(unsigned, how),
 				    RING_PVT_CAST(unsigned, how));
 	else
-		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(h, n, mask, rule, how), dst, cnt, 0);
+		ring_pvt_spsc_copy(r, ring_pvt_spsc_index(r, h, n, mask, rule, how), dst, cnt, 0);
 	/* R2: frees the slots read above. Pairs with A1 in
 	 * ring_pvt_spsc_room(): the producer overwrites them only after it
 	 * sees this head, so only after these reads. */

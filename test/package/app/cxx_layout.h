@@ -60,6 +60,7 @@
 	X(offsetof(struct ring_params, max_parts))                              \
 	X(offsetof(struct ring, parts)) X(offsetof(struct ring, part))          \
 	X(offsetof(struct ring, create_id)) X(offsetof(struct ring, max_parts)) \
+	X(offsetof(struct ring, idx)) X(offsetof(struct ring, idx.recip))       \
 	X(RING_PARTS_DEFAULT) X(RING_PARTS_MAX) X(RING_KIND_MSG)                \
 	X(RING_KIND_BYTES) X(RING_KIND_BCAST)                                   \
 	X(RING_MAGIC) X(RING_LAYOUT_VERSION) X(RING_READY) X(RING_LINE)         \
