@@ -25,10 +25,19 @@ uptime
 for variant in with without; do
 	flags=$v3
 	[ "$variant" = without ] && flags="$v3 $off"
-	cmake --preset callgrind -B "$root/build/cg-$variant" -DCMAKE_C_FLAGS="$flags" \
+	build=$root/build/cg-$variant
+	# As bench/callgrind.sh runs it, with this variant's flags (that script
+	# re-applies the preset's flags, so it is not called here).
+	cmake --preset callgrind -B "$build" -DCMAKE_C_FLAGS="$flags" \
 		-DCMAKE_CXX_FLAGS="$flags" >/dev/null
-	SHMBENCH_CG_BUILD_DIR=$root/build/cg-$variant SHMBENCH_CG_OUT=$out/cg-$variant \
-		sh bench/callgrind.sh >/dev/null
+	cmake --build "$build" -j2 --target shmbench >/dev/null
+	rm -rf "$out/cg-$variant"
+	mkdir -p "$out/cg-$variant"
+	valgrind --tool=callgrind --collect-atstart=no \
+		--callgrind-out-file="$out/cg-$variant/cg.out" \
+		--log-file="$out/cg-$variant/valgrind.log" \
+		"$build/bench/shmbench" --callgrind "$out/cg-$variant/cg.out" >/dev/null
+	mv "$out/cg-$variant/cg.out.csv" "$out/cg-$variant/callgrind.csv"
 done
 echo "callgrind: instructions per push+pop pair (burst: per element), 8-byte elements"
 printf '%-22s %-8s %10s %10s %8s\n' impl mode with without diff
