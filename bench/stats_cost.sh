@@ -15,6 +15,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-3}
+case=${SHMBENCH_STATS_CASE:-spsc}  # shmbench --case: which cases to time
 out=${SHMBENCH_STATS_OUT:-$root/build/stats-cost}
 cd "$root"
 mkdir -p "$out"
@@ -54,7 +55,7 @@ done
 i=1
 while [ "$i" -le "$rounds" ]; do
 	for variant in with without; do
-		"$root/build/tp-$variant/bench/shmbench" --rounds 1 --impl shmring --case spsc \
+		"$root/build/tp-$variant/bench/shmbench" --rounds 1 --impl shmring --case "$case" \
 			--out "$out/tp-$variant-$i" >/dev/null
 	done
 	i=$((i + 1))
