@@ -8,7 +8,8 @@
 #
 # 1. callgrind (bench/callgrind.sh's machinery, Release, -march=x86-64-v3):
 #    instructions per push+pop pair, single and burst of 32, for each build.
-# 2. throughput: shmbench's SPSC and MPMC cases for shmring only, the two
+# 2. throughput: shmbench cases (SHMBENCH_STATS_CASE, default "spsc": the SPSC
+#    ones) for shmring only, the two
 #    builds run alternately ROUNDS times (default 3) under the same load;
 #    prints the medians' ratio per case (with / without). Report `uptime`
 #    with the figures: on a loaded machine the ratio is noise-bound.
