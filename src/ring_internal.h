@@ -53,6 +53,16 @@ int ring_pvt_live_replaced(const struct ring *r);
 /* An MPMC producer (consumer) blocked at pos: repair a dead claimant's slot
  * once pos has stayed blocked long enough (rate limited). */
 void ring_pvt_live_blocked(struct ring *r, int consumer, uint64_t pos);
+/* Many-producer message rings (ring_msg.c), for the repair of a dead
+ * producer's claim by ring_live.c. The claim (pos, cnt) comes from a
+ * participant entry's intent words and is checked before any use.
+ * claim_at: 1 if the claim's record (after its padding, if any) or its
+ * padding starts at h. claim_open: 1 if the tail passed the claim and the
+ * head did not. boundary: 1 if a record starts at q below the tail (or q is
+ * the tail). */
+int ring_pvt_msg_claim_at(const struct ring *r, uint64_t pos, uint64_t cnt, uint64_t h);
+int ring_pvt_msg_claim_open(const struct ring *r, uint64_t pos, uint64_t cnt);
+int ring_pvt_msg_boundary(const struct ring *r, uint64_t q);
 /* Called by the wait loop before sleeping and after each bounded slice:
  * bounded repair, then 0 (keep waiting) or the code the wait returns
  * (-ECONNRESET, -EPIPE with RING_F_PIPE, -ESTALE, or a role error). */

@@ -49,6 +49,7 @@
 #include "ring_internal.h"
 
 #include <shmring/ring_live.h>
+#include <shmring/ring_msg.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -382,12 +383,96 @@ static int claim_unresolved(const struct ring *r, const struct claim *c)
  * An entry is reclaimed only after its claim is resolved (take_entry), so a
  * dead claimant's intent is never lost while its slots need it.
  */
+/* The claim words of a many-producer message ring's entry: 1 and (pos, cnt)
+ * if it holds a claim (cnt != 0). The producer stores intent, then
+ * intent_cnt, before its claim CAS, and intent_cnt = 0 after its commit. */
+static int msg_claim_of(struct ring_part *e, uint64_t *pos, uint64_t *cnt)
+{
+	*cnt = ring_pvt_load(&e->intent_cnt, acquire);
+	*pos = ring_pvt_load(&e->intent, acquire);
+	return *cnt != 0;
+}
+
+/* 1 if some entry's claim starts at q (a claimant that may not have
+ * written its record's first word yet). */
+static int msg_claim_starts(struct ring *r, uint64_t q)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->max_parts; i++) {
+		uint64_t pos, cnt;
+
+		if (RING_PART_STATUS(ring_pvt_load(&r->parts[i].state, relaxed)) == 2 &&
+		    msg_claim_of(&r->parts[i], &pos, &cnt) && pos == q)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Many-producer message rings: the record at the consumer's head h stays
+ * uncommitted. Its claimant recorded (pos, cnt) with pos = h, or pos + its
+ * padding = h, before its claim CAS, and clears cnt only after its commit,
+ * so it is among the entries whose claim starts there (ring_pvt_msg_claim_at).
+ * So are, for a moment, producers that lost the CAS at the same tail (their
+ * cnt may differ). The record is repaired (made padding and a skipped
+ * record, ring_pvt_msg_repair) only when every such entry is verified dead:
+ * a live one may be the claimant, still writing. Among dead ones, the true
+ * claim ends where the next record starts (the tail, a BUSY or committed
+ * word, or another claim that starts there); a lost claim's end falls
+ * inside the true record's unwritten bytes and passes that test only by
+ * chance, and of several that pass the shortest is taken: it never covers a
+ * committed record. Only the consumer repairs (it owns the head: nothing it
+ * changes can have been consumed and reused meanwhile); the consumer then
+ * sees a skipped record where the dead producer's message was.
+ * Ordering: the consumer read a tail past h (A_M1, acquire), which
+ * synchronises with the claim CAS, itself after the claimant's intent
+ * stores; a dead process writes nothing more.
+ */
+static unsigned msg_repair_pass(struct ring *r, const struct self_id *me)
+{
+	uint64_t h, best_pos = 0, best_cnt = 0;
+	uint32_t i;
+	int found = 0, rc;
+
+	if (!(r->flags & RING_F_MSG_MP) || !(r->roles & RING_ROLE_CONSUMER))
+		return 0;
+	h = ring_pvt_load(&r->shm->cons.head, relaxed); /* this handle's own word */
+	for (i = 0; i < r->max_parts; i++) {
+		struct ring_part *e = &r->parts[i];
+		uint64_t st, pos, cnt;
+
+		if (RING_PART_STATUS(ring_pvt_load(&e->state, relaxed)) != 2 ||
+		    !msg_claim_of(e, &pos, &cnt) || !ring_pvt_msg_claim_at(r, pos, cnt, h))
+			continue;
+		if (verdict(me, e, &st) != V_DEAD)
+			return 0; /* maybe the claimant, alive: wait for it */
+		if (!ring_pvt_msg_boundary(r, pos + cnt) && !msg_claim_starts(r, pos + cnt))
+			continue;
+		if (!found || cnt < best_cnt) {
+			best_pos = pos;
+			best_cnt = cnt;
+			found = 1;
+		}
+	}
+	if (!found)
+		return 0;
+	rc = ring_pvt_msg_repair(r, best_pos, best_cnt);
+	if (rc <= 0)
+		return 0;
+	ring_pvt_fetch_add(state_word(r, RING_STATE_REPAIRS), (uint64_t)rc, relaxed);
+	ring_pvt_fetch_add(&r->shm->pstat.words[RING_STAT_REPAIRS], (uint64_t)rc, relaxed);
+	return (unsigned)rc;
+}
+
 static unsigned repair_pass(struct ring *r, const struct self_id *me, int side)
 {
 	struct ring_shared *s = r->shm;
 	uint64_t t, h, base, span, cand = 0, dead = 0, alive = 0, q;
 	unsigned i, done = 0;
 
+	if (r->kind == RING_KIND_MSG)
+		return side == 0 ? msg_repair_pass(r, me) : 0;
 	if (r->kind != RING_KIND_MPMC)
 		return 0;
 	/* A3L */
@@ -508,7 +593,18 @@ static int reclaim(struct ring *r, const struct self_id *me, struct ring_part *e
 {
 	struct claim c;
 
-	if (RING_PART_STATUS(st) == 2 && intent_of(r, e, &c) && claim_unresolved(r, &c)) {
+	if (RING_PART_STATUS(st) == 2 && r->kind == RING_KIND_MSG) {
+		uint64_t pos, cnt;
+
+		/* A message claim the consumer has not passed: keep the entry
+		 * (its words tell the consumer what to repair). */
+		if (msg_claim_of(e, &pos, &cnt) && ring_pvt_msg_claim_open(r, pos, cnt)) {
+			msg_repair_pass(r, me);
+			if (ring_pvt_msg_claim_open(r, pos, cnt))
+				return 0;
+		}
+	} else if (RING_PART_STATUS(st) == 2 && r->kind == RING_KIND_MPMC && intent_of(r, e, &c) &&
+		   claim_unresolved(r, &c)) {
 		repair_pass(r, me, (int)c.side);
 		if (claim_unresolved(r, &c))
 			return 0; /* a live lost-race intent still covers it: later */
@@ -955,7 +1051,7 @@ int ring_pvt_live_wait_check(struct ring *r, int consumer)
 		return 0;
 	*due = now + WAIT_CHECK_NS;
 	self_get(&me);
-	if (r->kind == RING_KIND_MPMC)
+	if (r->kind == RING_KIND_MPMC || r->kind == RING_KIND_MSG)
 		repair_pass(r, &me, consumer ? 0 : 1);
 	/* A peer that never came is not a dead one: keep waiting for it. */
 	if (ring_pvt_load(state_word(r, consumer ? RING_STATE_PROD_JOINS : RING_STATE_CONS_JOINS),

@@ -370,8 +370,12 @@ static int msg_scan(struct ring *r, uint64_t *hp, uint64_t *meta)
 		 * complete once the tag is there. */
 		c = ring_pvt_load(&hd->commit, acquire);
 		if (c != RING_MSG_TAG(r->create_id, h)) {
-			/* Many producers: claimed, not committed yet. One: the
-			 * tail said it was published, so the word is corrupt. */
+			/* Many producers: claimed, not committed yet; if it stays
+			 * so, its producer may be dead (ring_live.c repairs a
+			 * verified-dead producer's claim). One: the tail said it
+			 * was published, so the word is corrupt. */
+			if (mp)
+				ring_pvt_live_blocked(r, 1, h);
 			rc = mp ? -EAGAIN : -EUCLEAN;
 			goto out;
 		}
@@ -556,9 +560,69 @@ static int msg_fix_one(struct ring *r, uint64_t q, uint64_t size, uint32_t type)
 	return ring_pvt_cas(&h->commit, &c, tag, release, relaxed) ? 1 : 0;
 }
 
+/* The padding at the start of a claim of cnt bytes from pos: the claim
+ * starts with padding exactly when it would cross the end of the area. */
+static uint64_t claim_pad(const struct ring *r, uint64_t pos, uint64_t cnt)
+{
+	uint64_t off = pos & r->mask;
+
+	return off + cnt > r->n ? r->n - off : 0;
+}
+
+/* Claim words (pos, cnt) from a participant entry, checked like any word
+ * from shared memory: aligned, and no larger than one padding plus the
+ * largest record. */
+static int claim_sane(const struct ring *r, uint64_t pos, uint64_t cnt)
+{
+	uint64_t pad;
+
+	if (cnt == 0 || ((pos | cnt) & (RING_MSG_ALIGN - 1)) != 0 || cnt > r->n)
+		return 0;
+	pad = claim_pad(r, pos, cnt);
+	return cnt - pad >= RING_MSG_ALIGN && cnt - pad <= RING_MSG_REC(r->esz);
+}
+
+int ring_pvt_msg_claim_at(const struct ring *r, uint64_t pos, uint64_t cnt, uint64_t h)
+{
+	if (!is_msg(r) || !claim_sane(r, pos, cnt))
+		return 0;
+	return pos == h || pos + claim_pad(r, pos, cnt) == h;
+}
+
+int ring_pvt_msg_claim_open(const struct ring *r, uint64_t pos, uint64_t cnt)
+{
+	uint64_t t, h, end = pos + cnt;
+
+	if (!is_msg(r) || !claim_sane(r, pos, cnt))
+		return 0;
+	t = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
+	h = ring_pvt_load(&r->shm->cons.head, acquire);
+	/* Claimed (the tail passed its end), not consumed (the head did not),
+	 * and within the lap the consumer is in. */
+	return (int64_t)(t - end) >= 0 && (int64_t)(end - h) > 0 && end - h <= r->n;
+}
+
+int ring_pvt_msg_boundary(const struct ring *r, uint64_t q)
+{
+	uint64_t t, c;
+
+	if (!is_msg(r) || (q & (RING_MSG_ALIGN - 1)) != 0)
+		return 0;
+	t = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
+	if (q == t)
+		return 1;
+	if ((int64_t)(t - q) < 0)
+		return 0;
+	/* Every record below the tail gets BUSY(q) or its tag at its start
+	 * from the producer that claimed it; payload bytes match either only by
+	 * a 1 in 2^62 chance. */
+	c = ring_pvt_load(&ring_pvt_msg_at(r, q)->commit, acquire);
+	return c == RING_MSG_TAG(r->create_id, q) || c == RING_MSG_BUSY(r->create_id, q);
+}
+
 int ring_pvt_msg_repair(struct ring *r, uint64_t pos, uint64_t cnt)
 {
-	uint64_t tw, t, h, off, pad, rec, q;
+	uint64_t tw, t, h, pad, rec, q;
 	int fixed = 0;
 
 	if (!is_msg(r) || !is_mp(r))
@@ -568,8 +632,7 @@ int ring_pvt_msg_repair(struct ring *r, uint64_t pos, uint64_t cnt)
 	/* The two words come from shared memory: check them like any. */
 	if ((pos | cnt) & (RING_MSG_ALIGN - 1) || cnt > r->n)
 		return -EUCLEAN;
-	off = pos & r->mask;
-	pad = off + cnt > r->n ? r->n - off : 0;
+	pad = claim_pad(r, pos, cnt);
 	rec = cnt - pad;
 	if (rec < RING_MSG_ALIGN || rec > RING_MSG_REC(r->esz))
 		return -EUCLEAN;

@@ -527,8 +527,6 @@ int ring_join(struct ring *r, uint32_t roles)
 	rc = ring_pvt_live_declare(r, roles);
 	if (rc < 0)
 		return rc;
-	if (rc < 0)
-		return rc;
 	ring_pvt_live_set_modes(r);
 	return 0;
 }
