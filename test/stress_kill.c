@@ -129,6 +129,36 @@ static void attach(struct ring *r, uint32_t role)
 	}
 }
 
+/* A call that moved nothing: try again (yield on a spinning ring; a
+ * peer's -ECONNRESET means its replacement is coming), or fail. */
+static void not_now(const char *what, int rc)
+{
+	if (rc != -EAGAIN && rc != -EBUSY && rc != -ETIMEDOUT && rc != -ECONNRESET)
+		fail(what, rc);
+	if (!blocking)
+		sched_yield();
+	else if (rc == -ECONNRESET)
+		usleep(1000);
+}
+
+/* Count element v in a consumer's view: in range, FIFO per producer. */
+static void take(uint64_t *last, uint64_t v)
+{
+	uint64_t id = v >> 40, seq = v & ((UINT64_C(1) << 40) - 1);
+
+	if (id >= MAX_IDS || seq >= MAX_SEQ) {
+		fprintf(stderr, "consumer: garbage element %llx\n", (unsigned long long)v);
+		fail("pop", -EUCLEAN);
+	}
+	if (last[id] != UINT64_MAX && seq <= last[id]) {
+		fprintf(stderr, "consumer: instance %llu: %llu after %llu\n", (unsigned long long)id,
+			(unsigned long long)seq, (unsigned long long)last[id]);
+		fail("per-producer FIFO", -EUCLEAN);
+	}
+	last[id] = seq;
+	__atomic_fetch_add(&sh->seen[id][seq], 1, __ATOMIC_RELAXED);
+}
+
 static void producer(uint64_t id, unsigned seed)
 {
 	uint64_t vals[MAXB], seq = 0;
@@ -163,13 +193,8 @@ static void producer(uint64_t id, unsigned seed)
 		if (rc > 0) {
 			seq += (uint64_t)rc;
 			__atomic_store_n(&sh->sent[id], seq, __ATOMIC_RELEASE);
-		} else if (rc == -EAGAIN || rc == -EBUSY || rc == -ETIMEDOUT || rc == -ECONNRESET) {
-			if (!blocking)
-				sched_yield();
-			else if (rc == -ECONNRESET)
-				usleep(1000); /* consumer dead, its replacement coming */
 		} else {
-			fail("push", (int)rc);
+			not_now("push", (int)rc);
 		}
 	}
 	pause(); /* done: wait to be killed */
@@ -209,29 +234,10 @@ static void consumer(int slot, unsigned seed)
 			break;
 		}
 		if (rc > 0) {
-			for (i = 0; i < (size_t)rc; i++) {
-				uint64_t v = buf[i], id = v >> 40, seq = v & ((UINT64_C(1) << 40) - 1);
-
-				if (id >= MAX_IDS || seq >= MAX_SEQ) {
-					fprintf(stderr, "consumer: garbage element %llx\n", (unsigned long long)v);
-					fail("pop", -EUCLEAN);
-				}
-				if (last[id] != UINT64_MAX && seq <= last[id]) {
-					fprintf(stderr, "consumer: instance %llu: %llu after %llu\n",
-						(unsigned long long)id, (unsigned long long)seq,
-						(unsigned long long)last[id]);
-					fail("per-producer FIFO", -EUCLEAN);
-				}
-				last[id] = seq;
-				__atomic_fetch_add(&sh->seen[id][seq], 1, __ATOMIC_RELAXED);
-			}
-		} else if (rc == -EAGAIN || rc == -EBUSY || rc == -ETIMEDOUT || rc == -ECONNRESET) {
-			if (!blocking)
-				sched_yield();
-			else if (rc == -ECONNRESET)
-				usleep(1000);
+			for (i = 0; i < (size_t)rc; i++)
+				take(last, buf[i]);
 		} else {
-			fail("pop", (int)rc);
+			not_now("pop", (int)rc);
 		}
 	}
 }
@@ -300,13 +306,8 @@ static void msg_producer(uint64_t id, unsigned seed)
 		if (rc == 0) {
 			seq++;
 			__atomic_store_n(&sh->sent[id], seq, __ATOMIC_RELEASE);
-		} else if (rc == -EAGAIN || rc == -EBUSY || rc == -ETIMEDOUT || rc == -ECONNRESET) {
-			if (!blocking)
-				sched_yield();
-			else if (rc == -ECONNRESET)
-				usleep(1000);
 		} else {
-			fail("send", rc);
+			not_now("send", (int)rc);
 		}
 	}
 	pause();
@@ -315,14 +316,12 @@ static void msg_producer(uint64_t id, unsigned seed)
 /* Check and count the message at m (len bytes received). */
 static void msg_take(uint64_t *last, const unsigned char *m, size_t len)
 {
-	uint64_t v, id, seq;
+	uint64_t v;
 	size_t j;
 
 	memcpy(&v, m, 8);
-	id = v >> 40;
-	seq = v & ((UINT64_C(1) << 40) - 1);
-	if (len < 8 || id >= MAX_IDS || seq >= MAX_SEQ || len != msg_len(v)) {
-		fprintf(stderr, "consumer: garbage message %llx, %zu bytes\n", (unsigned long long)v, len);
+	if (len < 8 || len != msg_len(v)) {
+		fprintf(stderr, "consumer: message %llx of %zu bytes\n", (unsigned long long)v, len);
 		fail("recv", -EUCLEAN);
 	}
 	for (j = 8; j < len; j++)
@@ -330,13 +329,7 @@ static void msg_take(uint64_t *last, const unsigned char *m, size_t len)
 			fprintf(stderr, "consumer: message %llx torn at byte %zu\n", (unsigned long long)v, j);
 			fail("recv", -EUCLEAN);
 		}
-	if (last[id] != UINT64_MAX && seq <= last[id]) {
-		fprintf(stderr, "consumer: instance %llu: %llu after %llu\n", (unsigned long long)id,
-			(unsigned long long)seq, (unsigned long long)last[id]);
-		fail("per-producer FIFO", -EUCLEAN);
-	}
-	last[id] = seq;
-	__atomic_fetch_add(&sh->seen[id][seq], 1, __ATOMIC_RELAXED);
+	take(last, v);
 }
 
 static void msg_consumer(int slot, unsigned seed)
@@ -381,13 +374,8 @@ static void msg_consumer(int slot, unsigned seed)
 		if (rc > 0) {
 			for (i = 0, off = 0; i < (size_t)rc; off += lens[i], i++)
 				msg_take(last, buf + off, lens[i]);
-		} else if (rc == -EAGAIN || rc == -EBUSY || rc == -ETIMEDOUT || rc == -ECONNRESET) {
-			if (!blocking)
-				sched_yield();
-			else if (rc == -ECONNRESET)
-				usleep(1000);
 		} else {
-			fail("recv", (int)rc);
+			not_now("recv", (int)rc);
 		}
 	}
 }
