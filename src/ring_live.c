@@ -410,6 +410,26 @@ static int msg_claim_starts(struct ring *r, uint64_t q)
 }
 
 /*
+ * 1 if a record starts at q: q is the tail, or a claim starts there, or its
+ * first word is one producers store there. In this order: a tail read past
+ * q (acquire) synchronises with the CAS that claimed q, after its
+ * claimant's claim words (release stores); the claimant clears them (release)
+ * only after its commit word, so a scan that no longer finds the claim then
+ * finds that word (acquire).
+ */
+static int msg_record_at(struct ring *r, uint64_t q)
+{
+	int vt = ring_pvt_msg_vs_tail(r, q);
+
+	if (vt != 0)
+		return vt > 0;
+	return msg_claim_starts(r, q) || ring_pvt_msg_marked(r, q);
+}
+
+/* Dead claims at one position judged per pass: more is a hostile table. */
+#define MSG_REPAIR_CAND 8
+
+/*
  * Many-producer message rings: the record at the consumer's head h stays
  * uncommitted. Its claimant recorded (pos, cnt) with pos = h, or pos + its
  * padding = h, before its claim CAS, and clears cnt only after its commit,
@@ -418,21 +438,21 @@ static int msg_claim_starts(struct ring *r, uint64_t q)
  * cnt may differ). The record is repaired (made padding and a skipped
  * record, ring_pvt_msg_repair) only when every such entry is verified dead:
  * a live one may be the claimant, still writing. Among dead ones, the true
- * claim ends where the next record starts (the tail, a BUSY or committed
- * word, or another claim that starts there); a lost claim's end falls
- * inside the true record's unwritten bytes and passes that test only by
- * chance, and of several that pass the shortest is taken: it never covers a
- * committed record. Only the consumer repairs (it owns the head: nothing it
- * changes can have been consumed and reused meanwhile); the consumer then
- * sees a skipped record where the dead producer's message was.
+ * claim ends where the next record starts (msg_record_at); a lost claim's
+ * end falls inside the true record's unwritten bytes and passes that test
+ * only by chance, and of several that pass the shortest is taken: it never
+ * covers a committed record. Only the consumer repairs (it owns the head:
+ * nothing it changes can have been consumed and reused meanwhile); the
+ * consumer then sees a skipped record where the dead producer's message was.
  * Ordering: the consumer read a tail past h (A_M1, acquire), which
- * synchronises with the claim CAS, itself after the claimant's intent
- * stores; a dead process writes nothing more.
+ * synchronises with the claim CAS, itself after the claimant's claim words
+ * (release); a dead process writes nothing more. Work: one scan of the
+ * table, then at most MSG_REPAIR_CAND scans for the ends.
  */
 static unsigned msg_repair_pass(struct ring *r, const struct self_id *me)
 {
-	uint64_t h, best_pos = 0, best_cnt = 0;
-	uint32_t i;
+	uint64_t h, pos[MSG_REPAIR_CAND], cnt[MSG_REPAIR_CAND], best_pos = 0, best_cnt = 0;
+	uint32_t i, nc = 0;
 	int found = 0, rc;
 
 	if (!(r->flags & RING_F_MSG_MP) || !(r->roles & RING_ROLE_CONSUMER))
@@ -440,20 +460,22 @@ static unsigned msg_repair_pass(struct ring *r, const struct self_id *me)
 	h = ring_pvt_load(&r->shm->cons.head, relaxed); /* this handle's own word */
 	for (i = 0; i < r->max_parts; i++) {
 		struct ring_part *e = &r->parts[i];
-		uint64_t st, pos, cnt;
+		uint64_t st, p, c;
 
 		if (RING_PART_STATUS(ring_pvt_load(&e->state, relaxed)) != 2 ||
-		    !msg_claim_of(e, &pos, &cnt) || !ring_pvt_msg_claim_at(r, pos, cnt, h))
+		    !msg_claim_of(e, &p, &c) || !ring_pvt_msg_claim_at(r, p, c, h))
 			continue;
-		if (verdict(me, e, &st) != V_DEAD)
+		if (nc == MSG_REPAIR_CAND || verdict(me, e, &st) != V_DEAD)
 			return 0; /* maybe the claimant, alive: wait for it */
-		if (!ring_pvt_msg_boundary(r, pos + cnt) && !msg_claim_starts(r, pos + cnt))
+		pos[nc] = p;
+		cnt[nc++] = c;
+	}
+	for (i = 0; i < nc; i++) {
+		if ((found && cnt[i] >= best_cnt) || !msg_record_at(r, pos[i] + cnt[i]))
 			continue;
-		if (!found || cnt < best_cnt) {
-			best_pos = pos;
-			best_cnt = cnt;
-			found = 1;
-		}
+		best_pos = pos[i];
+		best_cnt = cnt[i];
+		found = 1;
 	}
 	if (!found)
 		return 0;
@@ -578,11 +600,12 @@ void ring_pvt_live_blocked(struct ring *r, int consumer, uint64_t pos)
 	}
 	if (now < *due)
 		return;
-	*due = now + REPAIR_DELAY_NS;
 	self_get(&me);
 	/* A consumer is blocked by producers' claims, a producer by
-	 * consumers'. */
+	 * consumers'. The next pass is due a delay after this one ends: a
+	 * table that makes passes slow does not make them back to back. */
 	repair_pass(r, &me, consumer ? 0 : 1);
+	*due = mono_ns() + REPAIR_DELAY_NS;
 }
 
 /* ---- Entries --------------------------------------------------------------- */
@@ -788,6 +811,23 @@ static void disown_role(struct ring *r, uint32_t role)
 	ring_pvt_cas(w, &mine, 0, seq_cst, relaxed);
 }
 
+/* 1 if one process at a time may hold `role` on r: both roles of SPSC rings
+ * and byte streams, the consumer of a message ring, and its producer unless
+ * it was made for many (RING_F_MSG_MP). A second holder would break the
+ * single-writer indices these kinds rely on. */
+static int role_exclusive(const struct ring *r, uint32_t role)
+{
+	switch (r->kind) {
+	case RING_KIND_SPSC:
+	case RING_KIND_BYTES:
+		return 1;
+	case RING_KIND_MSG:
+		return role == RING_ROLE_CONSUMER || !(r->flags & RING_F_MSG_MP);
+	default:
+		return 0;
+	}
+}
+
 /* The caches of a new role holder start empty: nothing the previous holder
  * (or a previous role of this handle) read is trusted (see ring_pvt_attach). */
 static void reset_cache(struct ring *r, uint32_t role)
@@ -856,7 +896,7 @@ static int add_roles(struct ring *r, const struct self_id *me, uint32_t roles, u
 		rc = set_roles(r, r->roles | role);
 		if (rc < 0)
 			return rc;
-		if (r->kind == RING_KIND_SPSC) {
+		if (role_exclusive(r, role)) {
 			rc = own_role(r, me, role, inherit);
 			if (rc < 0) {
 				set_roles(r, r->roles & ~role);
@@ -927,12 +967,10 @@ void ring_pvt_live_leave(struct ring *r)
 		return;
 	self_get(&me);
 	if (entry_mine(r, &me)) {
-		if (r->kind == RING_KIND_SPSC) {
-			if (r->roles & RING_ROLE_PRODUCER)
-				disown_role(r, RING_ROLE_PRODUCER);
-			if (r->roles & RING_ROLE_CONSUMER)
-				disown_role(r, RING_ROLE_CONSUMER);
-		}
+		if ((r->roles & RING_ROLE_PRODUCER) && role_exclusive(r, RING_ROLE_PRODUCER))
+			disown_role(r, RING_ROLE_PRODUCER);
+		if ((r->roles & RING_ROLE_CONSUMER) && role_exclusive(r, RING_ROLE_CONSUMER))
+			disown_role(r, RING_ROLE_CONSUMER);
 		want = my_state(r, r->roles);
 		ring_pvt_cas(&r->part->state, &want, RING_PART_FREE(r->part_gen), seq_cst, relaxed);
 	}
@@ -964,6 +1002,13 @@ int ring_pvt_live_first(struct ring *r, uint32_t role)
 		return rc;
 	ring_pvt_live_set_modes(r);
 	return 0;
+}
+
+int ring_pvt_live_join_side(struct ring *r, int consumer)
+{
+	if ((consumer ? r->cmode : r->mode) != RING_PVT_MODE_JOIN)
+		return 0;
+	return ring_pvt_live_first(r, consumer ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER);
 }
 
 int ring_pvt_live_need(struct ring *r, uint32_t role)

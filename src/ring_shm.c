@@ -5,6 +5,8 @@
  */
 #include "ring_internal.h"
 
+#include <shmring/ring_msg.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -683,6 +685,11 @@ int ring_close(struct ring *r)
 {
 	if (r == NULL || r->shm == NULL)
 		return 0;
+	/* A reservation left open on a many-producer message ring would hold
+	 * the consumer at its record for ever once the entry is given back
+	 * (nothing would tell that its producer is gone): give it up. */
+	if (r->kind == RING_KIND_MSG && r->zc_res_cnt != 0)
+		ring_msg_abort(r);
 	/* Gives the participant entry back: this writes to the ring, so
 	 * caller memory must still be mapped here. */
 	ring_pvt_live_leave(r);

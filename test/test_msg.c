@@ -777,3 +777,89 @@ static void reserver_dies(uint32_t flags, int stop)
 Test(msg, reserver_killed_spin) { reserver_dies(0, 0); }
 Test(msg, reserver_killed_blocking) { reserver_dies(RING_F_BLOCKING, 0); }
 Test(msg, reserver_stopped_kept) { reserver_dies(0, 1); }
+
+/* One consumer per message ring and one producer without RING_F_MSG_MP, across
+ * processes; a dead holder's role is taken over. Many producers share. */
+Test(msg, roles_exclusive_and_taken_over)
+{
+	struct ring r, cons, prod, other;
+	struct ring_params p = msgp(1024, 100, 0);
+	struct ring_attach_opts o;
+	char name[64];
+	unsigned char buf[128];
+	size_t got;
+	int fds[2];
+	char c;
+	pid_t pid;
+
+	test_shm_name(name, sizeof(name), "msgroles");
+	cr_assert_eq(ring_create(&r, name, &p), 0);
+	ring_close(&r);
+	memset(&o, 0, sizeof(o));
+	o.roles = RING_ROLE_CONSUMER;
+	cr_assert_eq(ring_attach(&cons, name, &o), 0);
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct ring a, b;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		CHILD_CHECK(ring_attach(&a, name, &o) == -EADDRINUSE); /* consumer taken */
+		o.roles = RING_ROLE_PRODUCER;
+		CHILD_CHECK(ring_attach(&b, name, &o) == 0);
+		CHILD_CHECK(ring_msg_send(&b, "one", 3) == 0);
+		CHILD_CHECK(write(fds[1], "s", 1) == 1);
+		pause(); /* holds the producer role until killed */
+		_exit(1);
+	}
+	close(fds[1]);
+	cr_assert_eq(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	o.roles = RING_ROLE_PRODUCER;
+	cr_assert_eq(ring_attach(&prod, name, &o), -EADDRINUSE, "one producer without RING_F_MSG_MP");
+	kill(pid, SIGKILL);
+	cr_assert_eq(test_wait_child(pid), 1000 + SIGKILL);
+	cr_assert_eq(ring_attach(&prod, name, &o), 0, "the dead producer's role taken over");
+	cr_assert_eq(ring_msg_send(&prod, "two", 3), 0);
+	cr_assert_eq(ring_msg_recv(&cons, buf, sizeof(buf), &got), 0);
+	cr_assert(got == 3 && memcmp(buf, "one", 3) == 0);
+	cr_assert_eq(ring_msg_recv(&cons, buf, sizeof(buf), &got), 0);
+	cr_assert(got == 3 && memcmp(buf, "two", 3) == 0);
+	ring_close(&prod);
+	ring_close(&cons);
+	ring_unlink(name);
+	/* Many producers: a second one is welcome. */
+	p = msgp(1024, 100, RING_F_MSG_MP);
+	cr_assert_eq(ring_create(&r, name, &p), 0);
+	ring_close(&r);
+	cr_assert_eq(ring_attach(&prod, name, &o), 0);
+	cr_assert_eq(ring_attach(&other, name, &o), 0);
+	ring_close(&other);
+	ring_close(&prod);
+	ring_unlink(name);
+}
+
+/* A handle closed with a reservation open on a many-producer ring gives it
+ * up: the consumer steps over it at once, with no producer to judge dead. */
+Test(msg, close_gives_up_reservation)
+{
+	struct ring a, b, c;
+	struct ring_params p = msgp(1024, 100, RING_F_MSG_MP);
+	size_t len, got;
+	void *mem = mem_ring(&a, &p, &len);
+	unsigned char buf[128];
+	void *ptr;
+
+	cr_assert_eq(ring_attach_mem(&b, mem, len, RING_KIND_MSG), 0);
+	cr_assert_eq(ring_attach_mem(&c, mem, len, RING_KIND_MSG), 0);
+	cr_assert_eq(ring_msg_reserve(&a, 50, &ptr), 0);
+	cr_assert_eq(ring_msg_send(&b, "after", 5), 0);
+	cr_assert_eq(ring_msg_recv(&c, buf, sizeof(buf), &got), -EAGAIN);
+	ring_close(&a);
+	cr_assert_eq(ring_msg_recv(&c, buf, sizeof(buf), &got), 0);
+	cr_assert(got == 5 && memcmp(buf, "after", 5) == 0);
+	ring_close(&b);
+	ring_close(&c);
+	free(mem);
+}

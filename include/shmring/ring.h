@@ -44,8 +44,13 @@
  * (ring_open, ring_attach_mem). Sharing one between a pushing and a popping
  * thread is correct only once it holds both roles before the threads start
  * (ring_join(r, RING_ROLE_PRODUCER | RING_ROLE_CONSUMER)): a role's first
- * taking writes fields of the handle that the other direction reads. After
- * fork() the child may use the handle it inherited.
+ * taking writes fields of the handle that the other direction reads. This
+ * holds for SPSC rings only: an MPMC (or many-producer message) handle records
+ * its claims in one participant entry, which a dead peer's repair reads, so
+ * a pushing and a popping thread must each have their own handle there.
+ * After fork() the child may use the handle it inherited once it calls
+ * ring_join() (it takes an entry of its own; until then it acts under its
+ * parent's).
  *
  * SPSC handles keep their own index (the producer its tail, the consumer its
  * head) and a cached copy of the other side's. The producer (consumer) role
