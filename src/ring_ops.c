@@ -100,7 +100,8 @@ static ssize_t spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
 	if (!spsc_consistent(r, t, h))
 		return counted(&r->shm->pstat, -EUCLEAN);
 	r->prod_pos = t;
-	r->prod_cache = r->rule == RING_RULE_N1 ? h : h + r->cap; /* see struct ring */
+	/* see struct ring; n-1 rule: ring_pvt_n1_plimit */
+	r->prod_cache = r->rule == RING_RULE_N1 ? ring_pvt_n1_plimit(r->n, t, h) : h + r->cap;
 	free_slots = spsc_free(r, t, h);
 	if (free_slots < cnt) {
 		if (!burst || free_slots == 0)
@@ -149,7 +150,7 @@ static ssize_t spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
 	if (!spsc_consistent(r, t, h))
 		return counted(&r->shm->cstat, -EUCLEAN);
 	r->cons_pos = h;
-	r->cons_cache = t;
+	r->cons_cache = r->rule == RING_RULE_N1 ? ring_pvt_n1_climit(r->n, t, h) : t;
 	avail = r->cap - spsc_free(r, t, h);
 	if (avail < cnt) {
 		if (avail == 0 || !burst)
@@ -196,6 +197,14 @@ ssize_t ring_pvt_spsc_wrap(struct ring *r, void *buf, size_t cnt, int burst, int
 		ring_pvt_n1_publish_wrap(idx, &line->words[RING_STAT_LAPS], next);
 	else
 		ring_pvt_store(idx, next, release);
+	/* A wrap invalidates the limit room / avail left (it was for pos):
+	 * the next call refreshes first (ring_pvt_n1_plimit). */
+	if (next < pos) {
+		if (push)
+			r->prod_cache = 0;
+		else
+			r->cons_cache = 0;
+	}
 	if (push) {
 		r->prod_pos = next;
 		if (r->flags & RING_F_BLOCKING)

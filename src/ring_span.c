@@ -38,9 +38,15 @@ static uint64_t span_next(const struct ring *r, uint64_t pos, uint64_t k)
 static void span_publish(struct ring *r, RING_ATOMIC(uint64_t) *idx, struct ring_stat_line *line,
 			 uint64_t pos, uint64_t next)
 {
-	if (r->rule == RING_RULE_N1 && next < pos)
+	if (r->rule == RING_RULE_N1 && next < pos) {
 		ring_pvt_n1_publish_wrap(idx, &line->words[RING_STAT_LAPS], next);
-	else
+		/* The side's limit was for pos (ring_pvt_n1_plimit): refresh
+		 * on the next call. */
+		if (idx == &r->shm->prod.tail)
+			r->prod_cache = 0;
+		else
+			r->cons_cache = 0;
+	} else
 		ring_pvt_store(idx, next, release);
 }
 

@@ -162,10 +162,11 @@ struct ring {
 	uint16_t roles;           /* RING_ROLE_* held through part */
 	uint16_t live;            /* RING_PVT_LIVE_*: how the handle attached */
 	uint32_t part_gen;        /* generation of part when this handle took it */
-	/* Producer-private (SPSC). n-1 rule: the consumer index as last read.
-	 * Count rule: that index + capacity, the producer position at which
-	 * the ring is full as far as this producer knows. See
-	 * ring_pvt_spsc_forget for its value before the first push. */
+	/* Producer-private (SPSC): the producer position up to which a push
+	 * needs no refresh, from the consumer index as last read. Count rule:
+	 * that index + capacity (full as far as this producer knows). n-1
+	 * rule: ring_pvt_n1_plimit (full, or the wrap). 0 before the first
+	 * push (ring_pvt_spsc_forget) and, n-1 rule, after a wrap. */
 	uint64_t prod_cache;
 	/* The producer's own index (tail without the closed bit), kept here so
 	 * that a push never loads the line the consumer polls. Only the
@@ -186,7 +187,8 @@ struct ring {
 	uint64_t zc_res_pos;
 	uint64_t zc_res_cnt;
 	uint64_t zc_res_len;
-	/* Consumer-private: the producer index as last read (SPSC). */
+	/* Consumer-private (SPSC): count rule, the producer index as last
+	 * read; n-1 rule, ring_pvt_n1_climit of it (empty, or the wrap). */
 	uint64_t cons_cache;
 	/* The consumer's own index (head); RING_PVT_POS_UNKNOWN after attach. */
 	uint64_t cons_pos;
