@@ -49,6 +49,7 @@
 #include "ring_internal.h"
 
 #include <shmring/ring_live.h>
+#include <shmring/ring_msg.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -382,12 +383,118 @@ static int claim_unresolved(const struct ring *r, const struct claim *c)
  * An entry is reclaimed only after its claim is resolved (take_entry), so a
  * dead claimant's intent is never lost while its slots need it.
  */
+/* The claim words of a many-producer message ring's entry: 1 and (pos, cnt)
+ * if it holds a claim (cnt != 0). The producer stores intent, then
+ * intent_cnt, before its claim CAS, and intent_cnt = 0 after its commit. */
+static int msg_claim_of(struct ring_part *e, uint64_t *pos, uint64_t *cnt)
+{
+	*cnt = ring_pvt_load(&e->intent_cnt, acquire);
+	*pos = ring_pvt_load(&e->intent, acquire);
+	return *cnt != 0;
+}
+
+/* 1 if some entry's claim starts at q (a claimant that may not have
+ * written its record's first word yet). */
+static int msg_claim_starts(struct ring *r, uint64_t q)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->max_parts; i++) {
+		uint64_t pos, cnt;
+
+		if (RING_PART_STATUS(ring_pvt_load(&r->parts[i].state, relaxed)) == 2 &&
+		    msg_claim_of(&r->parts[i], &pos, &cnt) && pos == q)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * 1 if a record starts at q: q is the tail, or a claim starts there, or its
+ * first word is one producers store there. In this order: a tail read past
+ * q (acquire) synchronises with the CAS that claimed q, after its
+ * claimant's claim words (release stores); the claimant clears them (release)
+ * only after its commit word, so a scan that no longer finds the claim then
+ * finds that word (acquire).
+ */
+static int msg_record_at(struct ring *r, uint64_t q)
+{
+	int vt = ring_pvt_msg_vs_tail(r, q);
+
+	if (vt != 0)
+		return vt > 0;
+	return msg_claim_starts(r, q) || ring_pvt_msg_marked(r, q);
+}
+
+/* Dead claims at one position judged per pass: more is a hostile table. */
+#define MSG_REPAIR_CAND 8
+
+/*
+ * Many-producer message rings: the record at the consumer's head h stays
+ * uncommitted. Its claimant recorded (pos, cnt) with pos = h, or pos + its
+ * padding = h, before its claim CAS, and clears cnt only after its commit,
+ * so it is among the entries whose claim starts there (ring_pvt_msg_claim_at).
+ * So are, for a moment, producers that lost the CAS at the same tail (their
+ * cnt may differ). The record is repaired (made padding and a skipped
+ * record, ring_pvt_msg_repair) only when every such entry is verified dead:
+ * a live one may be the claimant, still writing. Among dead ones, the true
+ * claim ends where the next record starts (msg_record_at); a lost claim's
+ * end falls inside the true record's unwritten bytes and passes that test
+ * only by chance, and of several that pass the shortest is taken: it never
+ * covers a committed record. Only the consumer repairs (it owns the head:
+ * nothing it changes can have been consumed and reused meanwhile); the
+ * consumer then sees a skipped record where the dead producer's message was.
+ * Ordering: the consumer read a tail past h (A_M1, acquire), which
+ * synchronises with the claim CAS, itself after the claimant's claim words
+ * (release); a dead process writes nothing more. Work: one scan of the
+ * table, then at most MSG_REPAIR_CAND scans for the ends.
+ */
+static unsigned msg_repair_pass(struct ring *r, const struct self_id *me)
+{
+	uint64_t h, pos[MSG_REPAIR_CAND], cnt[MSG_REPAIR_CAND], best_pos = 0, best_cnt = 0;
+	uint32_t i, nc = 0;
+	int found = 0, rc;
+
+	if (!(r->flags & RING_F_MSG_MP) || !(r->roles & RING_ROLE_CONSUMER))
+		return 0;
+	h = ring_pvt_load(&r->shm->cons.head, relaxed); /* this handle's own word */
+	for (i = 0; i < r->max_parts; i++) {
+		struct ring_part *e = &r->parts[i];
+		uint64_t st, p, c;
+
+		if (RING_PART_STATUS(ring_pvt_load(&e->state, relaxed)) != 2 ||
+		    !msg_claim_of(e, &p, &c) || !ring_pvt_msg_claim_at(r, p, c, h))
+			continue;
+		if (nc == MSG_REPAIR_CAND || verdict(me, e, &st) != V_DEAD)
+			return 0; /* maybe the claimant, alive: wait for it */
+		pos[nc] = p;
+		cnt[nc++] = c;
+	}
+	for (i = 0; i < nc; i++) {
+		if ((found && cnt[i] >= best_cnt) || !msg_record_at(r, pos[i] + cnt[i]))
+			continue;
+		best_pos = pos[i];
+		best_cnt = cnt[i];
+		found = 1;
+	}
+	if (!found)
+		return 0;
+	rc = ring_pvt_msg_repair(r, best_pos, best_cnt);
+	if (rc <= 0)
+		return 0;
+	ring_pvt_fetch_add(state_word(r, RING_STATE_REPAIRS), (uint64_t)rc, relaxed);
+	ring_pvt_fetch_add(&r->shm->pstat.words[RING_STAT_REPAIRS], (uint64_t)rc, relaxed);
+	return (unsigned)rc;
+}
+
 static unsigned repair_pass(struct ring *r, const struct self_id *me, int side)
 {
 	struct ring_shared *s = r->shm;
 	uint64_t t, h, base, span, cand = 0, dead = 0, alive = 0, q;
 	unsigned i, done = 0;
 
+	if (r->kind == RING_KIND_MSG)
+		return side == 0 ? msg_repair_pass(r, me) : 0;
 	if (r->kind != RING_KIND_MPMC)
 		return 0;
 	/* A3L */
@@ -504,8 +611,10 @@ void ring_pvt_live_blocked(struct ring *r, int consumer, uint64_t pos)
 		return;
 	self_get(&me);
 	/* A consumer is blocked by producers' claims, a producer by
-	 * consumers'. */
+	 * consumers'. The next pass is due a delay after this one ends: a
+	 * table that makes passes slow does not make them back to back. */
 	repair_pass(r, &me, consumer ? 0 : 1);
+	*(consumer ? &r->cons_stuck_due : &r->prod_stuck_due) = mono_ns() + REPAIR_DELAY_NS;
 }
 
 /* ---- Entries --------------------------------------------------------------- */
@@ -529,7 +638,18 @@ static int reclaim(struct ring *r, const struct self_id *me, struct ring_part *e
 {
 	struct claim c;
 
-	if (RING_PART_STATUS(st) == 2 && intent_of(r, e, &c) && claim_unresolved(r, &c)) {
+	if (RING_PART_STATUS(st) == 2 && r->kind == RING_KIND_MSG) {
+		uint64_t pos, cnt;
+
+		/* A message claim the consumer has not passed: keep the entry
+		 * (its words tell the consumer what to repair). */
+		if (msg_claim_of(e, &pos, &cnt) && ring_pvt_msg_claim_open(r, pos, cnt)) {
+			msg_repair_pass(r, me);
+			if (ring_pvt_msg_claim_open(r, pos, cnt))
+				return 0;
+		}
+	} else if (RING_PART_STATUS(st) == 2 && r->kind == RING_KIND_MPMC && intent_of(r, e, &c) &&
+		   claim_unresolved(r, &c)) {
 		repair_pass(r, me, (int)c.side);
 		if (claim_unresolved(r, &c))
 			return 0; /* a live lost-race intent still covers it: later */
@@ -646,12 +766,6 @@ static int set_roles(struct ring *r, uint32_t roles)
 	return 0;
 }
 
-/* Roles with an owner word: both SPSC roles, the broadcast producer's. */
-static int role_exclusive(const struct ring *r, uint32_t role)
-{
-	return r->kind == RING_KIND_SPSC || (r->kind == RING_KIND_BCAST && role == RING_ROLE_PRODUCER);
-}
-
 /* SPSC: make this entry the holder of `role` in its owner word. inherit: the
  * owner word of the entry this handle was copied from across fork (0: none):
  * the child takes the role over from its parent, as the handle it inherited
@@ -681,13 +795,13 @@ static int own_role(struct ring *r, const struct self_id *me, uint32_t role, uin
 			st = ring_pvt_load(&e->state, acquire);
 			if (RING_PART_STATUS(st) == 2 && RING_PART_GEN(st) == (uint32_t)(cur >> 32) &&
 			    (RING_PART_ROLES(st) & role)) {
-				/* Between handles of one process the SPSC role
-				 * moves to the newest (the process keeps its
-				 * threads apart, as before roles existed);
-				 * between processes it is exclusive, and so is
-				 * the broadcast producer's between handles (each
+				/* Between handles of one process the role moves
+				 * to the newest (the process keeps its threads
+				 * apart, as before roles existed); between
+				 * processes it is exclusive, and so is the
+				 * broadcast producer's between handles (each
 				 * handle writes from its own position). */
-				if (r->kind == RING_KIND_SPSC &&
+				if (r->kind != RING_KIND_BCAST &&
 				    ident_load(e, RING_ID_PID) == (uint64_t)me->pid &&
 				    ident_load(e, RING_ID_START) == me->start) {
 					if (ring_pvt_cas(w, &cur, mine, seq_cst, relaxed))
@@ -720,6 +834,25 @@ static void disown_role(struct ring *r, uint32_t role)
 	uint64_t mine = RING_OWNER(r->part_idx, r->part_gen);
 
 	ring_pvt_cas(w, &mine, 0, seq_cst, relaxed);
+}
+
+/* 1 if one process at a time may hold `role` on r: both roles of SPSC rings
+ * and byte streams, the consumer of a message ring, and its producer unless
+ * it was made for many (RING_F_MSG_MP), a broadcast ring's producer. A second holder would break the
+ * single-writer indices these kinds rely on. */
+static int role_exclusive(const struct ring *r, uint32_t role)
+{
+	switch (r->kind) {
+	case RING_KIND_SPSC:
+	case RING_KIND_BYTES:
+		return 1;
+	case RING_KIND_MSG:
+		return role == RING_ROLE_CONSUMER || !(r->flags & RING_F_MSG_MP);
+	case RING_KIND_BCAST:
+		return role == RING_ROLE_PRODUCER; /* consumers: any number */
+	default:
+		return 0;
+	}
 }
 
 /* The caches of a new role holder start empty: nothing the previous holder
@@ -922,6 +1055,13 @@ int ring_pvt_live_first(struct ring *r, uint32_t role)
 	return 0;
 }
 
+int ring_pvt_live_join_side(struct ring *r, int consumer)
+{
+	if ((consumer ? r->cmode : r->mode) != RING_PVT_MODE_JOIN)
+		return 0;
+	return ring_pvt_live_first(r, consumer ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER);
+}
+
 int ring_pvt_live_need(struct ring *r, uint32_t role)
 {
 	struct self_id me;
@@ -1047,7 +1187,7 @@ int ring_pvt_live_wait_check(struct ring *r, int consumer)
 			return 0;
 		return (r->flags & RING_F_PIPE) ? -EPIPE : -ECONNRESET;
 	}
-	if (r->kind == RING_KIND_MPMC)
+	if (r->kind == RING_KIND_MPMC || r->kind == RING_KIND_MSG)
 		repair_pass(r, &me, consumer ? 0 : 1);
 	/* A peer that never came is not a dead one: keep waiting for it. */
 	if (ring_pvt_load(state_word(r, consumer ? RING_STATE_PROD_JOINS : RING_STATE_CONS_JOINS),

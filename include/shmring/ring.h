@@ -44,8 +44,13 @@
  * (ring_open, ring_attach_mem). Sharing one between a pushing and a popping
  * thread is correct only once it holds both roles before the threads start
  * (ring_join(r, RING_ROLE_PRODUCER | RING_ROLE_CONSUMER)): a role's first
- * taking writes fields of the handle that the other direction reads. After
- * fork() the child may use the handle it inherited.
+ * taking writes fields of the handle that the other direction reads. This
+ * holds for SPSC rings only: an MPMC (or many-producer message) handle records
+ * its claims in one participant entry, which a dead peer's repair reads, so
+ * a pushing and a popping thread must each have their own handle there.
+ * After fork() the child may use the handle it inherited once it calls
+ * ring_join() (it takes an entry of its own; until then it acts under its
+ * parent's).
  *
  * SPSC handles keep their own index (the producer its tail, the consumer its
  * head) and a cached copy of the other side's. The producer (consumer) role
@@ -175,10 +180,11 @@ struct ring {
 	uint16_t roles;           /* RING_ROLE_* held through part */
 	uint16_t live;            /* RING_PVT_LIVE_*: how the handle attached */
 	uint32_t part_gen;        /* generation of part when this handle took it */
-	/* Producer-private (SPSC). n-1 rule: the consumer index as last read.
-	 * Count rule: that index + capacity, the producer position at which
-	 * the ring is full as far as this producer knows. See
-	 * ring_pvt_spsc_forget for its value before the first push. */
+	/* Producer-private (SPSC): the producer position up to which a push
+	 * needs no refresh, from the consumer index as last read. Count rule:
+	 * that index + capacity (full as far as this producer knows). n-1
+	 * rule: ring_pvt_n1_plimit (full, or the wrap). 0 before the first
+	 * push (ring_pvt_spsc_forget) and, n-1 rule, after a wrap. */
 	uint64_t prod_cache;
 	/* The producer's own index (tail without the closed bit), kept here so
 	 * that a push never loads the line the consumer polls. Only the
@@ -199,7 +205,8 @@ struct ring {
 	uint64_t zc_res_pos;
 	uint64_t zc_res_cnt;
 	uint64_t zc_res_len;
-	/* Consumer-private: the producer index as last read (SPSC). */
+	/* Consumer-private (SPSC): count rule, the producer index as last
+	 * read; n-1 rule, ring_pvt_n1_climit of it (empty, or the wrap). */
 	uint64_t cons_cache;
 	/* The consumer's own index (head); RING_PVT_POS_UNKNOWN after attach. */
 	uint64_t cons_pos;

@@ -354,6 +354,8 @@ struct ring_part {
 #define RING_MSG_TAG(key, pos) \
 	(((RING_PVT_CAST(uint64_t, pos) ^ RING_PVT_CAST(uint64_t, key)) * RING_MSG_TAG_MUL) | 1u)
 #define RING_MSG_BUSY(key, pos) (RING_MSG_TAG(key, pos) ^ 1u)
+/* A record the consumer is turning into a skipped one (a dead producer's). */
+#define RING_MSG_REPAIRING(key, pos) (RING_MSG_TAG(key, pos) ^ 2u)
 /* Bytes of a record carrying len payload bytes: header + len rounded up. */
 #define RING_MSG_REC(len)                                   \
 	(RING_PVT_CAST(uint64_t, sizeof(struct ring_msg_hdr)) + \
