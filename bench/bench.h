@@ -116,7 +116,6 @@ struct impl {
 
 /* The adaptors. Each list ends with a NULL name; missing peers are absent. */
 extern const struct impl impls_shmring[];
-extern const struct impl impls_shmring_nolaps[];
 extern const struct impl impls_textbook[];
 extern const struct impl impls_rte[];
 extern const struct impl impls_ck[];

@@ -132,7 +132,6 @@ int callgrind_main(const char *f)
 	}
 	cg_add(impls_harness);
 	cg_add(impls_shmring);
-	cg_add(impls_shmring_nolaps);
 	cg_add(impls_block_shmring);
 	cg_add(impls_textbook);
 	cg_add(impls_ref);

@@ -62,7 +62,6 @@ static void add_list(const struct impl *list)
 static void register_impls(void)
 {
 	add_list(impls_shmring);
-	add_list(impls_shmring_nolaps);
 	add_list(impls_block_shmring);
 	add_list(impls_textbook);
 	add_list(impls_ref);

@@ -31,19 +31,25 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int attach(struct ring *r, const char *name)
+/* Attach by name with our role and element size, waiting up to 5 s for the
+ * other side to create the ring. */
+static int attach(struct ring *r, const char *name, uint32_t role)
 {
-	struct timespec pause = {0, 1000 * 1000};
-	int rc, tries;
+	struct ring_attach_opts o;
+	struct timespec deadline;
+	int rc;
 
-	for (tries = 0; tries < 5000; tries++) {
-		rc = ring_open(r, name, RING_KIND_SPSC);
-		if (rc != -ENOENT && rc != -EAGAIN)
-			break;
-		nanosleep(&pause, NULL);
-	}
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += 5;
+	memset(&o, 0, sizeof(o));
+	o.roles = role;
+	o.flags = RING_ATTACH_WAIT;
+	o.kind = RING_KIND_SPSC;
+	o.elem_size = sizeof(uint64_t);
+	o.deadline = &deadline;
+	rc = ring_attach(r, name, &o);
 	if (rc < 0)
-		fprintf(stderr, "demo: ring_open %s: %s\n", name, ring_strerror(rc));
+		fprintf(stderr, "demo: ring_attach %s: %s\n", name, ring_strerror(rc));
 	return rc;
 }
 
@@ -54,7 +60,7 @@ static int produce(const char *name, uint64_t total)
 	size_t i, n;
 	ssize_t rc;
 
-	if (attach(&r, name) < 0)
+	if (attach(&r, name, RING_ROLE_PRODUCER) < 0)
 		return 1;
 	while (next < total) {
 		n = total - next < BURST ? (size_t)(total - next) : BURST;
@@ -81,7 +87,7 @@ static int consume(const char *name, uint64_t total)
 	struct ring r;
 	ssize_t rc, i;
 
-	if (attach(&r, name) < 0)
+	if (attach(&r, name, RING_ROLE_CONSUMER) < 0)
 		return 1;
 	for (;;) {
 		rc = ring_pop_burst_wait(&r, buf, BURST, NULL);

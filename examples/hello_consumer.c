@@ -14,28 +14,27 @@
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "/shmring-hello";
-	struct timespec pause = {0, 10 * 1000 * 1000};
+	struct ring_attach_opts o = {0};
+	struct timespec deadline;
 	struct ring r;
 	char msg[MSG_SIZE];
-	int rc, tries;
+	int rc;
 
-	/* The producer may not have created the ring yet: retry for ~5 s. */
-	for (tries = 0; tries < 500; tries++) {
-		rc = ring_open(&r, name, RING_KIND_SPSC);
-		if (rc != -ENOENT && rc != -EAGAIN)
-			break;
-		nanosleep(&pause, NULL);
-	}
+	/* The producer may not have created the ring yet: wait up to 5 s for
+	 * it, and refuse a ring of another kind or element size. */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += 5;
+	o.roles = RING_ROLE_CONSUMER;
+	o.flags = RING_ATTACH_WAIT;
+	o.kind = RING_KIND_SPSC;
+	o.elem_size = MSG_SIZE;
+	o.deadline = &deadline;
+	rc = ring_attach(&r, name, &o);
 	if (rc < 0) {
-		fprintf(stderr, "hello_consumer: ring_open %s: %s\n", name, ring_strerror(rc));
+		fprintf(stderr, "hello_consumer: ring_attach %s: %s\n", name, ring_strerror(rc));
 		return 1;
 	}
 	ring_unlink(name); /* both sides are attached: the name is no longer needed */
-	if (ring_elem_size(&r) != MSG_SIZE) {
-		fprintf(stderr, "hello_consumer: unexpected element size %zu\n", ring_elem_size(&r));
-		ring_close(&r);
-		return 1;
-	}
 	while ((rc = ring_pop_wait(&r, msg, NULL)) == 0) {
 		msg[MSG_SIZE - 1] = '\0';
 		printf("%s\n", msg);

@@ -77,12 +77,19 @@ int ring_pvt_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz
 
 	if (kind == RING_KIND_MSG || kind == RING_KIND_BYTES)
 		return bytes_geometry(kind, rule, slots, esz, flags, max_parts, g);
-	if (kind != RING_KIND_SPSC && kind != RING_KIND_MPMC)
+	if (kind != RING_KIND_SPSC && kind != RING_KIND_MPMC && kind != RING_KIND_BCAST)
 		return -EINVAL;
 	/* Many producers is a message-ring flag. */
 	if (flags & RING_F_MSG_MP)
 		return -EINVAL;
 	if (rule != RING_RULE_N1 && rule != RING_RULE_COUNT)
+		return -EINVAL;
+	/* Broadcast: free-running positions (count rule), an entry for the
+	 * producer and at least one for a consumer; the lossy policy is a
+	 * broadcast flag only. */
+	if (kind == RING_KIND_BCAST && (rule != RING_RULE_COUNT || max_parts < 2))
+		return -EINVAL;
+	if (kind != RING_KIND_BCAST && (flags & RING_F_BCAST_LOSSY))
 		return -EINVAL;
 	/* Per-slot sequence words tell full from empty: see ring_mpmc_pvt.h. */
 	if (kind == RING_KIND_MPMC && rule == RING_RULE_N1)
@@ -93,6 +100,8 @@ int ring_pvt_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz
 		return -EINVAL;
 	if (slots == 0 || (rule == RING_RULE_N1 && slots < 2))
 		return -EINVAL;
+	/* MPMC and broadcast slots: an 8-byte sequence word, then the element
+	 * rounded up to 8 (broadcast payloads are copied in 8-byte words). */
 	stride = kind == RING_KIND_SPSC ? esz : (sizeof(struct ring_mpmc_slot) + esz + 7) & ~UINT64_C(7);
 	if (max_parts == 0 || max_parts > RING_PARTS_MAX)
 		return -EINVAL;
@@ -155,6 +164,14 @@ void ring_pvt_format(void *mem, const struct ring_params *p, const struct ring_g
 			ring_pvt_store(&sl->seq, RING_MPMC_FREE(i), relaxed);
 		}
 	}
+	if (p->kind == RING_KIND_BCAST) {
+		/* Sequence 0: no position was ever written in the slot. */
+		for (i = 0; i < p->slots; i++) {
+			struct ring_bcast_slot *sl = (struct ring_bcast_slot *)(void *)(slots + i * g->stride);
+
+			ring_pvt_store(&sl->seq, 0, relaxed);
+		}
+	}
 	/* R0: everything above is visible to a process that reads RING_READY.
 	 * Pairs with A0 in ring_pvt_attach(). */
 	ring_pvt_store(&s->hdr.ready, RING_READY, release);
@@ -189,7 +206,7 @@ static void hdr_snapshot(struct ring_hdr *c, const struct ring_hdr *h)
 int ring_pvt_check_kind(uint32_t kind)
 {
 	if (kind == RING_KIND_ANY || kind == RING_KIND_SPSC || kind == RING_KIND_MPMC ||
-	    kind == RING_KIND_MSG || kind == RING_KIND_BYTES)
+	    kind == RING_KIND_MSG || kind == RING_KIND_BYTES || kind == RING_KIND_BCAST)
 		return 0;
 	return -EINVAL;
 }
@@ -207,6 +224,8 @@ uint32_t ring_pvt_mode_of(const struct ring *r)
 	if (r->kind == RING_KIND_MPMC && r->esz == 8 && (r->n & (r->n - 1)) == 0 && small &&
 	    !(r->flags & RING_F_BLOCKING)) /* MPMC8 has no wake check */
 		return RING_PVT_MODE_MPMC8;
+	if (r->kind == RING_KIND_BCAST)
+		return RING_PVT_MODE_BCAST;
 	if (r->kind == RING_KIND_MPMC)
 		return RING_PVT_MODE_MPMC;
 	if (r->rule == RING_RULE_N1 && r->esz == 8 && small)
@@ -294,6 +313,14 @@ int ring_pvt_attach(struct ring *r, void *mem, size_t len, int exact, uint32_t k
 	r->zc_res_len = 0;
 	r->zc_peek_pos = 0;
 	r->zc_peek_cnt = 0;
+	/* Broadcast: no role yet (ring_bcast.h); a limit of 0 and a tail copy
+	 * equal to the position send every call to the slow path, which
+	 * refuses it. */
+	memset(&r->bc, 0, sizeof(r->bc));
+	if (c.kind == RING_KIND_BCAST) {
+		r->prod_cache = 0;
+		r->cons_cache = 0;
+	}
 	ring_pvt_wait_attach(r);
 	return 0;
 }

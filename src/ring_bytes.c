@@ -9,14 +9,6 @@
 
 #include <errno.h>
 
-/* The first call of a side takes its role (src/ring_live.c). */
-static int bytes_join(struct ring *r, int consumer)
-{
-	if ((consumer ? r->cmode : r->mode) != RING_PVT_MODE_JOIN)
-		return 0;
-	return ring_pvt_live_first(r, consumer ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER);
-}
-
 static int is_bytes(const struct ring *r)
 {
 	return r != NULL && r->shm != NULL && r->kind == RING_KIND_BYTES;
@@ -28,7 +20,7 @@ ssize_t ring_bytes_write(struct ring *r, const void *buf, size_t len)
 
 	if (!is_bytes(r) || (buf == NULL && len != 0))
 		return -EINVAL;
-	if ((rc = bytes_join(r, 0)) < 0)
+	if ((rc = ring_pvt_live_join_side(r, 0)) < 0)
 		return rc;
 	if (len == 0)
 		return 0;
@@ -43,7 +35,7 @@ ssize_t ring_bytes_read(struct ring *r, void *buf, size_t len)
 
 	if (!is_bytes(r) || (buf == NULL && len != 0))
 		return -EINVAL;
-	if ((rc = bytes_join(r, 1)) < 0)
+	if ((rc = ring_pvt_live_join_side(r, 1)) < 0)
 		return rc;
 	if (len == 0)
 		return 0;

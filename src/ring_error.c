@@ -23,7 +23,8 @@ static const struct err_text table[] = {
 	{EMSGSIZE, "size mismatch: object or memory size differs from the ring's; message longer "
 		   "than the ring's largest (send) or than the buffer (receive: it stays)"},
 	{EALREADY, "a zero-copy reservation or peek is already held by this handle"},
-	{EPROTOTYPE, "ring is of another kind (SPSC, MPMC, message, byte stream) than requested"},
+	{EPROTOTYPE, "ring is of another kind (SPSC, MPMC, message, byte stream, broadcast) than "
+		     "requested or than the call needs"},
 	{EOVERFLOW, "ring size overflows (too many slots or too large elements)"},
 	{ENOTSUP, "operation needs a ring created with RING_F_BLOCKING"},
 	{EEXIST, "a ring or shm object with that name already exists"},
@@ -36,7 +37,7 @@ static const struct err_text table[] = {
 	{EACCES, "permission denied"},
 	{EPERM, "operation not permitted: descriptor not sealed against shrinking (ring_open_fd), or "
 		"shm object owned by another user or writable by group/others (ring_open, ring_attach)"},
-	{EADDRINUSE, "role (SPSC producer or consumer) is held by a live participant"},
+	{EADDRINUSE, "role (SPSC producer or consumer, broadcast producer) is held by a live participant"},
 	{EUSERS, "participant table full: every entry is held by a live participant"},
 	{ECONNRESET, "every peer (producer or consumer) of this wait is verified dead"},
 	{ESTALE, "ring was replaced by a newer ring of the same name: attach again"},

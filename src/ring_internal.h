@@ -48,11 +48,35 @@ int ring_pvt_live_add_roles(struct ring *r, uint32_t roles);
 int ring_pvt_live_declare(struct ring *r, uint32_t roles);
 /* Out-of-line paths: make sure the handle holds `role` (0 or its error). */
 int ring_pvt_live_need(struct ring *r, uint32_t role);
+/* The first push or pop of a side (consumer: the popping one) on a handle
+ * still joining takes its role: 0 or why not. */
+int ring_pvt_live_join_side(struct ring *r, int consumer);
 /* 1 if the ring was replaced by a newer ring of its name. */
 int ring_pvt_live_replaced(const struct ring *r);
 /* An MPMC producer (consumer) blocked at pos: repair a dead claimant's slot
  * once pos has stayed blocked long enough (rate limited). */
 void ring_pvt_live_blocked(struct ring *r, int consumer, uint64_t pos);
+/* The rate limit of ring_pvt_live_blocked on its own: 1 once pos has stayed
+ * blocked long enough, then again every such delay (0 before). */
+int ring_pvt_live_blocked_due(struct ring *r, int consumer, uint64_t pos);
+/* Free entry e if its owner is verified dead (its claim resolved first, as
+ * for any reclaimed entry). 1 if this call freed it. */
+int ring_pvt_live_free_dead(struct ring *r, struct ring_part *e);
+/* Give roles of this handle back (the owner word of an exclusive one, then
+ * the bits), keeping its entry. 0, or -EUCLEAN if the entry was rewritten. */
+int ring_pvt_live_drop_roles(struct ring *r, uint32_t roles);
+/* Many-producer message rings (ring_msg.c), for the repair of a dead
+ * producer's claim by ring_live.c. The claim (pos, cnt) comes from a
+ * participant entry's intent words and is checked before any use.
+ * claim_at: 1 if the claim's record (after its padding, if any) or its
+ * padding starts at h. claim_open: 1 if the tail passed the claim and the
+ * head did not. vs_tail: 1 if q is the tail, 0 if below it, -1 if past it
+ * (or misaligned). marked: 1 if the word at q is one a producer (or a
+ * repair) stores at a record's start. */
+int ring_pvt_msg_claim_at(const struct ring *r, uint64_t pos, uint64_t cnt, uint64_t h);
+int ring_pvt_msg_claim_open(const struct ring *r, uint64_t pos, uint64_t cnt);
+int ring_pvt_msg_vs_tail(const struct ring *r, uint64_t q);
+int ring_pvt_msg_marked(const struct ring *r, uint64_t q);
 /* Called by the wait loop before sleeping and after each bounded slice:
  * bounded repair, then 0 (keep waiting) or the code the wait returns
  * (-ECONNRESET, -EPIPE with RING_F_PIPE, -ESTALE, or a role error). */
@@ -110,7 +134,13 @@ static inline void ring_pvt_stat_add(struct ring *r, int consumer, unsigned word
 {
 	struct ring_stat_line *line = consumer ? &r->shm->cstat : &r->shm->pstat;
 
+#ifdef SHMRING_PVT_NO_STATS /* measurement builds only: nothing counted */
+	(void)line;
+	(void)word;
+	(void)v;
+#else
 	ring_pvt_fetch_add(&line->words[word % RING_STAT_WORDS], v, relaxed);
+#endif
 }
 
 /* ring_ops.c: count a slow path's result on its side's stat line (-EAGAIN
@@ -124,5 +154,10 @@ int ring_pvt_check_name(const char *name);
 /* now + timeout_ns as an absolute CLOCK_MONOTONIC deadline (saturated). */
 int ring_pvt_deadline_after(uint64_t timeout_ns, struct timespec *d);
 
+
+/* ring_bcast.c: give up a broadcast handle's role (ring_close). */
+void ring_pvt_bcast_detach(struct ring *r);
+/* ring_count() of a broadcast handle (ring_bcast.h). */
+ssize_t ring_pvt_bcast_count(const struct ring *r);
 
 #endif /* SHMRING_SRC_RING_INTERNAL_H */

@@ -49,6 +49,7 @@
 #include "ring_internal.h"
 
 #include <shmring/ring_live.h>
+#include <shmring/ring_msg.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -382,12 +383,118 @@ static int claim_unresolved(const struct ring *r, const struct claim *c)
  * An entry is reclaimed only after its claim is resolved (take_entry), so a
  * dead claimant's intent is never lost while its slots need it.
  */
+/* The claim words of a many-producer message ring's entry: 1 and (pos, cnt)
+ * if it holds a claim (cnt != 0). The producer stores intent, then
+ * intent_cnt, before its claim CAS, and intent_cnt = 0 after its commit. */
+static int msg_claim_of(struct ring_part *e, uint64_t *pos, uint64_t *cnt)
+{
+	*cnt = ring_pvt_load(&e->intent_cnt, acquire);
+	*pos = ring_pvt_load(&e->intent, acquire);
+	return *cnt != 0;
+}
+
+/* 1 if some entry's claim starts at q (a claimant that may not have
+ * written its record's first word yet). */
+static int msg_claim_starts(struct ring *r, uint64_t q)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->max_parts; i++) {
+		uint64_t pos, cnt;
+
+		if (RING_PART_STATUS(ring_pvt_load(&r->parts[i].state, relaxed)) == 2 &&
+		    msg_claim_of(&r->parts[i], &pos, &cnt) && pos == q)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * 1 if a record starts at q: q is the tail, or a claim starts there, or its
+ * first word is one producers store there. In this order: a tail read past
+ * q (acquire) synchronises with the CAS that claimed q, after its
+ * claimant's claim words (release stores); the claimant clears them (release)
+ * only after its commit word, so a scan that no longer finds the claim then
+ * finds that word (acquire).
+ */
+static int msg_record_at(struct ring *r, uint64_t q)
+{
+	int vt = ring_pvt_msg_vs_tail(r, q);
+
+	if (vt != 0)
+		return vt > 0;
+	return msg_claim_starts(r, q) || ring_pvt_msg_marked(r, q);
+}
+
+/* Dead claims at one position judged per pass: more is a hostile table. */
+#define MSG_REPAIR_CAND 8
+
+/*
+ * Many-producer message rings: the record at the consumer's head h stays
+ * uncommitted. Its claimant recorded (pos, cnt) with pos = h, or pos + its
+ * padding = h, before its claim CAS, and clears cnt only after its commit,
+ * so it is among the entries whose claim starts there (ring_pvt_msg_claim_at).
+ * So are, for a moment, producers that lost the CAS at the same tail (their
+ * cnt may differ). The record is repaired (made padding and a skipped
+ * record, ring_pvt_msg_repair) only when every such entry is verified dead:
+ * a live one may be the claimant, still writing. Among dead ones, the true
+ * claim ends where the next record starts (msg_record_at); a lost claim's
+ * end falls inside the true record's unwritten bytes and passes that test
+ * only by chance, and of several that pass the shortest is taken: it never
+ * covers a committed record. Only the consumer repairs (it owns the head:
+ * nothing it changes can have been consumed and reused meanwhile); the
+ * consumer then sees a skipped record where the dead producer's message was.
+ * Ordering: the consumer read a tail past h (A_M1, acquire), which
+ * synchronises with the claim CAS, itself after the claimant's claim words
+ * (release); a dead process writes nothing more. Work: one scan of the
+ * table, then at most MSG_REPAIR_CAND scans for the ends.
+ */
+static unsigned msg_repair_pass(struct ring *r, const struct self_id *me)
+{
+	uint64_t h, pos[MSG_REPAIR_CAND], cnt[MSG_REPAIR_CAND], best_pos = 0, best_cnt = 0;
+	uint32_t i, nc = 0;
+	int found = 0, rc;
+
+	if (!(r->flags & RING_F_MSG_MP) || !(r->roles & RING_ROLE_CONSUMER))
+		return 0;
+	h = ring_pvt_load(&r->shm->cons.head, relaxed); /* this handle's own word */
+	for (i = 0; i < r->max_parts; i++) {
+		struct ring_part *e = &r->parts[i];
+		uint64_t st, p, c;
+
+		if (RING_PART_STATUS(ring_pvt_load(&e->state, relaxed)) != 2 ||
+		    !msg_claim_of(e, &p, &c) || !ring_pvt_msg_claim_at(r, p, c, h))
+			continue;
+		if (nc == MSG_REPAIR_CAND || verdict(me, e, &st) != V_DEAD)
+			return 0; /* maybe the claimant, alive: wait for it */
+		pos[nc] = p;
+		cnt[nc++] = c;
+	}
+	for (i = 0; i < nc; i++) {
+		if ((found && cnt[i] >= best_cnt) || !msg_record_at(r, pos[i] + cnt[i]))
+			continue;
+		best_pos = pos[i];
+		best_cnt = cnt[i];
+		found = 1;
+	}
+	if (!found)
+		return 0;
+	rc = ring_pvt_msg_repair(r, best_pos, best_cnt);
+	if (rc <= 0)
+		return 0;
+	ring_pvt_fetch_add(state_word(r, RING_STATE_REPAIRS), (uint64_t)rc, relaxed);
+	ring_pvt_fetch_add(&r->shm->pstat.words[RING_STAT_REPAIRS], (uint64_t)rc, relaxed);
+	return (unsigned)rc;
+}
+
 static unsigned repair_pass(struct ring *r, const struct self_id *me, int side)
 {
 	struct ring_shared *s = r->shm;
 	uint64_t t, h, base, span, cand = 0, dead = 0, alive = 0, q;
 	unsigned i, done = 0;
 
+	if (r->kind == RING_KIND_MSG)
+		return side == 0 ? msg_repair_pass(r, me) : 0;
 	if (r->kind != RING_KIND_MPMC)
 		return 0;
 	/* A3L */
@@ -479,28 +586,51 @@ static unsigned repair_pass(struct ring *r, const struct self_id *me, int side)
  * delay keeps /proc reads off the path of ordinary contention. */
 #define REPAIR_DELAY_NS 1000000u
 
-void ring_pvt_live_blocked(struct ring *r, int consumer, uint64_t pos)
+int ring_pvt_live_blocked_due(struct ring *r, int consumer, uint64_t pos)
 {
 	uint64_t *sp = consumer ? &r->cons_stuck_pos : &r->prod_stuck_pos;
 	uint64_t *due = consumer ? &r->cons_stuck_due : &r->prod_stuck_due;
 	uint64_t now = mono_ns();
-	struct self_id me;
 
 	if (*sp != pos || *due == 0) {
 		*sp = pos;
 		*due = now + REPAIR_DELAY_NS;
-		return;
+		return 0;
 	}
 	if (now < *due)
-		return;
+		return 0;
 	*due = now + REPAIR_DELAY_NS;
+	return 1;
+}
+
+void ring_pvt_live_blocked(struct ring *r, int consumer, uint64_t pos)
+{
+	struct self_id me;
+
+	if (!ring_pvt_live_blocked_due(r, consumer, pos))
+		return;
 	self_get(&me);
 	/* A consumer is blocked by producers' claims, a producer by
-	 * consumers'. */
+	 * consumers'. The next pass is due a delay after this one ends: a
+	 * table that makes passes slow does not make them back to back. */
 	repair_pass(r, &me, consumer ? 0 : 1);
+	*(consumer ? &r->cons_stuck_due : &r->prod_stuck_due) = mono_ns() + REPAIR_DELAY_NS;
 }
 
 /* ---- Entries --------------------------------------------------------------- */
+
+static int reclaim(struct ring *r, const struct self_id *me, struct ring_part *e, uint64_t st);
+
+int ring_pvt_live_free_dead(struct ring *r, struct ring_part *e)
+{
+	struct self_id me;
+	uint64_t st;
+
+	self_get(&me);
+	if (verdict(&me, e, &st) != V_DEAD)
+		return 0;
+	return reclaim(r, &me, e, st);
+}
 
 /* Try to make a dead entry (state value st) free, resolving its claim
  * first. 1 if this call freed it. */
@@ -508,7 +638,18 @@ static int reclaim(struct ring *r, const struct self_id *me, struct ring_part *e
 {
 	struct claim c;
 
-	if (RING_PART_STATUS(st) == 2 && intent_of(r, e, &c) && claim_unresolved(r, &c)) {
+	if (RING_PART_STATUS(st) == 2 && r->kind == RING_KIND_MSG) {
+		uint64_t pos, cnt;
+
+		/* A message claim the consumer has not passed: keep the entry
+		 * (its words tell the consumer what to repair). */
+		if (msg_claim_of(e, &pos, &cnt) && ring_pvt_msg_claim_open(r, pos, cnt)) {
+			msg_repair_pass(r, me);
+			if (ring_pvt_msg_claim_open(r, pos, cnt))
+				return 0;
+		}
+	} else if (RING_PART_STATUS(st) == 2 && r->kind == RING_KIND_MPMC && intent_of(r, e, &c) &&
+		   claim_unresolved(r, &c)) {
 		repair_pass(r, me, (int)c.side);
 		if (claim_unresolved(r, &c))
 			return 0; /* a live lost-race intent still covers it: later */
@@ -657,8 +798,11 @@ static int own_role(struct ring *r, const struct self_id *me, uint32_t role, uin
 				/* Between handles of one process the role moves
 				 * to the newest (the process keeps its threads
 				 * apart, as before roles existed); between
-				 * processes it is exclusive. */
-				if (ident_load(e, RING_ID_PID) == (uint64_t)me->pid &&
+				 * processes it is exclusive, and so is the
+				 * broadcast producer's between handles (each
+				 * handle writes from its own position). */
+				if (r->kind != RING_KIND_BCAST &&
+				    ident_load(e, RING_ID_PID) == (uint64_t)me->pid &&
 				    ident_load(e, RING_ID_START) == me->start) {
 					if (ring_pvt_cas(w, &cur, mine, seq_cst, relaxed))
 						return 0;
@@ -690,6 +834,25 @@ static void disown_role(struct ring *r, uint32_t role)
 	uint64_t mine = RING_OWNER(r->part_idx, r->part_gen);
 
 	ring_pvt_cas(w, &mine, 0, seq_cst, relaxed);
+}
+
+/* 1 if one process at a time may hold `role` on r: both roles of SPSC rings
+ * and byte streams, the consumer of a message ring, and its producer unless
+ * it was made for many (RING_F_MSG_MP), a broadcast ring's producer. A second holder would break the
+ * single-writer indices these kinds rely on. */
+static int role_exclusive(const struct ring *r, uint32_t role)
+{
+	switch (r->kind) {
+	case RING_KIND_SPSC:
+	case RING_KIND_BYTES:
+		return 1;
+	case RING_KIND_MSG:
+		return role == RING_ROLE_CONSUMER || !(r->flags & RING_F_MSG_MP);
+	case RING_KIND_BCAST:
+		return role == RING_ROLE_PRODUCER; /* consumers: any number */
+	default:
+		return 0;
+	}
 }
 
 /* The caches of a new role holder start empty: nothing the previous holder
@@ -760,7 +923,7 @@ static int add_roles(struct ring *r, const struct self_id *me, uint32_t roles, u
 		rc = set_roles(r, r->roles | role);
 		if (rc < 0)
 			return rc;
-		if (r->kind == RING_KIND_SPSC) {
+		if (role_exclusive(r, role)) {
 			rc = own_role(r, me, role, inherit);
 			if (rc < 0) {
 				set_roles(r, r->roles & ~role);
@@ -831,17 +994,33 @@ void ring_pvt_live_leave(struct ring *r)
 		return;
 	self_get(&me);
 	if (entry_mine(r, &me)) {
-		if (r->kind == RING_KIND_SPSC) {
-			if (r->roles & RING_ROLE_PRODUCER)
-				disown_role(r, RING_ROLE_PRODUCER);
-			if (r->roles & RING_ROLE_CONSUMER)
-				disown_role(r, RING_ROLE_CONSUMER);
-		}
+		if ((r->roles & RING_ROLE_PRODUCER) && role_exclusive(r, RING_ROLE_PRODUCER))
+			disown_role(r, RING_ROLE_PRODUCER);
+		if ((r->roles & RING_ROLE_CONSUMER) && role_exclusive(r, RING_ROLE_CONSUMER))
+			disown_role(r, RING_ROLE_CONSUMER);
 		want = my_state(r, r->roles);
 		ring_pvt_cas(&r->part->state, &want, RING_PART_FREE(r->part_gen), seq_cst, relaxed);
 	}
 	r->part = NULL;
 	r->roles = 0;
+}
+
+int ring_pvt_live_drop_roles(struct ring *r, uint32_t roles)
+{
+	struct self_id me;
+	uint32_t role;
+
+	roles &= r->roles;
+	if (roles == 0 || r->part == NULL)
+		return 0;
+	self_get(&me);
+	if (!entry_mine(r, &me))
+		return 0; /* our parent's entry (fork): not ours to change */
+	/* The owner word first, then the bit: the reverse of add_roles. */
+	for (role = RING_ROLE_PRODUCER; role <= RING_ROLE_CONSUMER; role <<= 1)
+		if ((roles & role) && role_exclusive(r, role))
+			disown_role(r, role);
+	return set_roles(r, r->roles & ~roles);
 }
 
 /* The fast path of each direction whose role the handle holds; JOIN for the
@@ -850,6 +1029,12 @@ void ring_pvt_live_set_modes(struct ring *r)
 {
 	uint32_t m = ring_pvt_mode_of(r);
 
+	/* Broadcast roles are taken by ring_bcast.h's calls only: the
+	 * generic calls refuse (-EINVAL), never take a role. */
+	if (r->kind == RING_KIND_BCAST) {
+		r->mode = r->cmode = m;
+		return;
+	}
 	r->mode = (r->roles & RING_ROLE_PRODUCER) ? m : RING_PVT_MODE_JOIN;
 	r->cmode = (r->roles & RING_ROLE_CONSUMER) ? m : RING_PVT_MODE_JOIN;
 }
@@ -868,6 +1053,13 @@ int ring_pvt_live_first(struct ring *r, uint32_t role)
 		return rc;
 	ring_pvt_live_set_modes(r);
 	return 0;
+}
+
+int ring_pvt_live_join_side(struct ring *r, int consumer)
+{
+	if ((consumer ? r->cmode : r->mode) != RING_PVT_MODE_JOIN)
+		return 0;
+	return ring_pvt_live_first(r, consumer ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER);
 }
 
 int ring_pvt_live_need(struct ring *r, uint32_t role)
@@ -919,9 +1111,36 @@ static int any_alive(struct ring *r, const struct self_id *me, uint32_t roles,
 static int ring_drained(const struct ring *r)
 {
 	uint64_t t = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
-	uint64_t h = ring_pvt_load(&r->shm->cons.head, acquire);
+	/* A broadcast consumer's position is its own (cons.head is the
+	 * producer's scan hint there). */
+	uint64_t h = r->kind == RING_KIND_BCAST ? r->bc.cpos
+						: ring_pvt_load(&r->shm->cons.head, acquire);
 
 	return t == h;
+}
+
+/*
+ * Broadcast: 1 if the holder of the exclusive `role` (its owner word) is
+ * gone without giving the role back: verified dead, or its entry already
+ * freed (by whoever verified the death) or reused. 0 if nobody holds it (a
+ * producer may come later) or its holder is not verified dead.
+ */
+static int owner_gone(struct ring *r, const struct self_id *me, uint32_t role)
+{
+	uint64_t cur = ring_pvt_load(state_word(r, role == RING_ROLE_PRODUCER ? RING_STATE_PROD_OWNER
+									     : RING_STATE_CONS_OWNER),
+				     acquire);
+	uint64_t idx = (cur & 0xffffffffu) - 1u, st;
+	struct ring_part *e;
+
+	if (cur == 0 || idx >= r->max_parts)
+		return 0;
+	e = &r->parts[idx];
+	st = ring_pvt_load(&e->state, acquire);
+	if (RING_PART_STATUS(st) != 2 || RING_PART_GEN(st) != (uint32_t)(cur >> 32) ||
+	    !(RING_PART_ROLES(st) & role))
+		return 1;
+	return verdict(me, e, &st) == V_DEAD;
 }
 
 /* Period of the full check of a waiter (ring_wait.c's slice). */
@@ -955,7 +1174,20 @@ int ring_pvt_live_wait_check(struct ring *r, int consumer)
 		return 0;
 	*due = now + WAIT_CHECK_NS;
 	self_get(&me);
-	if (r->kind == RING_KIND_MPMC)
+	if (r->kind == RING_KIND_BCAST) {
+		/* A producer held back by consumers frees the entries of the
+		 * dead among them on its next try (src/ring_bcast.c, through
+		 * ring_pvt_live_free_dead); consumers come and go, so their
+		 * absence ends no producer's wait. A consumer waits while
+		 * the producer role is free (a producer may come) or held by
+		 * a process not verified dead. */
+		if (!consumer || !owner_gone(r, &me, RING_ROLE_PRODUCER))
+			return 0;
+		if (!ring_drained(r))
+			return 0;
+		return (r->flags & RING_F_PIPE) ? -EPIPE : -ECONNRESET;
+	}
+	if (r->kind == RING_KIND_MPMC || r->kind == RING_KIND_MSG)
 		repair_pass(r, &me, consumer ? 0 : 1);
 	/* A peer that never came is not a dead one: keep waiting for it. */
 	if (ring_pvt_load(state_word(r, consumer ? RING_STATE_PROD_JOINS : RING_STATE_CONS_JOINS),

@@ -37,14 +37,6 @@ static int is_msg(const struct ring *r)
 	return r != NULL && r->shm != NULL && r->kind == RING_KIND_MSG;
 }
 
-/* The first call of a side takes its role (src/ring_live.c): 0 or why not. */
-static int msg_join(struct ring *r, int consumer)
-{
-	if ((consumer ? r->cmode : r->mode) != RING_PVT_MODE_JOIN)
-		return 0;
-	return ring_pvt_live_first(r, consumer ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER);
-}
-
 static int is_mp(const struct ring *r)
 {
 	return (r->flags & RING_F_MSG_MP) != 0;
@@ -88,7 +80,9 @@ static int msg_room(struct ring *r, uint64_t t, uint64_t need)
 static void intent_clear(struct ring *r)
 {
 	if (r->part != NULL)
-		ring_pvt_store(&r->part->intent_cnt, 0, relaxed);
+		/* Release: a consumer that reads 0 here then finds the
+		 * commit word stored before it (ring_live.c msg_record_at). */
+		ring_pvt_store(&r->part->intent_cnt, 0, release);
 }
 
 /*
@@ -145,8 +139,8 @@ static int msg_claim(struct ring *r, size_t len, struct msg_claim *c)
 		 * CAS's release orders them before the new tail, and later CASes
 		 * on the tail continue its release sequence. */
 		if (r->part != NULL) {
-			ring_pvt_store(&r->part->intent, t, relaxed);
-			ring_pvt_store(&r->part->intent_cnt, need, relaxed);
+			ring_pvt_store(&r->part->intent, t, release);
+			ring_pvt_store(&r->part->intent_cnt, need, release);
 		}
 		if (ring_pvt_cas(&s->prod.tail, &t, t + need, seq_cst, relaxed))
 			return 0;
@@ -216,7 +210,7 @@ int ring_pvt_msg_send_slow(struct ring *r, const void *msg, size_t len)
 	if (!is_msg(r) || (msg == NULL && len != 0))
 		return -EINVAL;
 	{
-		int jr = msg_join(r, 0);
+		int jr = ring_pvt_live_join_side(r, 0);
 
 		if (jr < 0)
 			return jr;
@@ -244,7 +238,7 @@ int ring_msg_reserve(struct ring *r, size_t len, void **ptr)
 	if (!is_msg(r) || ptr == NULL)
 		return -EINVAL;
 	{
-		int jr = msg_join(r, 0);
+		int jr = ring_pvt_live_join_side(r, 0);
 
 		if (jr < 0)
 			return jr;
@@ -370,8 +364,12 @@ static int msg_scan(struct ring *r, uint64_t *hp, uint64_t *meta)
 		 * complete once the tag is there. */
 		c = ring_pvt_load(&hd->commit, acquire);
 		if (c != RING_MSG_TAG(r->create_id, h)) {
-			/* Many producers: claimed, not committed yet. One: the
-			 * tail said it was published, so the word is corrupt. */
+			/* Many producers: claimed, not committed yet; if it stays
+			 * so, its producer may be dead (ring_live.c repairs a
+			 * verified-dead producer's claim). One: the tail said it
+			 * was published, so the word is corrupt. */
+			if (mp)
+				ring_pvt_live_blocked(r, 1, h);
 			rc = mp ? -EAGAIN : -EUCLEAN;
 			goto out;
 		}
@@ -430,7 +428,7 @@ int ring_pvt_msg_recv_slow(struct ring *r, void *buf, size_t cap, size_t *len)
 	if (!is_msg(r) || len == NULL || (buf == NULL && cap != 0))
 		return -EINVAL;
 	{
-		int jr = msg_join(r, 1);
+		int jr = ring_pvt_live_join_side(r, 1);
 
 		if (jr < 0)
 			return jr;
@@ -467,7 +465,7 @@ ssize_t ring_msg_recv_burst(struct ring *r, void *buf, size_t cap, size_t *lens,
 	if (!is_msg(r) || lens == NULL || n == 0 || (buf == NULL && cap != 0))
 		return -EINVAL;
 	{
-		int jr = msg_join(r, 1);
+		int jr = ring_pvt_live_join_side(r, 1);
 
 		if (jr < 0)
 			return jr;
@@ -509,7 +507,7 @@ int ring_msg_peek(struct ring *r, const void **ptr, size_t *len)
 	if (!is_msg(r) || ptr == NULL || len == NULL)
 		return -EINVAL;
 	{
-		int jr = msg_join(r, 1);
+		int jr = ring_pvt_live_join_side(r, 1);
 
 		if (jr < 0)
 			return jr;
@@ -551,14 +549,89 @@ static int msg_fix_one(struct ring *r, uint64_t q, uint64_t size, uint32_t type)
 
 	if (c == tag)
 		return 0; /* committed before it died */
+	/* Take the record first, with a word that is neither BUSY nor its tag
+	 * (consumers wait at it): a record committed meanwhile makes the CAS
+	 * fail, so its meta is never rewritten. A consumer that died here
+	 * leaves the marker, which its successor's repair takes again. */
+	if (!ring_pvt_cas(&h->commit, &c, RING_MSG_REPAIRING(r->create_id, q), acquire, relaxed))
+		return 0;
 	ring_pvt_store(&h->meta, RING_MSG_META(0, type, size), relaxed);
-	/* R_M3, as a commit; a CAS so that two repairers agree. */
-	return ring_pvt_cas(&h->commit, &c, tag, release, relaxed) ? 1 : 0;
+	/* R_M3, as a commit. */
+	ring_pvt_store(&h->commit, tag, release);
+	return 1;
+}
+
+/* The padding at the start of a claim of cnt bytes from pos: the claim
+ * starts with padding exactly when it would cross the end of the area. */
+static uint64_t claim_pad(const struct ring *r, uint64_t pos, uint64_t cnt)
+{
+	uint64_t off = pos & r->mask;
+
+	return off + cnt > r->n ? r->n - off : 0;
+}
+
+/* Claim words (pos, cnt) from a participant entry, checked like any word
+ * from shared memory: aligned, and no larger than one padding plus the
+ * largest record. */
+static int claim_sane(const struct ring *r, uint64_t pos, uint64_t cnt)
+{
+	uint64_t pad;
+
+	if (cnt == 0 || ((pos | cnt) & (RING_MSG_ALIGN - 1)) != 0 || cnt > r->n)
+		return 0;
+	pad = claim_pad(r, pos, cnt);
+	return cnt - pad >= RING_MSG_ALIGN && cnt - pad <= RING_MSG_REC(r->esz);
+}
+
+int ring_pvt_msg_claim_at(const struct ring *r, uint64_t pos, uint64_t cnt, uint64_t h)
+{
+	if (!is_msg(r) || !claim_sane(r, pos, cnt))
+		return 0;
+	return pos == h || pos + claim_pad(r, pos, cnt) == h;
+}
+
+int ring_pvt_msg_claim_open(const struct ring *r, uint64_t pos, uint64_t cnt)
+{
+	uint64_t t, h, end = pos + cnt;
+
+	if (!is_msg(r) || !claim_sane(r, pos, cnt))
+		return 0;
+	t = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
+	h = ring_pvt_load(&r->shm->cons.head, acquire);
+	/* Claimed (the tail passed its end), not consumed (the head did not),
+	 * and within the lap the consumer is in. */
+	return (int64_t)(t - end) >= 0 && (int64_t)(end - h) > 0 && end - h <= r->n;
+}
+
+int ring_pvt_msg_vs_tail(const struct ring *r, uint64_t q)
+{
+	uint64_t t;
+
+	if (!is_msg(r) || (q & (RING_MSG_ALIGN - 1)) != 0)
+		return -1;
+	t = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
+	if (q == t)
+		return 1;
+	return (int64_t)(t - q) > 0 ? 0 : -1;
+}
+
+int ring_pvt_msg_marked(const struct ring *r, uint64_t q)
+{
+	uint64_t c;
+
+	if (!is_msg(r) || (q & (RING_MSG_ALIGN - 1)) != 0)
+		return 0;
+	/* Every record below the tail gets BUSY(q) or its tag at its start
+	 * from the producer that claimed it; payload bytes match either only by
+	 * a 1 in 2^62 chance. */
+	c = ring_pvt_load(&ring_pvt_msg_at(r, q)->commit, acquire);
+	return c == RING_MSG_TAG(r->create_id, q) || c == RING_MSG_BUSY(r->create_id, q) ||
+	       c == RING_MSG_REPAIRING(r->create_id, q);
 }
 
 int ring_pvt_msg_repair(struct ring *r, uint64_t pos, uint64_t cnt)
 {
-	uint64_t tw, t, h, off, pad, rec, q;
+	uint64_t tw, t, h, pad, rec, q;
 	int fixed = 0;
 
 	if (!is_msg(r) || !is_mp(r))
@@ -568,8 +641,7 @@ int ring_pvt_msg_repair(struct ring *r, uint64_t pos, uint64_t cnt)
 	/* The two words come from shared memory: check them like any. */
 	if ((pos | cnt) & (RING_MSG_ALIGN - 1) || cnt > r->n)
 		return -EUCLEAN;
-	off = pos & r->mask;
-	pad = off + cnt > r->n ? r->n - off : 0;
+	pad = claim_pad(r, pos, cnt);
 	rec = cnt - pad;
 	if (rec < RING_MSG_ALIGN || rec > RING_MSG_REC(r->esz))
 		return -EUCLEAN;

@@ -9,9 +9,16 @@
 #include <errno.h>
 
 /* Count a result of this side's slow path (RING_STAT_*, ring_layout.h) and
- * return it: the counters cost only these out-of-line returns. */
+ * return it: the counters cost only these out-of-line returns. The SPSC
+ * paths call it at each failing return, where rc is a constant and the call
+ * folds to one add: their successful returns (a burst's refresh that finds
+ * room) test nothing. SHMRING_PVT_NO_STATS (a measurement build, see
+ * bench/stats_cost.sh) counts nothing. */
 static ssize_t counted(struct ring_stat_line *line, ssize_t rc)
 {
+#ifdef SHMRING_PVT_NO_STATS
+	(void)line;
+#else
 	if (rc == -EAGAIN)
 		ring_pvt_stat_inc(line, RING_STAT_AGAIN);
 	else if (rc == -EPIPE)
@@ -20,6 +27,7 @@ static ssize_t counted(struct ring_stat_line *line, ssize_t rc)
 		ring_pvt_stat_inc(line, RING_STAT_CORRUPT);
 	else if (rc == -EBUSY)
 		ring_pvt_stat_inc(line, RING_STAT_CONTENDED);
+#endif
 	return rc;
 }
 
@@ -69,15 +77,15 @@ static ssize_t spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
 		int rc = ring_pvt_live_need(r, RING_ROLE_PRODUCER);
 
 		if (rc < 0)
-			return rc;
+			return counted(&r->shm->pstat, rc);
 		t = RING_PVT_POS_UNKNOWN;
 	}
 	tw = ring_pvt_load(&r->shm->prod.tail, relaxed);
 	if (tw & RING_CLOSED_BIT) {
 		/* n-1 rule: a closed in must still be in range. */
 		if (r->rule == RING_RULE_N1 && (tw & ~RING_CLOSED_BIT) >= r->n)
-			return -EUCLEAN;
-		return -EPIPE;
+			return counted(&r->shm->pstat, -EUCLEAN);
+		return counted(&r->shm->pstat, -EPIPE);
 	}
 	/* Only this handle writes tail while it holds the role, so a known
 	 * position must match it; a different value is another writer
@@ -85,18 +93,20 @@ static ssize_t spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
 	if (t == RING_PVT_POS_UNKNOWN)
 		t = tw;
 	else if (tw != t)
-		return -EUCLEAN;
+		return counted(&r->shm->pstat, -EUCLEAN);
 	/* A1: pairs with R2 in ring_pvt_spsc_dequeue(): the consumer is done
 	 * reading every slot before h, so they may be overwritten. */
 	h = ring_pvt_load(&r->shm->cons.head, acquire);
 	if (!spsc_consistent(r, t, h))
-		return -EUCLEAN;
+		return counted(&r->shm->pstat, -EUCLEAN);
 	r->prod_pos = t;
-	r->prod_cache = r->rule == RING_RULE_N1 ? h : h + r->cap; /* see struct ring */
+	/* see struct ring; n-1 rule: ring_pvt_n1_plimit */
+	r->prod_cache = r->rule == RING_RULE_N1 ? ring_pvt_n1_plimit(r->n, t, h) : h + r->cap;
 	free_slots = spsc_free(r, t, h);
 	if (free_slots < cnt) {
 		if (!burst || free_slots == 0)
-			return ring_pvt_live_replaced(r) ? -ESTALE : -EAGAIN;
+			return ring_pvt_live_replaced(r) ? -ESTALE
+							  : counted(&r->shm->pstat, -EAGAIN);
 		cnt = (size_t)free_slots;
 	}
 	return (ssize_t)cnt;
@@ -104,7 +114,7 @@ static ssize_t spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
 
 ssize_t ring_pvt_spsc_room(struct ring *r, uint64_t t, size_t cnt, int burst)
 {
-	return counted(&r->shm->pstat, spsc_room(r, t, cnt, burst));
+	return spsc_room(r, t, cnt, burst); /* counts its own failures */
 }
 
 /*
@@ -121,7 +131,7 @@ static ssize_t spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
 		int rc = ring_pvt_live_need(r, RING_ROLE_CONSUMER);
 
 		if (rc < 0)
-			return rc;
+			return counted(&r->shm->cstat, rc);
 		h = RING_PVT_POS_UNKNOWN;
 	}
 	/* Own word, relaxed as in spsc_room. Only this handle writes head
@@ -131,20 +141,22 @@ static ssize_t spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
 	if (h == RING_PVT_POS_UNKNOWN)
 		h = ring_pvt_load(&r->shm->cons.head, relaxed);
 	else if (ring_pvt_load(&r->shm->cons.head, relaxed) != h)
-		return -EUCLEAN;
+		return counted(&r->shm->cstat, -EUCLEAN);
 	/* A2: pairs with R1 in ring_pvt_spsc_enqueue() and with the release
 	 * in ring_close_write(): every slot before t is fully written. */
 	tw = ring_pvt_load(&r->shm->prod.tail, acquire);
 	t = tw & ~RING_CLOSED_BIT;
 	closed = (tw & RING_CLOSED_BIT) != 0;
 	if (!spsc_consistent(r, t, h))
-		return -EUCLEAN;
+		return counted(&r->shm->cstat, -EUCLEAN);
 	r->cons_pos = h;
-	r->cons_cache = t;
+	r->cons_cache = r->rule == RING_RULE_N1 ? ring_pvt_n1_climit(r->n, t, h) : t;
 	avail = r->cap - spsc_free(r, t, h);
 	if (avail < cnt) {
 		if (avail == 0 || !burst)
-			return closed ? -EPIPE : ring_pvt_live_replaced(r) ? -ESTALE : -EAGAIN;
+			return closed			  ? counted(&r->shm->cstat, -EPIPE)
+			       : ring_pvt_live_replaced(r) ? -ESTALE
+							   : counted(&r->shm->cstat, -EAGAIN);
 		cnt = (size_t)avail;
 	}
 	return (ssize_t)cnt;
@@ -152,7 +164,7 @@ static ssize_t spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
 
 ssize_t ring_pvt_spsc_avail(struct ring *r, uint64_t h, size_t cnt, int burst)
 {
-	return counted(&r->shm->cstat, spsc_avail(r, h, cnt, burst));
+	return spsc_avail(r, h, cnt, burst); /* counts its own failures */
 }
 
 /*
@@ -185,6 +197,14 @@ ssize_t ring_pvt_spsc_wrap(struct ring *r, void *buf, size_t cnt, int burst, int
 		ring_pvt_n1_publish_wrap(idx, &line->words[RING_STAT_LAPS], next);
 	else
 		ring_pvt_store(idx, next, release);
+	/* A wrap invalidates the limit room / avail left (it was for pos):
+	 * the next call refreshes first (ring_pvt_n1_plimit). */
+	if (next < pos) {
+		if (push)
+			r->prod_cache = 0;
+		else
+			r->cons_cache = 0;
+	}
 	if (push) {
 		r->prod_pos = next;
 		if (r->flags & RING_F_BLOCKING)
@@ -373,6 +393,8 @@ ssize_t ring_count(const struct ring *r)
 {
 	if (r == NULL || r->shm == NULL)
 		return -EINVAL;
+	if (r->kind == RING_KIND_BCAST)
+		return ring_pvt_bcast_count(r);
 	return count_snapshot(r);
 }
 

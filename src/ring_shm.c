@@ -5,6 +5,8 @@
  */
 #include "ring_internal.h"
 
+#include <shmring/ring_msg.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -527,8 +529,6 @@ int ring_join(struct ring *r, uint32_t roles)
 	rc = ring_pvt_live_declare(r, roles);
 	if (rc < 0)
 		return rc;
-	if (rc < 0)
-		return rc;
 	ring_pvt_live_set_modes(r);
 	return 0;
 }
@@ -685,6 +685,12 @@ int ring_close(struct ring *r)
 {
 	if (r == NULL || r->shm == NULL)
 		return 0;
+	/* A reservation left open on a many-producer message ring would hold
+	 * the consumer at its record for ever once the entry is given back
+	 * (nothing would tell that its producer is gone): give it up. */
+	if (r->kind == RING_KIND_MSG && r->zc_res_cnt != 0)
+		ring_msg_abort(r);
+	ring_pvt_bcast_detach(r); /* before the entry goes back */
 	/* Gives the participant entry back: this writes to the ring, so
 	 * caller memory must still be mapped here. */
 	ring_pvt_live_leave(r);

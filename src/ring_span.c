@@ -19,14 +19,6 @@ static int span_ring(const struct ring *r)
 	       (r->kind == RING_KIND_SPSC || r->kind == RING_KIND_BYTES);
 }
 
-/* The first call of a side takes its role (src/ring_live.c). */
-static int span_join(struct ring *r, int consumer)
-{
-	if ((consumer ? r->cmode : r->mode) != RING_PVT_MODE_JOIN)
-		return 0;
-	return ring_pvt_live_first(r, consumer ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER);
-}
-
 /* Slot index of position pos (n-1 rule: pos itself, checked < n). */
 static uint64_t span_index(const struct ring *r, uint64_t pos)
 {
@@ -46,9 +38,15 @@ static uint64_t span_next(const struct ring *r, uint64_t pos, uint64_t k)
 static void span_publish(struct ring *r, RING_ATOMIC(uint64_t) *idx, struct ring_stat_line *line,
 			 uint64_t pos, uint64_t next)
 {
-	if (r->rule == RING_RULE_N1 && next < pos)
+	if (r->rule == RING_RULE_N1 && next < pos) {
 		ring_pvt_n1_publish_wrap(idx, &line->words[RING_STAT_LAPS], next);
-	else
+		/* The side's limit was for pos (ring_pvt_n1_plimit): refresh
+		 * on the next call. */
+		if (idx == &r->shm->prod.tail)
+			r->prod_cache = 0;
+		else
+			r->cons_cache = 0;
+	} else
 		ring_pvt_store(idx, next, release);
 }
 
@@ -61,7 +59,7 @@ ssize_t ring_span_reserve(struct ring *r, size_t n, void **ptr)
 		return -EINVAL;
 	if (r->zc_res_cnt != 0)
 		return -EALREADY;
-	if ((k = span_join(r, 0)) < 0)
+	if ((k = ring_pvt_live_join_side(r, 0)) < 0)
 		return k;
 	if (n > r->cap)
 		n = (size_t)r->cap;
@@ -118,7 +116,7 @@ ssize_t ring_span_peek(struct ring *r, size_t n, void **ptr)
 		return -EINVAL;
 	if (r->zc_peek_cnt != 0)
 		return -EALREADY;
-	if ((k = span_join(r, 1)) < 0)
+	if ((k = ring_pvt_live_join_side(r, 1)) < 0)
 		return k;
 	if (n > r->cap)
 		n = (size_t)r->cap;

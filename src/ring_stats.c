@@ -147,6 +147,14 @@ static int collect_stats(const struct word_src *src, const struct view *v, struc
 	if ((rc = read_line(src, offsetof(struct ring_shared, cstat), w)) < 0)
 		return rc;
 	side_from_words(&out->cons, w);
+	if (v->kind == RING_KIND_BCAST) {
+		/* Pushes are the producer's tail; pops are counted by the
+		 * consumers themselves (ring_layout.h, RING_STAT_BCAST_POPS). */
+		rc = read_word(src, offsetof(struct ring_shared, prod.tail), &idx);
+		out->prod.ops = idx & ~RING_CLOSED_BIT;
+		out->cons.ops = w[RING_STAT_BCAST_POPS];
+		return rc;
+	}
 	if (!has_fixed_indices(v->kind))
 		return 0;
 	rc = read_pos(src, offsetof(struct ring_shared, prod.tail),

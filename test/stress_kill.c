@@ -2,10 +2,11 @@
 /*
  * kill -9 at random points of push, pop, bulk, burst, the waits and attach.
  *
- *   stress_kill spsc-count|spsc-n1|mpmc block|spin KILLS [SEED]
+ *   stress_kill spsc-count|spsc-n1|mpmc|msg block|spin KILLS [SEED]
  *
  * A supervisor creates a named ring and keeps workers running: producers and
- * consumers (SPSC: one of each; MPMC: three and two), each started as a fresh
+ * consumers (SPSC: one of each; MPMC: three and two; msg, a message ring
+ * with many producers: three and one), each started as a fresh
  * process that attaches by name with its role and then pushes or pops with a
  * random mix of single, bulk and burst calls (and, on a blocking ring, the
  * waiting calls). KILLS times it SIGKILLs a random worker after a random
@@ -15,6 +16,12 @@
  * it hang, which the alarm turns into a failure.
  *
  * Elements are 8 bytes: producer instance (24 bits) and sequence (40 bits).
+ * Messages (msg) start with such an element and are 8..MSG_MAX bytes long,
+ * the length and the bytes after the first 8 derived from the sequence, so
+ * that a torn or mixed message is caught; producers send, or reserve and
+ * commit in place (a producer killed between the two leaves a claim that
+ * the consumer must step over once the death is verified), or reserve and
+ * abort; the consumer receives one, a burst, or peeks and releases.
  * A producer stores how many elements its calls returned as pushed
  * ("committed") in shared memory after each call. A consumer pops into a
  * buffer in shared memory prefilled with a sentinel, so that after its death
@@ -50,8 +57,12 @@
 #define SENTINEL UINT64_MAX
 #define MAX_WORKERS 8
 
+#define MSG_MAX 40u
+
 struct cons_slot {
 	uint64_t buf[MAXB]; /* popped into here, prefilled with SENTINEL */
+	/* msg: received into here, back to back, prefilled with 0xff */
+	uint64_t mbuf[MAXB * MSG_MAX / 8];
 };
 
 struct shared {
@@ -65,7 +76,7 @@ struct shared {
 
 static struct shared *sh;
 static char name[64];
-static int is_mpmc, blocking;
+static int is_mpmc, is_msg, blocking;
 static uint32_t rule;
 
 static uint64_t mono_ns(void)
@@ -105,7 +116,7 @@ static void attach(struct ring *r, uint32_t role)
 
 	memset(&o, 0, sizeof(o));
 	o.roles = role;
-	o.elem_size = 8;
+	o.elem_size = is_msg ? MSG_MAX : 8;
 	for (;;) {
 		rc = ring_attach(r, name, &o);
 		if (rc == 0)
@@ -116,6 +127,36 @@ static void attach(struct ring *r, uint32_t role)
 			fail("ring_attach", rc);
 		usleep(1000);
 	}
+}
+
+/* A call that moved nothing: try again (yield on a spinning ring; a
+ * peer's -ECONNRESET means its replacement is coming), or fail. */
+static void not_now(const char *what, int rc)
+{
+	if (rc != -EAGAIN && rc != -EBUSY && rc != -ETIMEDOUT && rc != -ECONNRESET)
+		fail(what, rc);
+	if (!blocking)
+		sched_yield();
+	else if (rc == -ECONNRESET)
+		usleep(1000);
+}
+
+/* Count element v in a consumer's view: in range, FIFO per producer. */
+static void take(uint64_t *last, uint64_t v)
+{
+	uint64_t id = v >> 40, seq = v & ((UINT64_C(1) << 40) - 1);
+
+	if (id >= MAX_IDS || seq >= MAX_SEQ) {
+		fprintf(stderr, "consumer: garbage element %llx\n", (unsigned long long)v);
+		fail("pop", -EUCLEAN);
+	}
+	if (last[id] != UINT64_MAX && seq <= last[id]) {
+		fprintf(stderr, "consumer: instance %llu: %llu after %llu\n", (unsigned long long)id,
+			(unsigned long long)seq, (unsigned long long)last[id]);
+		fail("per-producer FIFO", -EUCLEAN);
+	}
+	last[id] = seq;
+	__atomic_fetch_add(&sh->seen[id][seq], 1, __ATOMIC_RELAXED);
 }
 
 static void producer(uint64_t id, unsigned seed)
@@ -152,13 +193,8 @@ static void producer(uint64_t id, unsigned seed)
 		if (rc > 0) {
 			seq += (uint64_t)rc;
 			__atomic_store_n(&sh->sent[id], seq, __ATOMIC_RELEASE);
-		} else if (rc == -EAGAIN || rc == -EBUSY || rc == -ETIMEDOUT || rc == -ECONNRESET) {
-			if (!blocking)
-				sched_yield();
-			else if (rc == -ECONNRESET)
-				usleep(1000); /* consumer dead, its replacement coming */
 		} else {
-			fail("push", (int)rc);
+			not_now("push", (int)rc);
 		}
 	}
 	pause(); /* done: wait to be killed */
@@ -198,31 +234,171 @@ static void consumer(int slot, unsigned seed)
 			break;
 		}
 		if (rc > 0) {
-			for (i = 0; i < (size_t)rc; i++) {
-				uint64_t v = buf[i], id = v >> 40, seq = v & ((UINT64_C(1) << 40) - 1);
-
-				if (id >= MAX_IDS || seq >= MAX_SEQ) {
-					fprintf(stderr, "consumer: garbage element %llx\n", (unsigned long long)v);
-					fail("pop", -EUCLEAN);
-				}
-				if (last[id] != UINT64_MAX && seq <= last[id]) {
-					fprintf(stderr, "consumer: instance %llu: %llu after %llu\n",
-						(unsigned long long)id, (unsigned long long)seq,
-						(unsigned long long)last[id]);
-					fail("per-producer FIFO", -EUCLEAN);
-				}
-				last[id] = seq;
-				__atomic_fetch_add(&sh->seen[id][seq], 1, __ATOMIC_RELAXED);
-			}
-		} else if (rc == -EAGAIN || rc == -EBUSY || rc == -ETIMEDOUT || rc == -ECONNRESET) {
-			if (!blocking)
-				sched_yield();
-			else if (rc == -ECONNRESET)
-				usleep(1000);
+			for (i = 0; i < (size_t)rc; i++)
+				take(last, buf[i]);
 		} else {
-			fail("pop", (int)rc);
+			not_now("pop", (int)rc);
 		}
 	}
+}
+
+/* A message's length and the byte at offset j >= 8, from its element v. */
+static size_t msg_len(uint64_t v)
+{
+	return 8 + 8 * (size_t)((v & 0xffff) % (MSG_MAX / 8));
+}
+
+static unsigned char msg_byte(uint64_t v, size_t j)
+{
+	return (unsigned char)(v * 31u + j);
+}
+
+static void msg_fill(unsigned char *m, uint64_t v)
+{
+	size_t j, len = msg_len(v);
+
+	memcpy(m, &v, 8);
+	for (j = 8; j < len; j++)
+		m[j] = msg_byte(v, j);
+}
+
+static void msg_producer(uint64_t id, unsigned seed)
+{
+	unsigned char m[MSG_MAX];
+	uint64_t seq = 0;
+	struct ring r;
+
+	srand(seed);
+	attach(&r, RING_ROLE_PRODUCER);
+	while (seq < MAX_SEQ - 1) {
+		uint64_t v = id << 40 | seq;
+		size_t len = msg_len(v);
+		unsigned op = (unsigned)rand() % (blocking ? 4 : 3);
+		struct timespec d;
+		void *at;
+		int rc;
+
+		msg_fill(m, v);
+		switch (op) {
+		case 0: rc = ring_msg_send(&r, m, len); break;
+		case 1:
+			rc = ring_msg_reserve(&r, MSG_MAX, &at);
+			if (rc == 0) {
+				memcpy(at, m, len);
+				rc = ring_msg_commit(&r, len);
+			}
+			break;
+		case 2:
+			/* Reserved, then given up: nothing is delivered. */
+			rc = ring_msg_reserve(&r, len, &at);
+			if (rc == 0) {
+				memset(at, 0xee, len);
+				rc = ring_msg_abort(&r);
+				if (rc == 0)
+					continue;
+			}
+			break;
+		default:
+			d = in_ns(20000000);
+			rc = ring_msg_send_wait(&r, m, len, &d);
+			break;
+		}
+		if (rc == 0) {
+			seq++;
+			__atomic_store_n(&sh->sent[id], seq, __ATOMIC_RELEASE);
+		} else {
+			not_now("send", (int)rc);
+		}
+	}
+	pause();
+}
+
+/* Check and count the message at m (len bytes received). */
+static void msg_take(uint64_t *last, const unsigned char *m, size_t len)
+{
+	uint64_t v;
+	size_t j;
+
+	memcpy(&v, m, 8);
+	if (len < 8 || len != msg_len(v)) {
+		fprintf(stderr, "consumer: message %llx of %zu bytes\n", (unsigned long long)v, len);
+		fail("recv", -EUCLEAN);
+	}
+	for (j = 8; j < len; j++)
+		if (m[j] != msg_byte(v, j)) {
+			fprintf(stderr, "consumer: message %llx torn at byte %zu\n", (unsigned long long)v, j);
+			fail("recv", -EUCLEAN);
+		}
+	take(last, v);
+}
+
+static void msg_consumer(int slot, unsigned seed)
+{
+	static uint64_t last[MAX_IDS];
+	unsigned char *buf = (unsigned char *)sh->cons[slot].mbuf;
+	size_t cap = sizeof(sh->cons[slot].mbuf);
+	struct ring r;
+
+	srand(seed);
+	memset(last, 0xff, sizeof(last));
+	attach(&r, RING_ROLE_CONSUMER);
+	for (;;) {
+		unsigned op = (unsigned)rand() % (blocking ? 4 : 3);
+		size_t n = 1 + (size_t)rand() % MAXB, lens[MAXB], i, off;
+		const void *at;
+		struct timespec d;
+		ssize_t rc;
+
+		memset(buf, 0xff, cap);
+		switch (op) {
+		case 0:
+			rc = ring_msg_recv(&r, buf, cap, &lens[0]);
+			rc = rc == 0 ? 1 : rc;
+			break;
+		case 1: rc = ring_msg_recv_burst(&r, buf, cap, lens, n); break;
+		case 2:
+			rc = ring_msg_peek(&r, &at, &lens[0]);
+			if (rc == 0) {
+				if (lens[0] > cap)
+					fail("peek", -EUCLEAN);
+				memcpy(buf, at, lens[0]);
+				rc = ring_msg_release(&r);
+				rc = rc == 0 ? 1 : rc;
+			}
+			break;
+		default:
+			d = in_ns(20000000);
+			rc = ring_msg_recv_burst_wait(&r, buf, cap, lens, n, &d);
+			break;
+		}
+		if (rc > 0) {
+			for (i = 0, off = 0; i < (size_t)rc; off += lens[i], i++)
+				msg_take(last, buf + off, lens[i]);
+		} else {
+			not_now("recv", (int)rc);
+		}
+	}
+}
+
+/* One element (or message) for the final drain, waiting or not. */
+static int drain_one(struct ring *c, uint64_t *v, int wait)
+{
+	unsigned char m[MSG_MAX];
+	size_t len, j;
+	int rc;
+
+	if (!is_msg)
+		return wait ? ring_pop_wait(c, v, NULL) : ring_pop(c, v);
+	rc = wait ? ring_msg_recv_wait(c, m, sizeof(m), &len, NULL) : ring_msg_recv(c, m, sizeof(m), &len);
+	if (rc < 0)
+		return rc;
+	memcpy(v, m, 8);
+	if (len < 8 || len != msg_len(*v))
+		return -EUCLEAN;
+	for (j = 8; j < len; j++)
+		if (m[j] != msg_byte(*v, j))
+			return -EUCLEAN;
+	return 0;
 }
 
 struct worker {
@@ -253,9 +429,9 @@ static pid_t spawn(int is_consumer, int slot, unsigned seed)
 		if (getppid() == 1)
 			_exit(1);
 		if (is_consumer)
-			consumer(slot, seed);
+			is_msg ? msg_consumer(slot, seed) : consumer(slot, seed);
 		else
-			producer(id, seed);
+			is_msg ? msg_producer(id, seed) : producer(id, seed);
 		_exit(0);
 	}
 	return pid;
@@ -275,8 +451,24 @@ static int reap(pid_t pid)
  * (or come again, SPSC). */
 static void note_flight(int slot)
 {
-	size_t i;
+	size_t i, off;
 
+	if (is_msg) {
+		/* Messages back to back, each as long as its element says. */
+		const unsigned char *m = (const unsigned char *)sh->cons[slot].mbuf;
+
+		for (off = 0; off + 8 <= sizeof(sh->cons[slot].mbuf);) {
+			uint64_t v;
+
+			memcpy(&v, m + off, 8);
+			if (v == SENTINEL || (v >> 40) >= MAX_IDS ||
+			    (v & ((UINT64_C(1) << 40) - 1)) >= MAX_SEQ)
+				break;
+			sh->flight[v >> 40][v & ((UINT64_C(1) << 40) - 1)] = 1;
+			off += msg_len(v);
+		}
+		return;
+	}
 	for (i = 0; i < MAXB; i++) {
 		uint64_t v = sh->cons[slot].buf[i];
 
@@ -307,10 +499,11 @@ int main(int argc, char **argv)
 	struct ring_live_info info;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: stress_kill spsc-count|spsc-n1|mpmc block|spin KILLS [SEED]\n");
+		fprintf(stderr, "usage: stress_kill spsc-count|spsc-n1|mpmc|msg block|spin KILLS [SEED]\n");
 		return 2;
 	}
 	is_mpmc = strcmp(argv[1], "mpmc") == 0;
+	is_msg = strcmp(argv[1], "msg") == 0;
 	rule = strcmp(argv[1], "spsc-n1") == 0 ? RING_RULE_N1 : RING_RULE_COUNT;
 	blocking = strcmp(argv[2], "block") == 0;
 	kills = atol(argv[3]);
@@ -323,17 +516,17 @@ int main(int argc, char **argv)
 		return 1;
 	snprintf(name, sizeof(name), "/shmring-t-kill-%d", (int)getpid());
 	memset(&p, 0, sizeof(p));
-	p.kind = is_mpmc ? RING_KIND_MPMC : RING_KIND_SPSC;
+	p.kind = is_mpmc ? RING_KIND_MPMC : is_msg ? RING_KIND_MSG : RING_KIND_SPSC;
 	p.rule = rule;
-	p.slots = 64;
-	p.elem_size = 8;
-	p.flags = blocking ? RING_F_BLOCKING : 0;
+	p.slots = is_msg ? 1024 : 64; /* msg: bytes, room for 16..32 messages */
+	p.elem_size = is_msg ? MSG_MAX : 8;
+	p.flags = (blocking ? RING_F_BLOCKING : 0) | (is_msg ? RING_F_MSG_MP : 0);
 	rc = ring_create(&r, name, &p);
 	if (rc < 0) {
 		fprintf(stderr, "ring_create: %s\n", ring_strerror(rc));
 		return 1;
 	}
-	np = is_mpmc ? 3 : 1;
+	np = is_mpmc || is_msg ? 3 : 1;
 	nc = is_mpmc ? 2 : 1;
 	nw = np + nc;
 	for (i = 0; i < nw; i++) {
@@ -388,14 +581,14 @@ int main(int argc, char **argv)
 		}
 		for (;;) {
 			if (blocking) {
-				rc = ring_pop_wait(&c, &v, NULL);
+				rc = drain_one(&c, &v, 1);
 			} else {
 				/* Spin rings: the nonblocking pop repairs after
 				 * 1 ms; -EAGAIN with nothing left to repair and
 				 * the ring empty is the end. */
 				uint64_t t0 = mono_ns();
 
-				while ((rc = ring_pop(&c, &v)) == -EAGAIN || rc == -EBUSY) {
+				while ((rc = drain_one(&c, &v, 0)) == -EAGAIN || rc == -EBUSY) {
 					if (ring_count(&c) == 0 && mono_ns() - t0 > 20000000u) {
 						rc = -ECONNRESET;
 						break;

@@ -280,6 +280,37 @@ void check_named()
 	CHECK_RC(ring_close(&b), 0);
 }
 
+// Broadcast from C++: the inline push and pop, both policies, a lap.
+void check_bcast()
+{
+	for (uint32_t flags : {0u, (uint32_t)RING_F_BCAST_LOSSY}) {
+		struct ring_params p = {RING_KIND_BCAST, RING_RULE_COUNT, 4, 12, flags, 0, 0, 0};
+		struct ring prod = {}, a = {}, b = {};
+		unsigned char e[12];
+		uint64_t missed = 99;
+
+		CHECK_RC(ring_create_anon(&prod, &p), 0);
+		CHECK_RC(ring_attach_mem(&a, prod.map, prod.map_len, RING_KIND_BCAST), 0);
+		CHECK_RC(ring_attach_mem(&b, prod.map, prod.map_len, RING_KIND_BCAST), 0);
+		CHECK_RC(ring_bcast_producer(&prod), 0);
+		CHECK_RC(ring_bcast_join(&a), 0);
+		CHECK_RC(ring_bcast_join(&b), 0);
+		for (uint64_t i = 0; i < 6; i++) {
+			cxx_elem_fill(e, sizeof(e), i);
+			int rc = ring_bcast_push(&prod, e);
+			CHECK_RC(rc, flags || i < 4 ? 0 : -EAGAIN);
+		}
+		CHECK_RC(ring_bcast_pop(&a, e, &missed), 0);
+		CHECK(cxx_elem_ok(e, sizeof(e), flags ? 2 : 0));
+		CHECK(missed == (flags ? 2u : 0u));
+		CHECK_RC(ring_bcast_pop_burst(&b, e, 1, &missed), 1);
+		CHECK_RC(ring_close_write(&prod), 0);
+		ring_close(&b);
+		ring_close(&a);
+		ring_close(&prod);
+	}
+}
+
 // Message rings, byte streams and spans through the C++ inline paths: a
 // message ring's records read back whole (copy and zero-copy, one and many
 // producers), a byte stream's partial transfers, an SPSC span.
@@ -392,6 +423,7 @@ int self_test()
 	check_named();
 	check_msg_bytes();
 	check_waitfd();
+	check_bcast();
 	if (failures)
 		std::fprintf(stderr, "test_cxx: %d failure(s)\n", failures);
 	else

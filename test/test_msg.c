@@ -674,3 +674,192 @@ Test(msg, repair_dead_reserver)
 	ring_close(&c);
 	free(mem);
 }
+
+/*
+ * Across processes attached by name: a producer killed between its
+ * reservation and its commit. The consumer steps over its record once the
+ * death is verified, in the ordinary receive calls (non-blocking: after the
+ * repair delay; blocking: within a wait slice) and gets what another
+ * producer sent after it. A stopped reserver is alive: never repaired; once
+ * continued, its message arrives, then the other one.
+ */
+static void reserver_dies(uint32_t flags, int stop)
+{
+	struct ring r, cons, prod;
+	struct ring_params p = msgp(1024, 200, RING_F_MSG_MP | flags);
+	struct ring_attach_opts o;
+	char name[64];
+	unsigned char buf[256];
+	size_t got;
+	int round;
+
+	test_shm_name(name, sizeof(name), "msgdead");
+	cr_assert_eq(ring_create(&r, name, &p), 0);
+	ring_close(&r);
+	memset(&o, 0, sizeof(o));
+	o.roles = RING_ROLE_CONSUMER;
+	cr_assert_eq(ring_attach(&cons, name, &o), 0);
+	o.roles = RING_ROLE_PRODUCER;
+	cr_assert_eq(ring_attach(&prod, name, &o), 0);
+	/* 150-byte records in 1024 bytes: some rounds' claims start with padding. */
+	for (round = 0; round < 8; round++) {
+		int fds[2], st, tries;
+		char c;
+		pid_t pid;
+
+		cr_assert_eq(pipe(fds), 0);
+		pid = fork();
+		cr_assert_geq(pid, 0);
+		if (pid == 0) {
+			struct ring w;
+			void *ptr;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			CHILD_CHECK(ring_attach(&w, name, &o) == 0);
+			CHILD_CHECK(ring_msg_reserve(&w, 150, &ptr) == 0);
+			memset(ptr, 'd', 150);
+			CHILD_CHECK(write(fds[1], "r", 1) == 1);
+			if (stop) {
+				raise(SIGSTOP);
+				CHILD_CHECK(ring_msg_commit(&w, 150) == 0);
+				ring_close(&w);
+				_exit(0);
+			}
+			pause();
+			_exit(1);
+		}
+		close(fds[1]);
+		cr_assert_eq(read(fds[0], &c, 1), 1);
+		close(fds[0]);
+		cr_assert_eq(ring_msg_send(&prod, "after", 5), 0);
+		if (stop) {
+			cr_assert_eq(waitpid(pid, &st, WUNTRACED), pid);
+			cr_assert(WIFSTOPPED(st));
+			/* 50 ms of receives, 50 times the repair delay: the
+			 * record of a stopped producer stays. */
+			for (tries = 0; tries < 50; tries++) {
+				cr_assert_eq(ring_msg_recv(&cons, buf, sizeof(buf), &got), -EAGAIN);
+				usleep(1000);
+			}
+			kill(pid, SIGCONT);
+			cr_assert_eq(test_wait_child(pid), 0);
+			cr_assert_eq(ring_msg_recv(&cons, buf, sizeof(buf), &got), 0);
+			cr_assert_eq(got, 150);
+			cr_assert_eq(buf[0], 'd');
+			cr_assert_eq(buf[149], 'd');
+		} else {
+			kill(pid, SIGKILL);
+			cr_assert_eq(test_wait_child(pid), 1000 + SIGKILL);
+		}
+		if (flags & RING_F_BLOCKING) {
+			cr_assert_eq(ring_msg_recv_wait(&cons, buf, sizeof(buf), &got, NULL), 0);
+		} else {
+			int rc;
+
+			/* Bounded by a count, not a clock: 10 s of 100 µs naps. */
+			for (tries = 0; tries < 100000; tries++) {
+				rc = ring_msg_recv(&cons, buf, sizeof(buf), &got);
+				if (rc != -EAGAIN)
+					break;
+				usleep(100);
+			}
+			cr_assert_eq(rc, 0, "receive after the dead reserver: %s", ring_strerror(rc));
+		}
+		cr_assert_eq(got, 5);
+		cr_assert_eq(memcmp(buf, "after", 5), 0);
+		cr_assert_eq(ring_count(&cons), 0);
+	}
+	ring_close(&prod);
+	ring_close(&cons);
+	ring_unlink(name);
+}
+
+Test(msg, reserver_killed_spin) { reserver_dies(0, 0); }
+Test(msg, reserver_killed_blocking) { reserver_dies(RING_F_BLOCKING, 0); }
+Test(msg, reserver_stopped_kept) { reserver_dies(0, 1); }
+
+/* One consumer per message ring and one producer without RING_F_MSG_MP, across
+ * processes; a dead holder's role is taken over. Many producers share. */
+Test(msg, roles_exclusive_and_taken_over)
+{
+	struct ring r, cons, prod, other;
+	struct ring_params p = msgp(1024, 100, 0);
+	struct ring_attach_opts o;
+	char name[64];
+	unsigned char buf[128];
+	size_t got;
+	int fds[2];
+	char c;
+	pid_t pid;
+
+	test_shm_name(name, sizeof(name), "msgroles");
+	cr_assert_eq(ring_create(&r, name, &p), 0);
+	ring_close(&r);
+	memset(&o, 0, sizeof(o));
+	o.roles = RING_ROLE_CONSUMER;
+	cr_assert_eq(ring_attach(&cons, name, &o), 0);
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct ring a, b;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		CHILD_CHECK(ring_attach(&a, name, &o) == -EADDRINUSE); /* consumer taken */
+		o.roles = RING_ROLE_PRODUCER;
+		CHILD_CHECK(ring_attach(&b, name, &o) == 0);
+		CHILD_CHECK(ring_msg_send(&b, "one", 3) == 0);
+		CHILD_CHECK(write(fds[1], "s", 1) == 1);
+		pause(); /* holds the producer role until killed */
+		_exit(1);
+	}
+	close(fds[1]);
+	cr_assert_eq(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	o.roles = RING_ROLE_PRODUCER;
+	cr_assert_eq(ring_attach(&prod, name, &o), -EADDRINUSE, "one producer without RING_F_MSG_MP");
+	kill(pid, SIGKILL);
+	cr_assert_eq(test_wait_child(pid), 1000 + SIGKILL);
+	cr_assert_eq(ring_attach(&prod, name, &o), 0, "the dead producer's role taken over");
+	cr_assert_eq(ring_msg_send(&prod, "two", 3), 0);
+	cr_assert_eq(ring_msg_recv(&cons, buf, sizeof(buf), &got), 0);
+	cr_assert(got == 3 && memcmp(buf, "one", 3) == 0);
+	cr_assert_eq(ring_msg_recv(&cons, buf, sizeof(buf), &got), 0);
+	cr_assert(got == 3 && memcmp(buf, "two", 3) == 0);
+	ring_close(&prod);
+	ring_close(&cons);
+	ring_unlink(name);
+	/* Many producers: a second one is welcome. */
+	p = msgp(1024, 100, RING_F_MSG_MP);
+	cr_assert_eq(ring_create(&r, name, &p), 0);
+	ring_close(&r);
+	cr_assert_eq(ring_attach(&prod, name, &o), 0);
+	cr_assert_eq(ring_attach(&other, name, &o), 0);
+	ring_close(&other);
+	ring_close(&prod);
+	ring_unlink(name);
+}
+
+/* A handle closed with a reservation open on a many-producer ring gives it
+ * up: the consumer steps over it at once, with no producer to judge dead. */
+Test(msg, close_gives_up_reservation)
+{
+	struct ring a, b, c;
+	struct ring_params p = msgp(1024, 100, RING_F_MSG_MP);
+	size_t len, got;
+	void *mem = mem_ring(&a, &p, &len);
+	unsigned char buf[128];
+	void *ptr;
+
+	cr_assert_eq(ring_attach_mem(&b, mem, len, RING_KIND_MSG), 0);
+	cr_assert_eq(ring_attach_mem(&c, mem, len, RING_KIND_MSG), 0);
+	cr_assert_eq(ring_msg_reserve(&a, 50, &ptr), 0);
+	cr_assert_eq(ring_msg_send(&b, "after", 5), 0);
+	cr_assert_eq(ring_msg_recv(&c, buf, sizeof(buf), &got), -EAGAIN);
+	ring_close(&a);
+	cr_assert_eq(ring_msg_recv(&c, buf, sizeof(buf), &got), 0);
+	cr_assert(got == 5 && memcmp(buf, "after", 5) == 0);
+	ring_close(&b);
+	ring_close(&c);
+	free(mem);
+}

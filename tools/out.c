@@ -319,7 +319,10 @@ void obj_print_stat(FILE *f, const struct obj *o)
 	fprintf(f, "  %-34s %20s %20s\n",
 		s->flags & RING_STATS_F_MOVING ? "counters (moving)" : "counters", "producers",
 		"consumers");
-	stat_row(f, "elements (pushed / popped)", s->prod.ops, s->cons.ops);
+	stat_row(f,
+		 in->kind == RING_KIND_MSG || in->kind == RING_KIND_BYTES ? "bytes (pushed / popped)"
+									 : "elements (pushed / popped)",
+		 s->prod.ops, s->cons.ops);
 	stat_row(f, "full / empty (-EAGAIN)", s->prod.again, s->cons.again);
 	stat_row(f, "waits (sleeps)", s->prod.waits, s->cons.waits);
 	stat_row(f, "wakes issued", s->prod.wakes, s->cons.wakes);

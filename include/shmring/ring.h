@@ -44,8 +44,13 @@
  * (ring_open, ring_attach_mem). Sharing one between a pushing and a popping
  * thread is correct only once it holds both roles before the threads start
  * (ring_join(r, RING_ROLE_PRODUCER | RING_ROLE_CONSUMER)): a role's first
- * taking writes fields of the handle that the other direction reads. After
- * fork() the child may use the handle it inherited.
+ * taking writes fields of the handle that the other direction reads. This
+ * holds for SPSC rings only: an MPMC (or many-producer message) handle records
+ * its claims in one participant entry, which a dead peer's repair reads, so
+ * a pushing and a popping thread must each have their own handle there.
+ * After fork() the child may use the handle it inherited once it calls
+ * ring_join() (it takes an entry of its own; until then it acts under its
+ * parent's).
  *
  * SPSC handles keep their own index (the producer its tail, the consumer its
  * head) and a cached copy of the other side's. The producer (consumer) role
@@ -124,6 +129,24 @@ struct ring_params {
 	uint32_t reserved;  /* 0 */
 };
 
+/* Broadcast handles (ring_bcast.h): the role taken and the positions. The
+ * handle's prod_cache is the producer's limit (the position at which it must
+ * look at the consumers' cursors again), cons_cache a consumer's copy of the
+ * tail. */
+struct ring_pvt_bcast {
+	uint64_t ppos;     /* producer: next position to write */
+	uint64_t cpos;     /* consumer: next position to read */
+	uint64_t missed;   /* consumer: elements lost since it joined */
+	uint64_t pending;  /* consumer: lost and not yet reported by a pop */
+	uint64_t counted;  /* consumer: position up to which its pops and losses
+			    * are on the cstat line (RING_STAT_BCAST_*) */
+	struct ring_part *entry; /* consumer: its participant entry (back-pressure) */
+	uint32_t role;     /* RING_PVT_BCAST_* */
+	int32_t owner;     /* pid that took the role (roles do not survive fork) */
+	uint32_t hold;     /* producer: 1 + the entry that held it at the last scan (0: none) */
+	uint8_t pad[4];
+};
+
 /*
  * A process's handle on a ring. Fields are internal; they are visible only so
  * that the fast path can be inlined. Zero-initialise or leave it to the
@@ -157,10 +180,11 @@ struct ring {
 	uint16_t roles;           /* RING_ROLE_* held through part */
 	uint16_t live;            /* RING_PVT_LIVE_*: how the handle attached */
 	uint32_t part_gen;        /* generation of part when this handle took it */
-	/* Producer-private (SPSC). n-1 rule: the consumer index as last read.
-	 * Count rule: that index + capacity, the producer position at which
-	 * the ring is full as far as this producer knows. See
-	 * ring_pvt_spsc_forget for its value before the first push. */
+	/* Producer-private (SPSC): the producer position up to which a push
+	 * needs no refresh, from the consumer index as last read. Count rule:
+	 * that index + capacity (full as far as this producer knows). n-1
+	 * rule: ring_pvt_n1_plimit (full, or the wrap). 0 before the first
+	 * push (ring_pvt_spsc_forget) and, n-1 rule, after a wrap. */
 	uint64_t prod_cache;
 	/* The producer's own index (tail without the closed bit), kept here so
 	 * that a push never loads the line the consumer polls. Only the
@@ -181,7 +205,8 @@ struct ring {
 	uint64_t zc_res_pos;
 	uint64_t zc_res_cnt;
 	uint64_t zc_res_len;
-	/* Consumer-private: the producer index as last read (SPSC). */
+	/* Consumer-private (SPSC): count rule, the producer index as last
+	 * read; n-1 rule, ring_pvt_n1_climit of it (empty, or the wrap). */
 	uint64_t cons_cache;
 	/* The consumer's own index (head); RING_PVT_POS_UNKNOWN after attach. */
 	uint64_t cons_pos;
@@ -204,6 +229,8 @@ struct ring {
 				   * multiply (ring_pvt_mod) */
 		uint8_t pad[56];
 	} idx;
+	/* Broadcast handles: see struct ring_pvt_bcast. */
+	struct ring_pvt_bcast bc;
 };
 
 RING_STATIC_ASSERT(offsetof(struct ring, prod_cache) == 128, "handle layout");
@@ -222,6 +249,15 @@ RING_STATIC_ASSERT(offsetof(struct ring, idx) == 256, "handle layout");
  * which adopts the index found in shared memory.
  */
 #define RING_PVT_POS_UNKNOWN (UINT64_C(3) << 61)
+
+/* The handle is 384 bytes: four lines for every kind, the index line
+ * (idx), then the broadcast line (bc). Callers allocate it, so its size is
+ * part of the ABI: it grew from 320 bytes when broadcast rings came
+ * (SOVERSION 0, before any release). test/package/app/cxx_layout.h checks
+ * that C and C++ agree on it. */
+RING_STATIC_ASSERT(offsetof(struct ring, bc) == 320 && sizeof(struct ring_pvt_bcast) == 64 &&
+			   sizeof(struct ring) == 384,
+		   "handle layout");
 
 /* Which fast path a handle takes (struct ring.mode for pushes, .cmode for
  * pops), fixed when the handle takes the role. */
@@ -249,6 +285,7 @@ RING_STATIC_ASSERT(offsetof(struct ring, idx) == 256, "handle layout");
 #define RING_PVT_MODE_MSG_SP 0x10u   /* message ring, one producer */
 #define RING_PVT_MODE_MSG_MP 0x11u   /* message ring, many producers */
 #define RING_PVT_MODE_BYTES 0x12u    /* byte stream */
+#define RING_PVT_MODE_BCAST 0x13u    /* broadcast: ring_bcast.h's calls only */
 
 /* ---- Lifecycle (src/ring_shm.c, src/ring_attach.c) ---------------------- */
 /* Every constructor below leaves a non-NULL handle closed (as after
@@ -390,6 +427,9 @@ RING_INLINE uint32_t ring_flags(const struct ring *r) { return r->flags; }
  * concurrently): a pair of indices that existed at one instant. If the head
  * moves during every one of a bounded number of tries, the last pair read is
  * used: off by what moved (the n-1 rule may then report a full ring).
+ * Broadcast rings count per handle (ring_bcast.h): a consumer's own backlog,
+ * the producer's distance to its slowest joined consumer; -EINVAL on a
+ * handle with no broadcast role.
  * Errors: -EUCLEAN (indices inconsistent).
  */
 RING_API ssize_t ring_count(const struct ring *r);
@@ -692,5 +732,6 @@ RING_INLINE int ring_pop_wait(struct ring *r, void *elem, const struct timespec 
 #endif
 
 #include "ring_stats.h"
+#include "ring_bcast.h"
 
 #endif /* SHMRING_RING_H */

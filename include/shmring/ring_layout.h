@@ -75,8 +75,9 @@ extern "C" {
  * verified dead (or detached) and the ring is drained, pops return -EPIPE
  * (end of stream) instead of -ECONNRESET. */
 #define RING_F_PIPE 0x2u
+#define RING_F_BCAST_LOSSY 0x4u /* broadcast: the producer never waits (see below) */
 #define RING_F_MSG_MP 0x8u   /* message ring: many producers (RING_KIND_MSG only) */
-#define RING_F_ALL (RING_F_BLOCKING | RING_F_PIPE | RING_F_MSG_MP)
+#define RING_F_ALL (RING_F_BLOCKING | RING_F_PIPE | RING_F_BCAST_LOSSY | RING_F_MSG_MP)
 
 /* Participant table (ring_hdr.max_parts): ring_params.max_parts of 0 means
  * RING_PARTS_DEFAULT. */
@@ -237,7 +238,7 @@ struct ring_state_line {
 
 /* Indices into ring_state_line.words (src/ring_live.c owns them all). */
 #define RING_STATE_LIFE 0      /* RING_LIFE_*: replaced or not */
-#define RING_STATE_PROD_OWNER 1 /* SPSC: entry holding the producer role */
+#define RING_STATE_PROD_OWNER 1 /* SPSC, broadcast: entry holding the producer role */
 #define RING_STATE_CONS_OWNER 2 /* SPSC: entry holding the consumer role */
 #define RING_STATE_PROD_JOINS 3 /* producer roles ever taken (count) */
 #define RING_STATE_CONS_JOINS 4 /* consumer roles ever taken (count) */
@@ -381,6 +382,8 @@ struct ring_part {
 #define RING_MSG_TAG(key, pos) \
 	(((RING_PVT_CAST(uint64_t, pos) ^ RING_PVT_CAST(uint64_t, key)) * RING_MSG_TAG_MUL) | 1u)
 #define RING_MSG_BUSY(key, pos) (RING_MSG_TAG(key, pos) ^ 1u)
+/* A record the consumer is turning into a skipped one (a dead producer's). */
+#define RING_MSG_REPAIRING(key, pos) (RING_MSG_TAG(key, pos) ^ 2u)
 /* Bytes of a record carrying len payload bytes: header + len rounded up. */
 #define RING_MSG_REC(len)                                   \
 	(RING_PVT_CAST(uint64_t, sizeof(struct ring_msg_hdr)) + \
@@ -403,6 +406,72 @@ struct ring_mpmc_slot {
 	 * RING_MPMC_FULL(p), RING_MPMC_FREE(p + n); see RING_MPMC_FREE. */
 	RING_ATOMIC(uint64_t) seq;
 	/* elem_size bytes of payload follow */
+};
+
+/*
+ * ---- Broadcast (RING_KIND_BCAST: ring_bcast_pvt.h, src/ring_bcast.c) ----
+ *
+ * One producer, any number of consumers; every consumer reads every element
+ * from the position at which it joined, at its own pace. Count rule only:
+ * positions are free-running 64-bit counts and all n slots hold data.
+ * Flags: RING_F_BLOCKING, RING_F_BCAST_LOSSY. Without RING_F_BCAST_LOSSY the
+ * policy is back-pressure: the producer does not overwrite a slot that a
+ * joined back-pressure consumer (op[0] below) has not read yet.
+ *
+ * prod.tail   positions published (the next position the producer writes),
+ *             RING_CLOSED_BIT once closed. Written by the producer only.
+ * producer    the role is src/ring_live.c's exclusive one: the state line's
+ *             RING_STATE_PROD_OWNER word names the entry holding it.
+ * cons.head   the scan hint: a joining consumer ORs in the smallest power of
+ *             two above its entry's index, and the producer looks at the
+ *             entries below the highest bit only (so that a table of 4096
+ *             entries with a few consumers costs a few loads, not 4096).
+ * slots       struct ring_bcast_slot: a sequence word, then the element
+ *             rounded up to 8 bytes (stride = 8 + round8(elem_size)), copied
+ *             in 8-byte atomic words so that a reader racing the producer's
+ *             overwrite reads stale or new words, never undefined ones.
+ *   seq = 0                 never written
+ *   seq = RING_BCAST_BUSY(p)  the producer is writing position p into it
+ *   seq = RING_BCAST_DONE(p)  position p is published there
+ *   A reader of position p copies the element between two loads of seq and
+ *   keeps it only if both read RING_BCAST_DONE(p) (a seqlock).
+ *
+ * Participant entries (struct ring_part): every attached handle holds one
+ * (src/ring_live.c), and a consumer of either policy holds the consumer
+ * role bit in its state word. A back-pressure consumer also uses:
+ *   op[0]  RING_BCAST_MEMBER while it is joined (any other non-zero value
+ *          counts the same), 0 when not; only entries live in ring_live.c's
+ *          terms count, so the entry of a consumer freed after its verified
+ *          death no longer holds the producer.
+ *   cursor the consumer's next position (stored with release after reading
+ *          the slots before it); RING_BCAST_JOINING while it joins, which
+ *          holds the producer where it is.
+ * Lossy consumers write nothing in the ring but their entry's line 0
+ * (ring_live.c's words) and, on their slow path, the consumers' counters.
+ *
+ * Counters (RING_STAT_*). pstat is the producer's: AGAIN (back-pressure:
+ * full), CLOSED (push after the end of the stream) and the wait loop's
+ * words; pushes are prod.tail. cstat is shared by all consumers and written
+ * on their slow path only (once per tail read, so at least once per n
+ * elements delivered): AGAIN (nothing new), CLOSED (-EPIPE), CORRUPT
+ * (-EUCLEAN), CONTENDED (lapped again and again: -EAGAIN after the bounded
+ * retries), the wait loop's words, and the two below.
+ */
+/* cstat: elements consumers lost (lapped past, or found overwritten while
+ * they copied them), summed over consumers. */
+#define RING_STAT_BCAST_MISSED (RING_STAT_KIND_FIRST + 0u)
+/* cstat: elements delivered, summed over consumers: each adds what it
+ * delivered since it last did, on its slow path and when it leaves
+ * (ring_stats() reports it as cons.ops). */
+#define RING_STAT_BCAST_POPS (RING_STAT_KIND_FIRST + 1u)
+#define RING_BCAST_BUSY(p) ((RING_PVT_CAST(uint64_t, p) << 1) | 1u)
+#define RING_BCAST_DONE(p) ((RING_PVT_CAST(uint64_t, p) + 1u) << 1)
+#define RING_BCAST_JOINING UINT64_MAX
+#define RING_BCAST_MEMBER UINT64_C(1)
+
+struct ring_bcast_slot {
+	RING_ATOMIC(uint64_t) seq; /* RING_BCAST_BUSY(p) / RING_BCAST_DONE(p) */
+	/* round8(elem_size) bytes of payload follow, as 8-byte atomic words */
 };
 
 RING_STATIC_ASSERT(RING_LOCK_FREE_64 && RING_LOCK_FREE_32,
@@ -434,6 +503,9 @@ RING_STATIC_ASSERT(sizeof(struct ring_part) == RING_LINE, "participant entry siz
 RING_STATIC_ASSERT(offsetof(struct ring_part, intent) == 64, "participant entry layout");
 RING_STATIC_ASSERT(sizeof(struct ring_shared) == RING_DATA_OFFSET, "layout");
 RING_STATIC_ASSERT(sizeof(struct ring_mpmc_slot) == 8, "MPMC slot header");
+RING_STATIC_ASSERT(sizeof(struct ring_bcast_slot) == 8, "broadcast slot header");
+RING_STATIC_ASSERT(offsetof(struct ring_part, cursor) == 80, "participant entry layout");
+RING_STATIC_ASSERT(offsetof(struct ring_part, op) == 88, "participant entry layout");
 RING_STATIC_ASSERT(sizeof(struct ring_msg_hdr) == RING_MSG_ALIGN, "message record header");
 RING_STATIC_ASSERT(offsetof(struct ring_msg_hdr, meta) == 8, "message record header");
 

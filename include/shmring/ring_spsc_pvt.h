@@ -104,6 +104,29 @@ RING_PVT_INLINE int ring_pvt_n1_holds(uint64_t n, uint64_t t, uint64_t h, size_t
 }
 
 /*
+ * n-1 rule, the handle's caches as limits (prod_cache, cons_cache): the own
+ * index up to which a move needs no refresh and does not wrap, from an in
+ * (t) and out (h) both checked < n. Producer: up to out - 1 when out is
+ * ahead, else up to n - 1 (the wrap goes out of line). Consumer: up to in
+ * when in is not behind, else up to n - 1. So the inline test of a move of
+ * cnt from own index x is x + cnt > limit, one comparison as in the count
+ * rule, and x + cnt <= limit <= n - 1 keeps every slot touched in range.
+ * A limit stays true while the index moves up to it without wrapping (the
+ * other side only frees or fills more); a move that wraps resets it to 0
+ * ("refresh first"), as ring_pvt_spsc_forget does. The inline refreshes
+ * below compute the same values branch by branch.
+ */
+RING_PVT_INLINE uint64_t ring_pvt_n1_plimit(uint64_t n, uint64_t t, uint64_t h)
+{
+	return h > t ? h - 1 : n - 1;
+}
+
+RING_PVT_INLINE uint64_t ring_pvt_n1_climit(uint64_t n, uint64_t t, uint64_t h)
+{
+	return t >= h ? t : n - 1;
+}
+
+/*
  * `how`, a constant at every call site: 0 for slot = pos % n, 1 for
  * pos & mask, or the element size (8 or 64) of a RING_PVT_MODE_SPSC_FAST* /
  * _N1_* ring: copies by moves of that size, and the
@@ -131,10 +154,10 @@ RING_PVT_INLINE void ring_pvt_spsc_forget(struct ring *r, int prod)
 {
 	if (prod) {
 		r->prod_pos = RING_PVT_POS_UNKNOWN;
-		r->prod_cache = r->rule == RING_RULE_N1 ? RING_PVT_POS_UNKNOWN + 1 : 0;
+		r->prod_cache = 0; /* both rules: below every position */
 	} else {
 		r->cons_pos = RING_PVT_POS_UNKNOWN;
-		r->cons_cache = r->rule == RING_RULE_N1 ? RING_PVT_POS_UNKNOWN : 0;
+		r->cons_cache = 0;
 	}
 }
 
@@ -183,50 +206,57 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 			next = t + cnt;
 		}
 	} else {
-		uint64_t h = r->prod_cache;
-
-		/* One element (cnt is a constant at ring_push's call site):
-		 * next is computed once and the test is next == out. An
-		 * unknown prod_pos comes with prod_cache RING_PVT_POS_UNKNOWN
-		 * + 1 (ring_pvt_spsc_forget), which fails the test, and the
-		 * refresh refuses t >= n: no range test on the common path. A
-		 * known prod_pos implies a checked prod_cache (< n): the slow
-		 * path that adopted the one set the other. */
-#ifndef SHMRING_PVT_NO_LAPS
-		/* A move that wraps the index past n - 1 (once per lap), or an
-		 * unknown prod_pos (>= n), goes out of line, where the wrap is
-		 * published with its lap count (RING_STAT_LAPS). So next never
-		 * wraps here: one comparison where the modular step was a
-		 * comparison and a conditional move. */
-		if (ring_pvt_unlikely(t + cnt >= n))
-			return ring_pvt_spsc_wrap(r, RING_PVT_UNCONST(src), cnt, burst, 1);
-		next = t + 1;
-#else
-		/* Benchmarks only: the same without the lap counter. */
-		next = t + 1 == n ? 0 : t + 1;
-#endif
-		if (ring_pvt_unlikely(cnt == 1 ? next == h : !ring_pvt_n1_fits(n, t, h, cnt))) {
+		/* prod_cache is the limit of ring_pvt_n1_plimit (0 while the
+		 * index is unknown or after a wrap): the common push is one
+		 * comparison, as in the count rule. */
+		next = t + cnt;
+		if (ring_pvt_unlikely(next > r->prod_cache)) {
+			/* n read here, not with the other fields: the common
+			 * path does not need it, and no store came before. */
+			const uint64_t nn = r->n;
 			/* A1 (see ring_pvt_spsc_room): refresh inline; full,
-			 * corrupt and unknown go out of line. */
-			h = ring_pvt_load(&s->cons.head, acquire);
-			if (ring_pvt_likely(t < n && h < n && ring_pvt_n1_fits(n, t, h, cnt))) {
-				r->prod_cache = h;
-			} else if (RING_PVT_HOW_FAST(how)) {
-				return ring_pvt_enqueue_other(r, src, cnt, burst);
-			} else {
-				ssize_t room = ring_pvt_spsc_room(r, t, cnt, burst);
+			 * corrupt (out >= n), a lost role and a move that
+			 * wraps go out of line. */
+			uint64_t h = ring_pvt_load(&s->cons.head, acquire);
+			int ok;
 
+			if (h > t) {
+				/* Out ahead: up to out - 1; out < n keeps
+				 * next < n. */
+				ok = next < h && h < nn;
+				if (ring_pvt_likely(ok))
+					r->prod_cache = h - 1;
+			} else {
+				/* Up to n - 1. A move that wraps the index past
+				 * n - 1 (once per lap), or an unknown prod_pos
+				 * (RING_PVT_POS_UNKNOWN >= n), goes out of line,
+				 * where the wrap is published with its lap count
+				 * (RING_STAT_LAPS). */
+				if (ring_pvt_unlikely(next >= nn))
+					return ring_pvt_spsc_wrap(r, RING_PVT_UNCONST(src), cnt, burst, 1);
+				ok = h < nn; /* and t < next < n */
+				if (ring_pvt_likely(ok))
+					r->prod_cache = nn - 1;
+			}
+			if (ring_pvt_unlikely(!ok)) {
+				ssize_t room;
+
+				if (RING_PVT_HOW_FAST(how))
+					return ring_pvt_enqueue_other(r, src, cnt, burst);
+				/* Any move that would wrap is the wrap path's,
+				 * whatever the refresh found. */
+				if (next >= nn)
+					return ring_pvt_spsc_wrap(r, RING_PVT_UNCONST(src), cnt, burst, 1);
+				room = ring_pvt_spsc_room(r, t, cnt, burst);
 				if (room < 0)
 					return room;
+				/* t was known (< n, an unknown one wrapped
+				 * above) and room gives at most cnt: next
+				 * stays < n. */
 				cnt = RING_PVT_CAST(size_t, room);
 				t = r->prod_pos;
-				next = t + 1 == n ? 0 : t + 1;
+				next = t + cnt;
 			}
-		}
-		if (cnt != 1) {
-			next = t + cnt;
-			if (next >= n)
-				next -= n;
 		}
 	}
 	if (RING_PVT_HOW_FAST(how) && cnt == 1)
@@ -285,45 +315,49 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 			}
 		}
 	} else {
-		uint64_t t = r->cons_cache;
-
-		/* An unknown cons_pos comes with cons_cache equal to it
-		 * (ring_pvt_spsc_forget): "empty", and the refresh refuses
-		 * h >= n. A known cons_pos implies a checked cons_cache. */
-#ifndef SHMRING_PVT_NO_LAPS
-		/* A wrap or an unknown cons_pos: out of line, as in the
-		 * enqueue. */
-		if (ring_pvt_unlikely(h + cnt >= n))
-			return ring_pvt_spsc_wrap(r, dst, cnt, burst, 0);
-#endif
-		if (ring_pvt_unlikely(!ring_pvt_n1_holds(n, t, h, cnt))) {
+		/* cons_cache is the limit of ring_pvt_n1_climit (0 while the
+		 * index is unknown or after a wrap). */
+		next = h + cnt;
+		if (ring_pvt_unlikely(next > r->cons_cache)) {
+			const uint64_t nn = r->n; /* as in the enqueue */
 			/* A2: refresh inline; empty, closed (top bit, so
-			 * t >= n), corrupt and unknown go out of line. */
-			t = ring_pvt_load(&s->prod.tail, acquire);
-			if (ring_pvt_likely(h < n && t < n && ring_pvt_n1_holds(n, t, h, cnt))) {
-				r->cons_cache = t;
-			} else if (RING_PVT_HOW_FAST(how)) {
-				return ring_pvt_dequeue_other(r, dst, cnt, burst);
-			} else {
-				ssize_t got = ring_pvt_spsc_avail(r, h, cnt, burst);
+			 * in >= n), corrupt, a lost role and a move that wraps
+			 * go out of line. */
+			uint64_t t = ring_pvt_load(&s->prod.tail, acquire);
+			int ok;
 
+			if (t >= h) {
+				/* In not behind: up to in; next <= t < n, so
+				 * no wrap and every slot in range. */
+				ok = next <= t && t < nn;
+				if (ring_pvt_likely(ok))
+					r->cons_cache = t;
+			} else {
+				/* Up to n - 1; a wrap or an unknown cons_pos
+				 * (>= n) goes out of line, as in the enqueue. */
+				if (ring_pvt_unlikely(next >= nn))
+					return ring_pvt_spsc_wrap(r, dst, cnt, burst, 0);
+				ok = 1; /* t < h < next < n */
+				r->cons_cache = nn - 1;
+			}
+			if (ring_pvt_unlikely(!ok)) {
+				ssize_t got;
+
+				if (RING_PVT_HOW_FAST(how))
+					return ring_pvt_dequeue_other(r, dst, cnt, burst);
+				/* A closed in (>= n) passes the branch above
+				 * whatever the data: a move that would wrap is
+				 * the wrap path's, as in the enqueue. */
+				if (next >= nn)
+					return ring_pvt_spsc_wrap(r, dst, cnt, burst, 0);
+				got = ring_pvt_spsc_avail(r, h, cnt, burst);
 				if (got < 0)
 					return got;
 				cnt = RING_PVT_CAST(size_t, got);
 				h = r->cons_pos;
+				next = h + cnt; /* < n, as in the enqueue */
 			}
 		}
-#ifndef SHMRING_PVT_NO_LAPS
-		next = h + cnt; /* < n: a wrap went out of line above */
-#else
-		if (cnt == 1) {
-			next = h + 1 == n ? 0 : h + 1;
-		} else {
-			next = h + cnt;
-			if (next >= n)
-				next -= n;
-		}
-#endif
 	}
 	if (RING_PVT_HOW_FAST(how) && cnt == 1)
 		ring_pvt_copy_const(dst, slots + ring_pvt_spsc_index(r, h, n, mask, rule, how) * RING_PVT_CAST(unsigned, how),

@@ -84,7 +84,13 @@
 	X(RING_MSG_META(100, RING_MSG_T_DATA, 128)) X(RING_MSG_REC(100))        \
 	X(offsetof(struct ring, zc_res_pos)) X(offsetof(struct ring, zc_res_cnt)) \
 	X(offsetof(struct ring, zc_res_len)) \
-	X(offsetof(struct ring, zc_peek_pos)) X(offsetof(struct ring, zc_peek_cnt))
+	X(offsetof(struct ring, zc_peek_pos)) X(offsetof(struct ring, zc_peek_cnt)) \
+	X(offsetof(struct ring, bc)) X(sizeof(struct ring_pvt_bcast))           \
+	X(offsetof(struct ring_pvt_bcast, cpos)) X(offsetof(struct ring_pvt_bcast, role)) \
+	X(sizeof(struct ring_bcast_slot)) X(offsetof(struct ring_part, op))     \
+	X(RING_F_BCAST_LOSSY) X(RING_BCAST_BUSY(UINT64_C(5)))                   \
+	X(RING_BCAST_DONE(UINT64_C(5))) X(RING_BCAST_JOINING)                   \
+	X(RING_BCAST_MEMBER) X(RING_PVT_MODE_BCAST)
 
 #ifdef __cplusplus
 extern "C" {
