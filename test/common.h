@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -102,6 +103,33 @@ static inline void test_spin_pause(unsigned *spins)
 {
 	if ((++*spins & 63) == 0)
 		sched_yield();
+}
+
+/* State letter of a process from /proc/<pid>/stat (R, S, T, Z, ...), or 0. */
+static inline char test_proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' ? p[2] : 0;
+}
+
+/* Sleep us microseconds, through signals. */
+static inline void test_pause_us(long us)
+{
+	struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 #endif /* SHMRING_TEST_COMMON_H */

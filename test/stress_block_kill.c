@@ -33,6 +33,8 @@
 
 #include <shmring/ring.h>
 
+#include "common.h"
+
 #define MAXW 8
 /* No progress for this long after a kill: stranded. A hang detector, far
  * above the 10 ms slice the protocol allows. */
@@ -52,23 +54,6 @@ static int64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p != NULL && p[1] == ' ' ? p[2] : 0;
 }
 
 static void worker(int producer)
@@ -133,12 +118,12 @@ int main(int argc, char **argv)
 
 		nanosleep(&gap, NULL);
 		/* MPMC: a victim asleep (see the top of the file). */
-		for (tries = 0; mpmc && proc_state(pid[v]) != 'S' && tries < 1000; tries++) {
+		for (tries = 0; mpmc && test_proc_state(pid[v]) != 'S' && tries < 1000; tries++) {
 			v = rand() % nw;
 			if (tries % 16 == 15)
 				sched_yield();
 		}
-		if (mpmc && proc_state(pid[v]) != 'S')
+		if (mpmc && test_proc_state(pid[v]) != 'S')
 			continue;
 		kill(pid[v], SIGKILL);
 		while (waitpid(pid[v], NULL, 0) < 0 && errno == EINTR)

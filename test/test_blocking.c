@@ -63,32 +63,6 @@ static uint32_t word(RING_ATOMIC(uint32_t) *w)
 	return ring_pvt_load(w, seq_cst);
 }
 
-/* State letter of a process from /proc/<pid>/stat, or 0. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p != NULL && p[1] == ' ' ? p[2] : 0;
-}
-
-static void pause_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /*
  * Wait until every child in pids is asleep in a blocking call: `flag` (a
  * waiter word) is set and each child is in state S. Returns 0 once they are,
@@ -100,7 +74,7 @@ static int wait_asleep(const pid_t *pids, int n, RING_ATOMIC(uint32_t) *flag)
 		int i, all = word(flag) != 0;
 
 		for (i = 0; i < n; i++) {
-			char st = proc_state(pids[i]);
+			char st = test_proc_state(pids[i]);
 
 			if (st == 'Z' || st == 'X' || st == 0)
 				return -1;
@@ -109,7 +83,7 @@ static int wait_asleep(const pid_t *pids, int n, RING_ATOMIC(uint32_t) *flag)
 		}
 		if (all)
 			return 0;
-		pause_ms(1);
+		test_pause_us(1000);
 	}
 }
 
@@ -148,7 +122,7 @@ static pid_t fork_child(void)
 static int wait_flag(volatile uint64_t *flag, pid_t child)
 {
 	while (*flag == 0) {
-		char st = proc_state(child);
+		char st = test_proc_state(child);
 
 		if (st == 'Z' || st == 'X' || st == 0)
 			return *flag != 0 ? 0 : -1;
@@ -255,22 +229,22 @@ Test(blocking, mpmc_several_sleepers, .timeout = 60)
 		pid_t waiting[NC];
 
 		for (k = 0; k < NC; k++)
-			if (proc_state(c[k]) != 'Z' && proc_state(c[k]) != 0)
+			if (test_proc_state(c[k]) != 'Z' && test_proc_state(c[k]) != 0)
 				waiting[left++] = c[k];
 		cr_assert_eq(left, NC - i, "%d consumers left, expected %d", left, NC - i);
 		cr_assert_eq(wait_asleep(waiting, left, &r.shm->wait.cons_waiters), 0);
 		push_seq(&r, 7);
 		/* One of them exits; wait for that before the next round. */
 		while (ring_count(&r) != 0)
-			pause_ms(1);
+			test_pause_us(1000);
 		for (;;) {
 			int gone = 0;
 
 			for (k = 0; k < NC; k++)
-				gone += proc_state(c[k]) == 'Z';
+				gone += test_proc_state(c[k]) == 'Z';
 			if (gone >= i + 1)
 				break;
-			pause_ms(1);
+			test_pause_us(1000);
 		}
 	}
 	for (i = 0; i < NC; i++)
@@ -552,7 +526,7 @@ static void timeouts_storm(uint32_t kind, uint32_t rule)
 	if (pusher == 0) {
 		unsigned char e[ESZ];
 
-		pause_ms(50); /* let the storm interrupt the unbounded wait */
+		test_pause_us(50000); /* let the storm interrupt the unbounded wait */
 		test_fill(e, ESZ, 42);
 		CHILD_CHECK(ring_push(&empty, e) == 0);
 		_exit(0);
@@ -660,7 +634,7 @@ Test(blocking, close_wakes_all_mpmc_consumers, .timeout = 60)
 	for (k = 0; k < 6; k++)
 		push_seq(&r, k);
 	while (ring_count(&r) != 0)
-		pause_ms(1);
+		test_pause_us(1000);
 	/* Round 2: all asleep again; two more and the close right behind. */
 	cr_assert_eq(wait_asleep(c, NC, &r.shm->wait.cons_waiters), 0);
 	push_seq(&r, 6);
@@ -713,9 +687,9 @@ Test(blocking, close_wakes_all_mpmc_producers, .timeout = 60)
 	pop_expect(&r, 0);
 	while (done < 0) {
 		for (i = 0; i < NP; i++)
-			if (proc_state(p[i]) == 'Z')
+			if (test_proc_state(p[i]) == 'Z')
 				done = i;
-		pause_ms(1);
+		test_pause_us(1000);
 	}
 	expect_exit(p[done], PUSHED, "producer let in by a pop");
 	for (i = 0, n = 0; i < NP; i++)

@@ -42,14 +42,6 @@ static void expect_exit(pid_t pid, int code, const char *what)
 	cr_assert_eq(st, code, "%s: child status %d, expected %d", what, st, code);
 }
 
-static void pause_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static struct ring_params params(uint32_t kind, uint32_t rule, uint64_t slots, uint32_t flags)
 {
 	struct ring_params p;
@@ -244,7 +236,7 @@ Test(live, stopped_holder_is_alive)
 		buf[n] = 0;
 		if (strrchr(buf, ')')[2] == 'T')
 			break;
-		pause_ms(1);
+		test_pause_us(1000);
 	}
 	{
 		pid_t d = fork_child();
@@ -399,7 +391,7 @@ static void consumer_learns(uint32_t kind, uint32_t rule, uint32_t flags, int wa
 		pid_t k = fork_child();
 
 		if (k == 0) {
-			pause_ms(50);
+			test_pause_us(50000);
 			kill(c, SIGKILL);
 			_exit(0);
 		}
@@ -436,14 +428,14 @@ static void producer_learns(uint32_t kind, uint32_t rule)
 	}
 	cr_assert_eq(ring_push(&r, &v), 0);
 	while (ring_count(&r) != 0)
-		pause_ms(1);
+		test_pause_us(1000);
 	while (ring_push(&r, &v) == 0)
 		;
 	{
 		pid_t k = fork_child();
 
 		if (k == 0) {
-			pause_ms(50);
+			test_pause_us(50000);
 			kill(c, SIGKILL);
 			_exit(0);
 		}
@@ -760,7 +752,7 @@ Test(live, open_or_create_and_wait_for_creator)
 		CHILD_CHECK(v == 42);
 		_exit(0);
 	}
-	pause_ms(50);
+	test_pause_us(50000);
 	cr_assert_eq(ring_create(&r, name, &p), 0);
 	{
 		uint64_t v = 42;

@@ -53,31 +53,6 @@ static pid_t fork_child(void)
 	return pid;
 }
 
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p != NULL && p[1] == ' ' ? p[2] : 0;
-}
-
-static void pause_us(long us)
-{
-	struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static double now_s(void)
 {
 	struct timespec t;
@@ -93,7 +68,7 @@ static void wait_asleep(const pid_t *pids, int n, RING_ATOMIC(uint32_t) *count)
 		int i, all = RING_WAIT_ARMED(ring_pvt_load(count, seq_cst)) >= (uint32_t)n;
 
 		for (i = 0; i < n; i++) {
-			char st = proc_state(pids[i]);
+			char st = test_proc_state(pids[i]);
 
 			cr_assert(st != 'Z' && st != 0, "sleeper %d ended before the test", i);
 			if (st != 'S')
@@ -101,7 +76,7 @@ static void wait_asleep(const pid_t *pids, int n, RING_ATOMIC(uint32_t) *count)
 		}
 		if (all)
 			return;
-		pause_us(500);
+		test_pause_us(500);
 	}
 }
 
@@ -114,12 +89,12 @@ static void wait_waker_gone(pid_t w, int sig)
 		return;
 	}
 	for (;;) {
-		char st = proc_state(w);
+		char st = test_proc_state(w);
 
 		cr_assert(st != 'Z' && st != 0, "waker ended instead of stopping at its hook");
 		if (st == 'T' || st == 't')
 			return;
-		pause_us(200);
+		test_pause_us(200);
 	}
 }
 
@@ -236,7 +211,7 @@ static void wake_dies_how(uint32_t kind, enum what what, int point, int sig, int
 	/* One sleeper must now get through without anyone else's help. */
 	while (done == 0) {
 		for (i = 0; i < ns; i++) {
-			char st = proc_state(sl[i]);
+			char st = test_proc_state(sl[i]);
 
 			if (st == 'Z') {
 				cr_assert_eq(test_wait_child(sl[i]), 0, "sleeper %d failed", i);
@@ -247,7 +222,7 @@ static void wake_dies_how(uint32_t kind, enum what what, int point, int sig, int
 			}
 		}
 		if (done == 0)
-			pause_us(200);
+			test_pause_us(200);
 	}
 	/* The rest through ordinary wakes. */
 	for (i = 0; i < ns; i++) {

@@ -30,6 +30,8 @@
 
 #include <shmring/shmring.h>
 
+#include "common.h"
+
 #define SLOTS 64
 #define WATCHDOG_S 240
 
@@ -55,14 +57,6 @@ static uint32_t rnd(uint32_t n)
 	rng ^= rng >> 7;
 	rng ^= rng << 17;
 	return (uint32_t)(rng % n);
-}
-
-static void pause_us(long us)
-{
-	struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 struct side {
@@ -164,7 +158,7 @@ static int peer(const char *in, const char *out, uint64_t count, uint64_t seed)
 		if (have > 0)
 			blocked_out = 1;
 		if (rnd(2048) == 0)
-			pause_us(rnd(2000)); /* idle: the test's pushes fill our input */
+			test_pause_us(rnd(2000)); /* idle: the test's pushes fill our input */
 		else if (done < count && ((have == 0 && blocked_in) || blocked_out))
 			side_wait(&s, have == 0 && blocked_in, blocked_out);
 	}
@@ -225,7 +219,7 @@ int main(int argc, char **argv)
 		if (burst == 0 && sent < count) {
 			burst = 1 + rnd(rnd(8) == 0 ? 3 * SLOTS : 16);
 			if (rnd(64) == 0)
-				pause_us(rnd(3000)); /* idle: the peer waits for data */
+				test_pause_us(rnd(3000)); /* idle: the peer waits for data */
 		}
 		while (burst > 0 && sent < count) {
 			rc = ring_push(&s.out, &sent);
