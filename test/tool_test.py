@@ -10,6 +10,7 @@ command runs with a timeout, so a hang fails the case instead of wedging it.
 Exit status 0 on success, 1 with the failed check on stderr.
 """
 import json
+import time
 import os
 import stat
 import subprocess
@@ -397,6 +398,46 @@ def case_kinds():
     out, _ = c.communicate(timeout=60)
     check(c.returncode == 0 and out == "woken\n", "blocking cat: %r" % out)
     run("cat", "-n", "1", "--timeout", "0.05", bl, code=4)
+
+
+def case_bcast():
+    """Broadcast rings: create (back-pressure and lossy), two cat processes
+    that joined each get every element pushed after, push is the one
+    producer, stat names the broadcast counters."""
+    for lossy in (False, True):
+        r = name("bcast-lossy" if lossy else "bcast")
+        run("create", "--kind", "bcast", "--blocking", "--slots", "16", "--elem-size", "16",
+            *(["--lossy"] if lossy else []), r)
+        j = ls_json(r)["/" + r]
+        check(j["kind"] == "bcast" and bool(j["flags"] & 0x4) == lossy, "ls bcast: %s" % j)
+        cats = [subprocess.Popen([TOOL, "cat", "-n", "3", "--timeout", "60", r],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+        for _ in range(3000):  # until both joined (30 s at most)
+            if ls_json(r)["/" + r]["consumers"] == 2:
+                break
+            time.sleep(0.01)
+        check(ls_json(r)["/" + r]["consumers"] == 2, "two cat consumers joined")
+        run("push", "--timeout", "60", r, "tick1", "tick2", "tick3")
+        for c in cats:
+            out, err = c.communicate(timeout=60)
+            check(c.returncode == 0 and out.splitlines() == ["tick1", "tick2", "tick3"],
+                  "bcast cat: %r %r" % (out, err))
+        text = run("stat", r)
+        check("delivered, all consumers" in text, "stat names the bcast counters\n" + text)
+        # The producer role is exclusive: a second push while one holds it.
+        holder = subprocess.Popen([TOOL, "push", "--timeout", "60", r], stdin=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        for _ in range(3000):
+            if ls_json(r)["/" + r]["producers"] == 1:
+                break
+            time.sleep(0.01)
+        check(ls_json(r)["/" + r]["producers"] == 1, "push holds the producer role")
+        err = subprocess.run([TOOL, "push", r, "x"], capture_output=True, text=True, timeout=30)
+        check(err.returncode == 1 and "held by a live participant" in err.stderr,
+              "second producer refused: %r" % err.stderr)
+        holder.stdin.close()
+        holder.wait(timeout=30)
 
 
 def case_stale():

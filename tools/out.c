@@ -336,7 +336,13 @@ void obj_print_stat(FILE *f, const struct obj *o)
 		if (s->prod.kind[k] || s->cons.kind[k]) {
 			char what[40];
 
-			snprintf(what, sizeof(what), "kind-specific word %u", RING_STAT_KIND_FIRST + k);
+			if (in->kind == RING_KIND_BCAST && RING_STAT_KIND_FIRST + k == RING_STAT_BCAST_MISSED)
+				snprintf(what, sizeof(what), "missed (lapped, lossy)");
+			else if (in->kind == RING_KIND_BCAST && RING_STAT_KIND_FIRST + k == RING_STAT_BCAST_POPS)
+				snprintf(what, sizeof(what), "delivered, all consumers");
+			else
+				snprintf(what, sizeof(what), "kind-specific word %u",
+					 RING_STAT_KIND_FIRST + k);
 			stat_row(f, what, s->prod.kind[k], s->cons.kind[k]);
 		}
 }

@@ -31,8 +31,9 @@ static const char usage_text[] =
 	"  rm [--force] NAME...             remove rings nobody uses (--force: even so)\n"
 	"  rm --stale [--dry-run] [GLOB...] remove every stale ring (matching GLOB)\n"
 	"  create [OPTIONS] NAME            create a ring (see shmring(1))\n"
-	"      --kind spsc|mpmc|msg|bytes  --rule count|n1  --slots N\n"
+	"      --kind spsc|mpmc|msg|bytes|bcast  --rule count|n1  --slots N\n"
 	"      --elem-size B (msg: largest message)  --many-producers (msg)\n"
+	"      --lossy (bcast)\n"
 	"      --blocking  --mode OCTAL  --parts N\n"
 	"  push [--hex] [--timeout SEC] NAME [VALUE...]   push values (or stdin lines):\n"
 	"      elements, messages, or a stream's bytes\n"
@@ -492,6 +493,7 @@ static int cmd_create(int argc, char **argv)
 					      {"mode", required_argument, NULL, 'm'},
 					      {"parts", required_argument, NULL, 'p'},
 					      {"many-producers", no_argument, NULL, 'M'},
+					      {"lossy", no_argument, NULL, 'L'},
 					      {0, 0, 0, 0}};
 	struct ring_params p;
 	int esz_given = 0;
@@ -505,7 +507,7 @@ static int cmd_create(int argc, char **argv)
 	p.rule = RING_RULE_COUNT;
 	p.slots = 1024;
 	p.elem_size = 8;
-	while ((opt = next_opt(argc, argv, "k:r:s:e:bm:p:M", lopts)) != -1) {
+	while ((opt = next_opt(argc, argv, "k:r:s:e:bm:p:ML", lopts)) != -1) {
 		switch (opt) {
 		case 'k':
 			if (strcmp(optarg, "spsc") == 0)
@@ -516,8 +518,10 @@ static int cmd_create(int argc, char **argv)
 				p.kind = RING_KIND_MSG;
 			else if (strcmp(optarg, "bytes") == 0)
 				p.kind = RING_KIND_BYTES;
+			else if (strcmp(optarg, "bcast") == 0)
+				p.kind = RING_KIND_BCAST;
 			else
-				return usage("--kind: spsc, mpmc, msg or bytes");
+				return usage("--kind: spsc, mpmc, msg, bytes or bcast");
 			break;
 		case 'r':
 			if (strcmp(optarg, "count") == 0)
@@ -537,6 +541,7 @@ static int cmd_create(int argc, char **argv)
 			esz_given = 1;
 			break;
 		case 'M': p.flags |= RING_F_MSG_MP; break;
+		case 'L': p.flags |= RING_F_BCAST_LOSSY; break;
 		case 'b': p.flags |= RING_F_BLOCKING; break;
 		case 'm': {
 			char *end;
@@ -615,7 +620,7 @@ static int make_elem(const char *s, int hex, unsigned char *elem, size_t esz, si
 	return 0;
 }
 
-static int open_ring(const char *arg, struct ring *r, char *name, size_t len)
+static int open_ring(const char *arg, struct ring *r, char *name, size_t len, int pop)
 {
 	int rc;
 
@@ -629,6 +634,13 @@ static int open_ring(const char *arg, struct ring *r, char *name, size_t len)
 	case RING_KIND_MPMC:
 	case RING_KIND_MSG:
 	case RING_KIND_BYTES: return 0;
+	case RING_KIND_BCAST:
+		/* A broadcast ring is read by joining (from now on) and written
+		 * by taking the one producer role. */
+		rc = pop ? ring_bcast_join(r) : ring_bcast_producer(r);
+		if (rc < 0)
+			ring_close(r);
+		return rc;
 	default: ring_close(r); return -EPROTOTYPE;
 	}
 }
@@ -652,6 +664,20 @@ static ssize_t xfer(struct ring *r, int pop, void *buf, size_t len, uint64_t tim
 		rc = timeout_ns ? ring_msg_send_timeout(r, buf, len, timeout_ns)
 				: ring_msg_send(r, buf, len);
 		return rc < 0 ? rc : (ssize_t)len;
+	case RING_KIND_BCAST:
+		if (pop) {
+			uint64_t missed = 0;
+
+			rc = timeout_ns ? ring_bcast_pop_timeout(r, buf, &missed, timeout_ns)
+					: ring_bcast_pop(r, buf, &missed);
+			if (rc == 0 && missed != 0)
+				fprintf(stderr, "shmring: cat: %" PRIu64 " element%s missed (lapped)\n",
+					missed, missed == 1 ? "" : "s");
+		} else {
+			rc = timeout_ns ? ring_bcast_push_timeout(r, buf, timeout_ns)
+					: ring_bcast_push(r, buf);
+		}
+		return rc < 0 ? rc : (ssize_t)ring_elem_size(r);
 	case RING_KIND_BYTES:
 		if (pop)
 			return timeout_ns ? ring_bytes_read_timeout(r, buf, len, timeout_ns)
@@ -734,7 +760,7 @@ static int cmd_push(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage("push needs a NAME");
-	rc = open_ring(argv[optind], &r, name, sizeof(name));
+	rc = open_ring(argv[optind], &r, name, sizeof(name), 0);
 	if (rc == -EINVAL)
 		return usage("bad ring name");
 	if (rc < 0)
@@ -773,7 +799,7 @@ static int cmd_push(int argc, char **argv)
 		/* Fixed-slot kinds push the whole (zero-padded) element; a
 		 * message is the value's bytes; a stream takes them in as many
 		 * writes as it needs. */
-		if (kind == RING_KIND_SPSC || kind == RING_KIND_MPMC)
+		if (kind == RING_KIND_SPSC || kind == RING_KIND_MPMC || kind == RING_KIND_BCAST)
 			n = esz;
 		off = 0;
 		do {
@@ -877,7 +903,7 @@ static int cmd_cat(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return usage("cat takes one NAME");
-	rc = open_ring(argv[optind], &r, name, sizeof(name));
+	rc = open_ring(argv[optind], &r, name, sizeof(name), 1);
 	if (rc == -EINVAL)
 		return usage("bad ring name");
 	if (rc < 0)
