@@ -201,6 +201,25 @@ static void msg_publish(struct ring *r, uint64_t p, uint64_t len, uint64_t rec, 
 		ring_pvt_after_push(r);
 }
 
+/* What every send and reservation does first: take the producer role,
+ * check the length and that no reservation is open, claim room for len
+ * bytes. 0, with *c the claim, or the error. */
+static int msg_start(struct ring *r, size_t len, struct msg_claim *c)
+{
+	int rc = ring_pvt_live_join_side(r, 0);
+
+	if (rc < 0)
+		return rc;
+	if (len > r->esz)
+		return -EMSGSIZE;
+	if (r->zc_res_cnt != 0)
+		return -EALREADY;
+	rc = msg_claim(r, len, c);
+	if (rc < 0)
+		return (int)ring_pvt_stat_result(r, 0, rc);
+	return 0;
+}
+
 int ring_pvt_msg_send_slow(struct ring *r, const void *msg, size_t len)
 {
 	struct msg_claim c;
@@ -209,19 +228,9 @@ int ring_pvt_msg_send_slow(struct ring *r, const void *msg, size_t len)
 
 	if (!is_msg(r) || (msg == NULL && len != 0))
 		return -EINVAL;
-	{
-		int jr = ring_pvt_live_join_side(r, 0);
-
-		if (jr < 0)
-			return jr;
-	}
-	if (len > r->esz)
-		return -EMSGSIZE;
-	if (r->zc_res_cnt != 0)
-		return -EALREADY;
-	rc = msg_claim(r, len, &c);
+	rc = msg_start(r, len, &c);
 	if (rc < 0)
-		return (int)ring_pvt_stat_result(r, 0, rc);
+		return rc;
 	h = msg_begin(r, &c);
 	if (len != 0)
 		memcpy(h + 1, msg, len);
@@ -237,19 +246,9 @@ int ring_msg_reserve(struct ring *r, size_t len, void **ptr)
 
 	if (!is_msg(r) || ptr == NULL)
 		return -EINVAL;
-	{
-		int jr = ring_pvt_live_join_side(r, 0);
-
-		if (jr < 0)
-			return jr;
-	}
-	if (len > r->esz)
-		return -EMSGSIZE;
-	if (r->zc_res_cnt != 0)
-		return -EALREADY;
-	rc = msg_claim(r, len, &c);
+	rc = msg_start(r, len, &c);
 	if (rc < 0)
-		return (int)ring_pvt_stat_result(r, 0, rc);
+		return rc;
 	h = msg_begin(r, &c);
 	r->zc_res_pos = c.pos + c.pad;
 	r->zc_res_cnt = c.rec;
@@ -427,12 +426,9 @@ int ring_pvt_msg_recv_slow(struct ring *r, void *buf, size_t cap, size_t *len)
 
 	if (!is_msg(r) || len == NULL || (buf == NULL && cap != 0))
 		return -EINVAL;
-	{
-		int jr = ring_pvt_live_join_side(r, 1);
-
-		if (jr < 0)
-			return jr;
-	}
+	rc = ring_pvt_live_join_side(r, 1);
+	if (rc < 0)
+		return rc;
 	if (r->zc_peek_cnt != 0)
 		return -EALREADY;
 	h0 = cons_index(r);
@@ -464,12 +460,9 @@ ssize_t ring_msg_recv_burst(struct ring *r, void *buf, size_t cap, size_t *lens,
 
 	if (!is_msg(r) || lens == NULL || n == 0 || (buf == NULL && cap != 0))
 		return -EINVAL;
-	{
-		int jr = ring_pvt_live_join_side(r, 1);
-
-		if (jr < 0)
-			return jr;
-	}
+	rc = ring_pvt_live_join_side(r, 1);
+	if (rc < 0)
+		return rc;
 	if (r->zc_peek_cnt != 0)
 		return -EALREADY;
 	h0 = cons_index(r);
@@ -506,12 +499,9 @@ int ring_msg_peek(struct ring *r, const void **ptr, size_t *len)
 
 	if (!is_msg(r) || ptr == NULL || len == NULL)
 		return -EINVAL;
-	{
-		int jr = ring_pvt_live_join_side(r, 1);
-
-		if (jr < 0)
-			return jr;
-	}
+	rc = ring_pvt_live_join_side(r, 1);
+	if (rc < 0)
+		return rc;
 	h0 = cons_index(r);
 	h = h0;
 	rc = msg_scan(r, &h, &m);
