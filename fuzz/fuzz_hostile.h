@@ -55,13 +55,19 @@ static inline uint64_t expected_total(const struct ring_hdr *h)
 		stride = 1;
 		goto table;
 	}
-	if (h->kind != RING_KIND_SPSC && h->kind != RING_KIND_MPMC)
+	if (h->kind != RING_KIND_SPSC && h->kind != RING_KIND_MPMC && h->kind != RING_KIND_BCAST)
 		return 0;
 	if (h->flags & RING_F_MSG_MP)
 		return 0;
 	if (h->rule != RING_RULE_N1 && h->rule != RING_RULE_COUNT)
 		return 0;
 	if (h->kind == RING_KIND_MPMC && h->rule == RING_RULE_N1)
+		return 0;
+	/* Broadcast: count rule, the producer's entry and a consumer's; the
+	 * lossy flag is its own. */
+	if (h->kind == RING_KIND_BCAST && (h->rule != RING_RULE_COUNT || h->max_parts < 2))
+		return 0;
+	if (h->kind != RING_KIND_BCAST && (h->flags & RING_F_BCAST_LOSSY))
 		return 0;
 	if ((h->flags & ~RING_F_ALL) != 0 || h->elem_size == 0 || h->elem_size > RING_ELEM_MAX)
 		return 0;
