@@ -341,10 +341,20 @@ static inline void hostile_op_fixed(struct ring *r, struct fuzz_in *in, int role
 /* One call on r in the given role(s); checks the result is a documented one. */
 static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
 {
-	if (ring_kind(r) == RING_KIND_MSG || ring_kind(r) == RING_KIND_BYTES)
+	unsigned char e[RING_ELEM_MAX > 4096 ? 4096 : RING_ELEM_MAX];
+
+	if (ring_kind(r) == RING_KIND_MSG || ring_kind(r) == RING_KIND_BYTES) {
 		hostile_op_bytes(r, in, role);
-	else
+	} else if (ring_kind(r) == RING_KIND_BCAST) {
+		/* A broadcast ring (fuzz_bcast drives its own calls): the
+		 * fixed-slot calls refuse it and take no role. */
+		(void)in;
+		(void)role;
+		FUZZ_CHECK(ring_elem_size(r) > sizeof(e) || ring_push(r, e) == -EINVAL);
+		FUZZ_CHECK(ring_elem_size(r) > sizeof(e) || ring_pop(r, e) == -EINVAL);
+	} else {
 		hostile_op_fixed(r, in, role);
+	}
 }
 
 #endif /* SHMRING_FUZZ_HOSTILE_H */
