@@ -341,7 +341,7 @@ static inline void hostile_op_fixed(struct ring *r, struct fuzz_in *in, int role
 /* One call on r in the given role(s); checks the result is a documented one. */
 static inline void hostile_op(struct ring *r, struct fuzz_in *in, int role)
 {
-	unsigned char e[RING_ELEM_MAX > 4096 ? 4096 : RING_ELEM_MAX];
+	unsigned char e[RING_ELEM_MAX > 4096 ? 4096 : RING_ELEM_MAX] = {0};
 
 	if (ring_kind(r) == RING_KIND_MSG || ring_kind(r) == RING_KIND_BYTES) {
 		hostile_op_bytes(r, in, role);
