@@ -46,6 +46,8 @@
 
 #include <shmring/shmring.h>
 
+#include "iox_roudi.h"
+
 #ifdef SHMBENCH_HAVE_ICEORYX
 #include <iceoryx_binding_c/log.h>
 #include <iceoryx_binding_c/publisher.h>
@@ -87,7 +89,6 @@ struct ctl {
 
 static struct ctl *ctl;
 static struct ring rings[MAXC]; /* bcast: rings[0]; n-spsc: one each */
-static pid_t roudi = -1;
 
 static uint64_t now_ns(void)
 {
@@ -276,44 +277,7 @@ static void iox_consume(int idx, uint64_t count, int paced, struct cres *res)
 	iox_runtime_shutdown();
 }
 
-static int start_roudi(void)
-{
-	int i;
-
-	roudi = fork();
-	if (roudi < 0)
-		return -1;
-	if (roudi == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		/* Its log (and the "not responding" notes on each run's
-		 * processes as they exit) would bury the results. */
-		if (freopen("/dev/null", "w", stdout) == NULL || freopen("/dev/null", "w", stderr) == NULL)
-			_exit(127);
-		execlp("iox-roudi", "iox-roudi", "-l", "off", (char *)NULL);
-		_exit(127);
-	}
-	/* RouDi takes a moment to create its shared memory. */
-	for (i = 0; i < 40; i++) {
-		int st;
-
-		usleep(50000);
-		if (waitpid(roudi, &st, WNOHANG) == roudi) {
-			roudi = -1;
-			return -1;
-		}
-	}
-	return 0;
-}
 #endif
-
-static void stop_roudi(void)
-{
-	if (roudi > 0) {
-		kill(roudi, SIGTERM);
-		waitpid(roudi, NULL, 0);
-		roudi = -1;
-	}
-}
 
 /* ---- a run ------------------------------------------------------------------ */
 
@@ -519,7 +483,7 @@ int main(int argc, char **argv)
 		return 2;
 #ifdef SHMBENCH_HAVE_ICEORYX
 	if (use_iox && (filter == NULL || strstr("iceoryx", filter) != NULL)) {
-		if (start_roudi() != 0) {
+		if (iox_roudi_start() != 0) {
 			printf("note: iceoryx skipped (iox-roudi did not start; another RouDi running?)\n");
 			use_iox = 0;
 		}
@@ -554,7 +518,7 @@ int main(int argc, char **argv)
 		loadavg(la, sizeof(la));
 		printf("round %d: load after  %s\n", r + 1, la);
 	}
-	stop_roudi();
+	iox_roudi_stop();
 	printf("\n%-12s %-5s %12s %12s %12s %10s %9s %9s %s\n", "impl", "N", "prod Mmsg/s",
 	       "cons min", "cons median", "vs n-spsc", "p50 ns", "p99 ns", "CPUs (last round)");
 	for (k = 0; k < 4; k++) {

@@ -74,7 +74,7 @@ struct child_res {
 	uint64_t sum;      /* checksum of every word sent / received */
 	uint64_t t_end;    /* CLOCK_MONOTONIC ns when this child finished */
 	uint64_t futex;    /* futex syscalls made by this child */
-	int32_t ok;        /* 1 when every check passed */
+	int32_t ok;        /* 1 when every check passed; -1: could not connect (skipped) */
 	char err[116];
 };
 
@@ -88,6 +88,9 @@ struct ctl {
 	struct child_res res[BENCH_MAX_CHILD];
 	uint64_t samples[];      /* ping: one latency per message, ns */
 };
+
+/* What a child does in a run (the child_init/child_fini hooks' role). */
+enum bench_role { BR_TX, BR_RX, BR_PING, BR_PONG, BR_MTX, BR_MRX };
 
 struct impl {
 	const char *name;
@@ -108,11 +111,19 @@ struct impl {
 	/* Callgrind: iters single push+pop pairs (burst 0) or burst pairs of
 	 * `burst` elements, in one thread. Returns the number of errors. */
 	uint64_t (*cg_loop)(struct chan *c, uint32_t burst, uint64_t iters);
+	/* Optional, in each child before the start line (untimed): connect
+	 * this process's end of its channels (c: the run's channels, c[1]
+	 * too for ping-pong). Returns 0, or -1 (the run fails). child_fini
+	 * runs after the timed part. */
+	int (*child_init)(struct chan *c, int role);
+	void (*child_fini)(struct chan *c, int role);
 };
 
-/* The loop functions loops.h generates for prefix P, in struct impl order. */
-#define LOOP_FNS(P) P##_stream_tx, P##_stream_rx, P##_ping, P##_pong, P##_mpmc_tx, P##_mpmc_rx, \
-		    P##_cg_loop
+/* The loop functions loops.h generates for prefix P, in struct impl order,
+ * then the child hooks (none, or init and fini). */
+#define LOOP_FNS_HOOKS(P, init, fini) P##_stream_tx, P##_stream_rx, P##_ping, P##_pong, \
+		    P##_mpmc_tx, P##_mpmc_rx, P##_cg_loop, init, fini
+#define LOOP_FNS(P) LOOP_FNS_HOOKS(P, NULL, NULL)
 
 /* The adaptors. Each list ends with a NULL name; missing peers are absent. */
 extern const struct impl impls_shmring[];
@@ -125,6 +136,7 @@ extern const struct impl impls_ref[];
 extern const struct impl impls_bipc[];
 extern const struct impl impls_moody[];
 extern const struct impl impls_ipc[];
+extern const struct impl impls_iox[];
 extern const struct impl impls_block_shmring[];
 extern const struct impl impls_block[];
 extern const struct impl impls_harness[];

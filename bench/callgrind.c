@@ -69,7 +69,7 @@ static inline int hn_pop_burst(struct chan *c, void *m, uint32_t n, uint32_t esz
 
 const struct impl impls_harness[] = {
 	{"harness", CAP_SPSC | CAP_BURST | CAP_EXTRA, hn_setup, hn_teardown, LOOP_FNS(hn)},
-	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 /* ---- measurement ----------------------------------------------------------- */

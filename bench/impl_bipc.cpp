@@ -72,5 +72,5 @@ inline int bipc_pop(struct chan *c, void *m, uint32_t esz)
 
 extern "C" const struct impl impls_bipc[] = {
 	{"boost-ipc-mq", CAP_SPSC | CAP_MPMC, bipc_setup, bipc_teardown, LOOP_FNS(bipc)},
-	{nullptr, 0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
+	{nullptr, 0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
 };

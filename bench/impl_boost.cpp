@@ -84,5 +84,5 @@ inline int bst_pop_burst(struct chan *c, void *m, uint32_t n, uint32_t esz)
 
 extern "C" const struct impl impls_boost[] = {
 	{"boost-spsc", CAP_SPSC | CAP_BURST, bst_setup, bst_teardown, LOOP_FNS(bst)},
-	{nullptr, 0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
+	{nullptr, 0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
 };

@@ -81,5 +81,5 @@ static inline int ckm_pop(struct chan *c, void *m, uint32_t esz)
 const struct impl impls_ck[] = {
 	{"ck_ring-spsc", CAP_SPSC, ck_setup, ck_teardown, LOOP_FNS(cks)},
 	{"ck_ring-mpmc", CAP_MPMC, ck_setup, ck_teardown, LOOP_FNS(ckm)},
-	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

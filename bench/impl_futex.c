@@ -66,5 +66,5 @@ static inline int fx_pop(struct chan *c, void *m, uint32_t esz)
 
 const struct impl impls_block[] = {
 	{"futex", CAP_BLOCK, fx_setup, fx_teardown, LOOP_FNS(fx)},
-	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

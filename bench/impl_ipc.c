@@ -230,5 +230,5 @@ const struct impl impls_ipc[] = {
 	{"unix-dgram", CAP_IPC, unix_setup, fd_teardown, LOOP_FNS(udg)},
 	{"posix-mq", CAP_IPC, mq_setup, mq_teardown, LOOP_FNS(mq)},
 	{"sysv-msgq", CAP_IPC, sysv_setup, sysv_teardown, LOOP_FNS(sysv)},
-	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -107,5 +107,5 @@ inline int cq_pop(struct chan *c, void *m, uint32_t)
 extern "C" const struct impl impls_moody[] = {
 	{"moody-rwq-thr", CAP_SPSC | CAP_THREADS, rwq_setup, rwq_teardown, LOOP_FNS(rwq)},
 	{"moody-cq-thr", CAP_MPMC | CAP_THREADS, cq_setup, cq_teardown, LOOP_FNS(cq)},
-	{nullptr, 0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
+	{nullptr, 0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
 };

@@ -230,5 +230,5 @@ static inline int rt_pop(struct chan *c, void *m, uint32_t esz)
 const struct impl impls_ref[] = {
 	{"ref-slot-spsc", CAP_SPSC | CAP_BURST, rs_setup, rs_teardown, LOOP_FNS(rs)},
 	{"ref-ticket-mpmc", CAP_MPMC, rt_setup, rs_teardown, LOOP_FNS(rt)},
-	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

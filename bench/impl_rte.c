@@ -109,5 +109,5 @@ static inline int rmp_pop_burst(struct chan *c, void *m, uint32_t n, uint32_t es
 const struct impl impls_rte[] = {
 	{"rte_ring-sp/sc", CAP_SPSC | CAP_BURST, rte_setup_sp, rte_teardown, LOOP_FNS(rsp)},
 	{"rte_ring-mp/mc", CAP_MPMC | CAP_BURST, rte_setup_mp, rte_teardown, LOOP_FNS(rmp)},
-	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

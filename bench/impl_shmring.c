@@ -133,11 +133,11 @@ const struct impl impls_shmring[] = {
 	 LOOP_FNS(shm)},
 	{"shmring-mpmc", CAP_SHMRING | CAP_MPMC | CAP_BURST, shm_setup_mpmc, shm_teardown,
 	 LOOP_FNS(shm)},
-	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 const struct impl impls_block_shmring[] = {
 	{"shmring-blk", CAP_SHMRING | CAP_BLOCK | CAP_BURST, shm_setup_blk, shm_teardown,
 	 LOOP_FNS(blk)},
-	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

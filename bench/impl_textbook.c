@@ -72,5 +72,5 @@ static inline int tb_pop(struct chan *c, void *m, uint32_t esz)
 
 const struct impl impls_textbook[] = {
 	{"textbook-n1", CAP_SPSC, tb_setup, tb_teardown, LOOP_FNS(tb)},
-	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

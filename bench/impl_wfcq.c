@@ -97,5 +97,5 @@ static inline int wq_pop(struct chan *c, void *m, uint32_t esz)
 
 const struct impl impls_wfcq[] = {
 	{"urcu-wfcq", CAP_SPSC | CAP_THREADS, wq_setup, wq_teardown, LOOP_FNS(wq)},
-	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

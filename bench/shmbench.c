@@ -4,7 +4,7 @@
  * interleaved in rounds. See bench/README.md for the cases and columns.
  *
  *   shmbench [--quick] [--rounds N] [--out DIR] [--near-max NS]
- *            [--mpmc-limit S] [--case SUBSTR] [--impl SUBSTR]
+ *            [--mpmc-limit S] [--case SUBSTR] [--impl SUBSTR] [--no-iceoryx]
  *   valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=F \
  *            shmbench --callgrind F
  *
@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "iox_roudi.h"
 #include "shmbench.h"
 
 #define MAX_IMPL 32
@@ -59,7 +60,7 @@ static void add_list(const struct impl *list)
 		impls[nimpl++] = list;
 }
 
-static void register_impls(void)
+static void register_impls(int use_iox)
 {
 	add_list(impls_shmring);
 	add_list(impls_block_shmring);
@@ -98,6 +99,13 @@ static void register_impls(void)
 	printf("note: moodycamel queues skipped (libreaderwriterqueue-dev / libconcurrentqueue-dev not found)\n");
 #endif
 	add_list(impls_ipc);
+#ifdef SHMBENCH_HAVE_ICEORYX
+	if (use_iox)
+		add_list(impls_iox);
+#else
+	(void)use_iox;
+	printf("note: iceoryx skipped (libiceoryx-binding-c-dev not found at build time)\n");
+#endif
 	add_list(impls_block);
 }
 
@@ -483,7 +491,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: shmbench [--quick] [--rounds N] [--out DIR] [--near-max NS]\n"
-		"                [--mpmc-limit S] [--case SUBSTR] [--impl SUBSTR]\n"
+		"                [--mpmc-limit S] [--case SUBSTR] [--impl SUBSTR] [--no-iceoryx]\n"
 		"       valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=F \\\n"
 		"                shmbench --callgrind F\n");
 }
@@ -502,7 +510,7 @@ int main(int argc, char **argv)
 			    2000000, 30000};
 	char path[4096];
 	FILE *raw, *sum;
-	int r, c, i, failed = 0, rounds_set = 0, dropped = 0;
+	int r, c, i, failed = 0, rounds_set = 0, dropped = 0, use_iox = 1;
 	sigset_t set;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -523,6 +531,8 @@ int main(int argc, char **argv)
 			o.case_filter = v, i++;
 		} else if (strcmp(a, "--impl") == 0 && v) {
 			o.impl_filter = v, i++;
+		} else if (strcmp(a, "--no-iceoryx") == 0) {
+			use_iox = 0;
 		} else if (strcmp(a, "--callgrind") == 0 && v) {
 			o.cg = v, i++;
 		} else {
@@ -556,7 +566,19 @@ int main(int argc, char **argv)
 		perror(o.out);
 		return 2;
 	}
-	register_impls();
+#ifdef SHMBENCH_HAVE_ICEORYX
+	/* iceoryx needs its daemon: started here, stopped at the end (and by
+	 * PR_SET_PDEATHSIG if this program dies). */
+	if (use_iox && (o.impl_filter == NULL || strstr("iceoryx", o.impl_filter) != NULL)) {
+		if (iox_roudi_start() != 0) {
+			printf("note: iceoryx skipped (iox-roudi did not start; another RouDi running?)\n");
+			use_iox = 0;
+		}
+	} else {
+		use_iox = 0;
+	}
+#endif
+	register_impls(use_iox);
 	tsc_calibrate();
 	snprintf(path, sizeof(path), "%s/runs.csv", o.out);
 	raw = fopen(path, "w");
@@ -656,6 +678,7 @@ int main(int argc, char **argv)
 	fclose(sum);
 	write_plot(o.out, o.rounds, o.near_max);
 	sysv_cleanup_all();
+	iox_roudi_stop();
 	if (failed)
 		printf("FAILED: some runs were rejected (see REJECTED lines)\n");
 	return failed;
