@@ -13,6 +13,8 @@
  *   waitfd_rtt [ROUNDTRIPS [ROUNDS [cross|same|any]]]
  *       defaults 20000 5 cross (cross: the two processes on CPUs 0 and 1,
  *       same: both on CPU 0, any: not pinned)
+ *   WAITFD_RTT_ONLY=waitfd|eventfd runs that mode only (to count its
+ *   system calls: perf stat -e 'raw_syscalls:sys_enter' ...).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -203,14 +205,16 @@ int main(int argc, char **argv)
 	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 20000;
 	int rounds = argc > 2 ? atoi(argv[2]) : 5, i;
 	double w[64], e[64];
+	const char *only;
 
 	if (argc > 3)
 		pin_mode = strcmp(argv[3], "same") == 0 ? 1 : strcmp(argv[3], "any") == 0 ? 2 : 0;
 	if (rounds < 1 || rounds > 64 || n < 1)
 		return 2;
+	only = getenv("WAITFD_RTT_ONLY");
 	for (i = 0; i < rounds; i++) {
-		w[i] = run_waitfd(n);
-		e[i] = run_eventfd(n);
+		w[i] = only != NULL && strcmp(only, "eventfd") == 0 ? 1 : run_waitfd(n);
+		e[i] = only != NULL && strcmp(only, "waitfd") == 0 ? 1 : run_eventfd(n);
 	}
 	qsort(w, (size_t)rounds, sizeof(w[0]), cmp_d);
 	qsort(e, (size_t)rounds, sizeof(e[0]), cmp_d);

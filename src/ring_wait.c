@@ -90,6 +90,9 @@
  *   repair is needed, and a participant entry plays no part.
  * - The seq words only ever grow; a dead process leaves nothing there to
  *   repair.
+ * - A sleeper dying in futex_wait leaves its 1 in fxw (cons_fxw/prod_fxw,
+ *   see bump_and_wake_sleepers): wakers then make the FUTEX_WAKE they would
+ *   make anyway without that count, nothing more.
  *
  * Hostile words. Nothing here trusts the wait or hint lines: bogus counts
  * cost wake syscalls or, at worst, sleeps until the slice ends; the CAS loops
@@ -237,6 +240,40 @@ static void bump_and_wake(RING_ATOMIC(uint32_t) *seq, int n)
 }
 
 /*
+ * The wake of ring_pvt_wake: bump, and FUTEX_WAKE only if a futex sleeper
+ * may be there. fxw (cons_fxw / prod_fxw) counts the sleepers of the loop
+ * below between their add, made before they arm, and their removal, made
+ * after their futex_wait returned. The waker's CAS on the counts read a
+ * value at or after the arm of every sleeper it counts (a seq_cst RMW,
+ * so a release/acquire edge, A7: pairs with R7 below, the sleeper's add
+ * sequenced before its arm): this load, after that CAS, sees each such
+ * sleeper's 1 unless it was removed, which happens only after that
+ * sleeper's futex_wait returned, i.e. once it is awake and about to try
+ * again. So 0 here means no counted sleeper can be left in futex_wait:
+ * readiness descriptor waiters alone (counted in *_waiters, never in fxw)
+ * cost no FUTEX_WAKE. A hostile 0 costs the real sleepers their slice.
+ */
+static void bump_and_wake_sleepers(RING_ATOMIC(uint32_t) *seq, RING_ATOMIC(uint32_t) *fxw,
+				   int n)
+{
+	ring_pvt_fetch_add(seq, 1, seq_cst);
+	RING_PVT_HOOK(RING_HOOK_WAKE_BUMPED);
+	if (ring_pvt_load(fxw, acquire) != 0) /* A7 */
+		ring_pvt_futex_wake(futex_word(seq), n);
+}
+
+/* A futex sleeper's own 1 in fxw, never below 0 (a hostile 0 stays 0). */
+static void fxw_sub(RING_ATOMIC(uint32_t) *fxw)
+{
+	uint32_t v = ring_pvt_load(fxw, relaxed);
+	int i;
+
+	for (i = 0; i < 64 && v != 0; i++)
+		if (ring_pvt_cas(fxw, &v, v - 1, release, relaxed))
+			return;
+}
+
+/*
  * Record the CPU this side runs on (see the spin in ring_pvt_wait_until).
  * Written only when it changed; on the hint line, away from the words the
  * hot path reads.
@@ -272,12 +309,18 @@ void ring_pvt_wake(struct ring *r, int consumers, size_t n)
 		if (ring_pvt_cas(waiters, &v, RING_WAIT_WORD(a, k + t), seq_cst, relaxed))
 			break;
 		if (i == RING_PVT_CAS_TRIES) {
-			t = (uint32_t)n; /* the word keeps changing: wake anyway */
-			break;
+			/* The word keeps changing: wake anyway, FUTEX_WAKE
+			 * included (no CAS orders a look at fxw). */
+			t = (uint32_t)n;
+			bump_and_wake(consumers ? &w->cons_seq : &w->prod_seq,
+				      t >= (uint32_t)INT_MAX ? INT_MAX : (int)t);
+			goto fds;
 		}
 	}
-	bump_and_wake(consumers ? &w->cons_seq : &w->prod_seq,
-		      t >= (uint32_t)INT_MAX ? INT_MAX : (int)t);
+	bump_and_wake_sleepers(consumers ? &w->cons_seq : &w->prod_seq,
+			       consumers ? &w->cons_fxw : &w->prod_fxw,
+			       t >= (uint32_t)INT_MAX ? INT_MAX : (int)t);
+fds:
 	/* Descriptor waiters of this direction: each armed one gets its
 	 * datagram (src/ring_waitfd.c). After the CAS above, which read a
 	 * count that includes every waiter armed before it. */
@@ -390,7 +433,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 			    const struct timespec *deadline)
 {
 	struct ring_wait_line *w;
-	RING_ATOMIC(uint32_t) *waiters, *seqw;
+	RING_ATOMIC(uint32_t) *waiters, *seqw, *fxw;
 	ssize_t rc;
 	uint32_t s, cpu;
 	uint64_t mark, mark2;
@@ -413,6 +456,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 	w = &r->shm->wait;
 	waiters = consumer ? &w->cons_waiters : &w->prod_waiters;
 	seqw = consumer ? &w->cons_seq : &w->prod_seq;
+	fxw = consumer ? &w->cons_fxw : &w->prod_fxw;
 	/* Spinning waits for a peer running elsewhere. A peer last seen on
 	 * this very CPU cannot run while we spin: go to sleep at once. The CPU
 	 * words are hints a hostile peer may fake; they change only how long
@@ -441,6 +485,9 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 			return -ETIMEDOUT;
 		}
 		s = ring_pvt_load(seqw, seq_cst);
+		/* R7: before the arm, so that a waker counting this sleeper
+		 * sees it (bump_and_wake_sleepers). */
+		ring_pvt_fetch_add(fxw, 1, seq_cst);
 		armed = ring_pvt_wait_arm(waiters) == 0;
 		ring_pvt_fence(seq_cst); /* F2: pairs with F1 (and the close's RMW) */
 		short_slice = ring_pvt_sleeper_barrier() < 0 || !armed;
@@ -448,6 +495,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 		if (!not_ready(rc)) {
 			if (armed)
 				ring_pvt_wait_leave(waiters);
+			fxw_sub(fxw);
 			return rc;
 		}
 		if (rc == -EBUSY) {
@@ -458,6 +506,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 			if (mark2 != mark && unproductive++ < RING_PVT_UNPRODUCTIVE_MAX) {
 				if (armed)
 					ring_pvt_wait_leave(waiters);
+				fxw_sub(fxw);
 				mark = mark2;
 				continue;
 			}
@@ -471,6 +520,9 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 		fr = ring_pvt_futex_wait(futex_word(seqw), (int32_t)s,
 					 end == INT64_MAX ? NULL : &until);
 		e = fr < 0 ? errno : 0;
+		/* After futex_wait returned: awake, this sleeper needs no
+		 * FUTEX_WAKE from here on. */
+		fxw_sub(fxw);
 		if (armed)
 			ring_pvt_wait_leave(waiters);
 		/* EAGAIN: woken before we slept. EINTR: a signal. ETIMEDOUT:

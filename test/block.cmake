@@ -86,4 +86,9 @@ if(NOT SHMRING_TSAN)
   add_test(NAME waitfd_stream_unbounded COMMAND waitfd_stream ${_waitfd_msgs} 2)
   set_tests_properties(waitfd_stream waitfd_stream_unbounded PROPERTIES TIMEOUT 300)
   set_tests_properties(waitfd_stream_unbounded PROPERTIES ENVIRONMENT SHMRING_TEST_SLICE_MS=0)
+  # Socket descriptors (RING_WAITFD_SOCKET), unbounded: a fifth of the count.
+  math(EXPR _waitfd_sock_msgs "${_waitfd_msgs} / 5")
+  add_test(NAME waitfd_stream_socket COMMAND waitfd_stream ${_waitfd_sock_msgs} 3)
+  set_tests_properties(waitfd_stream_socket PROPERTIES TIMEOUT 300
+    ENVIRONMENT "SHMRING_TEST_SLICE_MS=0;SHMRING_TEST_WAITFD_SOCKET=1")
 endif()

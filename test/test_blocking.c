@@ -800,30 +800,37 @@ Test(blocking, dead_waiter_spsc_n1, .timeout = 60) { dead_waiter(RING_KIND_SPSC,
 Test(blocking, dead_waiter_mpmc, .timeout = 60) { dead_waiter(RING_KIND_MPMC, RING_RULE_COUNT); }
 
 /*
- * Readiness descriptors under hostile words: every entry's descriptor bits
- * set, the descriptor-waiter count and the waiter counts made huge. A push
- * still returns, sends at most one datagram per entry of the table (the
- * handle's own max_parts), each to a name of this ring, and the real waiter
- * still gets its datagram; the bits are left cleared.
+ * Readiness descriptors under hostile words: every other entry's descriptor
+ * bits set (and its tag forged), the descriptor-waiter count and the
+ * waiter counts made huge. A push still returns, wakes at most one
+ * descriptor per entry of the table (the handle's own max_parts), each of
+ * this ring, and the real waiter still gets its wake-up (one datagram, or
+ * its eventfd written once); the bits are left cleared. With its own tag
+ * forged as well, the eventfd waiter gets nothing written (no descriptor
+ * matches the forged id) and the push still returns.
  */
-Test(blocking, waitfd_hostile_words, .timeout = 60)
+static void waitfd_hostile(uint32_t mode, int forge_own)
 {
 	struct ring_params p = {RING_KIND_MPMC, RING_RULE_COUNT, 8, 8, RING_F_BLOCKING, 8, 0, 0};
 	struct ring r;
 	struct ring_waitfd f;
 	struct ring_wait_line *w;
-	uint64_t v = 1;
+	uint64_t v = 1, own, cnt = 0;
 	uint32_t i;
 	char b[8];
 	int got = 0;
 
 	cr_assert_eq(ring_create_anon(&r, &p), 0);
 	cr_assert_eq(ring_join(&r, RING_ROLE_PRODUCER | RING_ROLE_CONSUMER), 0);
-	cr_assert_geq(ring_waitfd_open(&f, &r, RING_WAITFD_DATA), 0);
+	cr_assert_geq(ring_waitfd_open(&f, &r, RING_WAITFD_DATA | mode), 0);
 	cr_assert_eq(ring_waitfd_arm(&f), 0);
 	w = &r.shm->wait;
+	own = ring_pvt_load(&r.part->op[RING_PART_OP_WAITFD], relaxed);
+	cr_assert_eq(!!(own & RING_WAITFD_BIT_EFD), mode == 0, "descriptor kind (op word %#llx)",
+		     (unsigned long long)own);
 	for (i = 0; i < r.max_parts; i++)
-		ring_pvt_store(&r.parts[i].op[RING_PART_OP_WAITFD], UINT64_MAX, relaxed);
+		if (i != r.part_idx || forge_own)
+			ring_pvt_store(&r.parts[i].op[RING_PART_OP_WAITFD], UINT64_MAX, relaxed);
 	ring_pvt_store(&w->cons_fdw, UINT32_MAX, relaxed);
 	ring_pvt_store(&w->cons_waiters, RING_WAIT_WORD(RING_WAIT_MAX, 0), relaxed);
 	cr_assert_eq(ring_push(&r, &v), 0);
@@ -832,11 +839,28 @@ Test(blocking, waitfd_hostile_words, .timeout = 60)
 		cr_assert_eq(ring_pvt_load(&r.parts[i].op[RING_PART_OP_WAITFD], relaxed) &
 				     (RING_WAITFD_BIT_DATA),
 			     0, "entry %u still armed", i);
-	while (recv(f.fd, b, sizeof(b), MSG_DONTWAIT) == 1)
-		got++;
-	cr_assert_eq(got, 1, "one datagram for our arming, got %d", got);
+	if (mode == RING_WAITFD_SOCKET) {
+		while (recv(f.fd, b, sizeof(b), MSG_DONTWAIT) == 1)
+			got++;
+		cr_assert_eq(got, 1, "one datagram for our arming, got %d", got);
+	} else if (read(f.fd, &cnt, sizeof(cnt)) != (ssize_t)sizeof(cnt)) {
+		cnt = 0;
+	}
+	if (mode == 0)
+		cr_assert_eq(cnt, forge_own ? 0u : 1u, "eventfd written %llu times",
+			     (unsigned long long)cnt);
+	if (forge_own)
+		ring_pvt_store(&r.part->op[RING_PART_OP_WAITFD], own & ~(uint64_t)RING_WAITFD_BIT_DATA,
+			       relaxed);
 	cr_assert_eq(ring_waitfd_consume(&f), 0);
 	cr_assert_eq(ring_waitfd_arm(&f), 1, "data is there");
 	cr_assert_eq(ring_waitfd_close(&f), 0);
 	ring_close(&r);
+}
+
+Test(blocking, waitfd_hostile_words, .timeout = 60) { waitfd_hostile(0, 0); }
+Test(blocking, waitfd_hostile_own_tag, .timeout = 60) { waitfd_hostile(0, 1); }
+Test(blocking, waitfd_socket_hostile_words, .timeout = 60)
+{
+	waitfd_hostile(RING_WAITFD_SOCKET, 0);
 }

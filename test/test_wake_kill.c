@@ -143,7 +143,8 @@ static int sleeper_op(struct ring *r, enum what what, int use_fd, uint64_t *e)
 
 	if (!use_fd)
 		return what == DATA ? ring_pop_wait(r, e, NULL) : ring_push_wait(r, e, NULL);
-	rc = ring_waitfd_open(&f, r, what == DATA ? RING_WAITFD_DATA : RING_WAITFD_ROOM);
+	rc = ring_waitfd_open(&f, r, (what == DATA ? RING_WAITFD_DATA : RING_WAITFD_ROOM) |
+					     (use_fd == 2 ? RING_WAITFD_SOCKET : 0u));
 	if (rc < 0)
 		return rc;
 	for (;;) {
@@ -326,6 +327,14 @@ FD_WAKE_CASE(fd_spsc_room_cleared, RING_KIND_SPSC, ROOM, RING_HOOK_FD_CLEARED)
 FD_WAKE_CASE(fd_mpmc_data_published, RING_KIND_MPMC, DATA, RING_HOOK_PUBLISHED)
 FD_WAKE_CASE(fd_mpmc_data_cleared, RING_KIND_MPMC, DATA, RING_HOOK_FD_CLEARED)
 FD_WAKE_CASE(fd_mpmc_room_cleared, RING_KIND_MPMC, ROOM, RING_HOOK_FD_CLEARED)
+
+/* Socket descriptors (RING_WAITFD_SOCKET): the same two windows. */
+#define SOCK_WAKE_CASE(name, kind, what, point)                                                \
+	Test(wake_kill, name##_kill, .timeout = 60) { wake_dies_how(kind, what, point, SIGKILL, 2); } \
+	Test(wake_kill, name##_stop, .timeout = 60) { wake_dies_how(kind, what, point, SIGSTOP, 2); }
+
+SOCK_WAKE_CASE(sock_spsc_data_cleared, RING_KIND_SPSC, DATA, RING_HOOK_FD_CLEARED)
+SOCK_WAKE_CASE(sock_mpmc_room_cleared, RING_KIND_MPMC, ROOM, RING_HOOK_FD_CLEARED)
 
 #define CLOSE_CASE(name, kind, what, point)                                          \
 	Test(wake_kill, name##_kill, .timeout = 60) { close_dies(kind, what, point, SIGKILL); } \

@@ -9,6 +9,7 @@
  * in order; a lost wake-up costs one timeout (ring_waitfd_timeout_ms), so
  * the run is repeated with SHMRING_TEST_SLICE_MS=0 (no timeout at all:
  * a lost wake-up hangs it and the watchdog fails it).
+ * SHMRING_TEST_WAITFD_SOCKET=1 uses socket descriptors instead of eventfds.
  *
  *   waitfd_stream [COUNT [SEED]]               the test (default 10^6)
  *   waitfd_stream --peer IN OUT COUNT SEED     the peer (exec'd by the test)
@@ -59,6 +60,15 @@ static uint32_t rnd(uint32_t n)
 	return (uint32_t)(rng % n);
 }
 
+/* SHMRING_TEST_WAITFD_SOCKET=1 (inherited by the exec'd peer): socket
+ * descriptors (RING_WAITFD_SOCKET) on both sides instead of eventfds. */
+static uint32_t fd_mode(void)
+{
+	const char *e = getenv("SHMRING_TEST_WAITFD_SOCKET");
+
+	return e != NULL && strcmp(e, "1") == 0 ? RING_WAITFD_SOCKET : 0u;
+}
+
 struct side {
 	struct ring in, out;
 	struct ring_waitfd din, rout; /* data on in, room on out */
@@ -72,8 +82,10 @@ static void side_open(struct side *s, const char *in, const char *out)
 
 	CHECK(ring_open(&s->in, in, RING_KIND_SPSC) == 0);
 	CHECK(ring_open(&s->out, out, RING_KIND_SPSC) == 0);
-	CHECK(ring_waitfd_open(&s->din, &s->in, RING_WAITFD_DATA) >= 0);
-	CHECK(ring_waitfd_open(&s->rout, &s->out, RING_WAITFD_ROOM) >= 0);
+	CHECK(ring_waitfd_open(&s->din, &s->in, RING_WAITFD_DATA | fd_mode()) >= 0);
+	CHECK(ring_waitfd_open(&s->rout, &s->out, RING_WAITFD_ROOM | fd_mode()) >= 0);
+	/* The kind asked for is the kind made (eventfd ids are in fdinfo). */
+	CHECK(!!(s->din.dirs & RING_WAITFD_SOCKET) == !!fd_mode());
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
 	CHECK(s->ep >= 0);
 	ev.events = EPOLLIN;

@@ -158,12 +158,31 @@ struct ring_cons_line {
  * a waiter on a descriptor counts itself in *_waiters like a sleeper, sets
  * its direction bit in its participant entry's op[RING_PART_OP_WAITFD], and
  * adds 1 to *_fdw while so armed. *_fdw only tells wakers whether to look at
- * the table at all; a waker clears a set bit (fetch_and) before it sends the
- * entry's socket one datagram.
+ * the table at all; a waker clears a set bit (fetch_and) before it makes the
+ * entry's descriptor readable, once per arming.
+ *
+ * The rest of the op word says what that descriptor is, written by its
+ * owner at ring_waitfd_open and cleared at ring_waitfd_close:
+ * RING_WAITFD_BIT_EFD set: an eventfd, number RING_WAITFD_TAG_FD in the
+ * owner's process, kernel eventfd id RING_WAITFD_TAG_ID (/proc fdinfo
+ * "eventfd-id"); a waker takes a copy with pidfd_getfd(2), checks the id
+ * and write()s it. RING_WAITFD_BIT_SOCK set instead: a datagram socket
+ * named after the ring and the entry (src/ring_waitfd.c). *_fxw: the futex sleepers among *_waiters
+ * (each adds its 1 before arming, removes it after its futex_wait); a
+ * waker that reads 0 there after counting its wakes makes no FUTEX_WAKE.
  */
 #define RING_PART_OP_WAITFD 4
 #define RING_WAITFD_BIT_DATA 1u /* armed for data (a consumer) */
 #define RING_WAITFD_BIT_ROOM 2u /* armed for room (a producer) */
+#define RING_WAITFD_BIT_EFD 4u  /* the entry's descriptor is an eventfd */
+#define RING_WAITFD_BIT_SOCK 8u /* the entry's descriptor is its socket */
+#define RING_WAITFD_TAG(fd, id)                                             \
+	((RING_PVT_CAST(uint64_t, RING_PVT_CAST(uint32_t, id)) << 32) |     \
+	 ((RING_PVT_CAST(uint64_t, fd) & 0xffffffu) << 8) | RING_WAITFD_BIT_EFD)
+#define RING_WAITFD_TAG_FD(w) (RING_PVT_CAST(uint32_t, (w) >> 8) & 0xffffffu)
+#define RING_WAITFD_TAG_ID(w) RING_PVT_CAST(uint32_t, (w) >> 32)
+#define RING_WAITFD_TAG_MASK (~RING_PVT_CAST(uint64_t, 0xffu) | RING_WAITFD_BIT_EFD)
+#define RING_WAITFD_FD_MAX 0xffffff /* highest descriptor number a tag holds */
 
 struct ring_wait_line {
 	RING_ATOMIC(uint32_t) cons_seq;     /* consumers sleep on it; bumped to wake */
@@ -172,7 +191,9 @@ struct ring_wait_line {
 	RING_ATOMIC(uint32_t) prod_waiters; /* producers armed / woken (counts) */
 	RING_ATOMIC(uint32_t) cons_fdw;     /* consumers armed on a descriptor */
 	RING_ATOMIC(uint32_t) prod_fdw;     /* producers armed on a descriptor */
-	uint8_t pad[RING_LINE - 24];
+	RING_ATOMIC(uint32_t) cons_fxw;     /* consumers in (or entering) futex_wait */
+	RING_ATOMIC(uint32_t) prod_fxw;     /* producers in (or entering) futex_wait */
+	uint8_t pad[RING_LINE - 32];
 };
 
 /* Words sleepers and wakers write on their slow paths only, kept off the

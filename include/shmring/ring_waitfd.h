@@ -5,14 +5,16 @@
  * Included by <shmring/shmring.h>; src/ring_waitfd.c has the mechanism and
  * the no-lost-wake-up argument.
  *
- * A readiness descriptor is a datagram socket of this process (Unix domain,
- * abstract namespace, no file system object; it goes away with the process).
- * It becomes readable when a peer, in any process, makes the ring ready for
- * a direction this handle is armed for: data for a consumer
+ * A readiness descriptor is an eventfd of this process (the default) or,
+ * opened with RING_WAITFD_SOCKET, a datagram socket of it (Unix domain,
+ * abstract namespace, no file system object; it goes away with the
+ * process). It becomes readable when a peer, in any process, makes the ring
+ * ready for a direction this handle is armed for: data for a consumer
  * (RING_WAITFD_DATA), room for a producer (RING_WAITFD_ROOM), or the end of
  * the stream (ring_close_write) for both. While both sides are busy nothing
- * is armed and no system call is made; a peer sends one datagram per arming,
- * on its wake path, which it takes only when it sees a waiter counted.
+ * is armed and no system call is made; a peer makes one write (or sends
+ * one datagram) per arming, on its wake path, which it takes only when it
+ * sees a waiter counted.
  *
  *   struct ring_waitfd wf;
  *   int fd = ring_waitfd_open(&wf, &r, RING_WAITFD_DATA); // add fd to epoll
@@ -30,14 +32,27 @@
  * descriptor to the poll call (as curl_multi_timeout asks), and call
  * ring_waitfd_consume and try again when it returns, readable or not.
  *
- * A named ring: attach as usual (ring_open, ring_attach), then
- * ring_waitfd_open on that handle; the descriptor is this process's own and
- * nothing needs to be passed between processes. Peers reach it through the
- * ring: the socket's name is derived from the ring's create_id and the
- * handle's participant entry, so it works between processes that share the
- * ring and one network namespace (the abstract namespace is per network
- * namespace). Between network namespaces no datagram arrives and the
- * waiter still makes progress, one timeout at a time.
+ * How a process gets the descriptor for a named ring: it attaches as usual
+ * (ring_open, ring_attach) and calls ring_waitfd_open on that handle. The
+ * descriptor is this process's own; nothing is passed by hand between
+ * processes and no other process needs to cooperate. Peers find it through
+ * the ring: the open publishes, in the handle's participant entry, the
+ * eventfd's number and its kernel id, and a peer that has to wake it takes
+ * its own copy once with pidfd_getfd(2) (checking that it is that eventfd),
+ * keeps it and writes it from then on: the cost of a bare eventfd. That
+ * needs ptrace access to this process (same user, no Yama or LSM rule
+ * against it, or CAP_SYS_PTRACE) and the same pid namespace. A peer
+ * without it sends nothing and this process still makes progress, one
+ * timeout at a time: when peers run as other users (or in another pid
+ * namespace), open with RING_WAITFD_SOCKET. A socket descriptor's name is
+ * derived from the ring's create_id and the handle's participant entry;
+ * peers send it a datagram, which works between any processes that share
+ * the ring and one network namespace (the abstract namespace is per
+ * network namespace; between network namespaces no datagram arrives and
+ * the waiter still makes progress, one timeout at a time). The eventfd
+ * form also needs an eventfd id in /proc/self/fdinfo (Linux 5.x and
+ * later) and a descriptor number below 2^24; otherwise ring_waitfd_open
+ * makes the socket form.
  *
  * Thread safety: one struct ring_waitfd per handle, used by the thread that
  * uses the handle in that direction. After fork() the child must not use an
@@ -60,17 +75,22 @@ extern "C" {
 #define RING_WAITFD_DATA 0x1u /* readable when the ring has data (consumer) */
 #define RING_WAITFD_ROOM 0x2u /* readable when the ring has room (producer) */
 #define RING_WAITFD_ALL 0x3u
+/* Option of ring_waitfd_open's dirs: a datagram socket instead of an
+ * eventfd, for peers that cannot take a copy of this process's eventfd
+ * (other users, other pid namespaces). Costs a sendto and a recv per
+ * wake-up where the eventfd costs a write and a read. */
+#define RING_WAITFD_SOCKET 0x4u
 
 /* A handle's readiness descriptor. All fields are private but fd. */
 struct ring_waitfd {
 	int fd;              /* the descriptor to poll; -1 when closed */
-	uint32_t dirs;       /* RING_WAITFD_* given to open */
+	uint32_t dirs;       /* RING_WAITFD_* given to open; _SOCKET if a socket */
 	uint32_t armed;      /* directions armed now */
 	uint32_t counted;    /* of those, counted in the ring's waiter counts */
 	uint32_t part_idx;   /* the handle's participant entry at open */
 	int32_t pid;         /* the process that opened it */
 	uint32_t was_ready;  /* the last arm found the ring ready */
-	uint32_t short_wait; /* a count or barrier failed: short timeouts */
+	uint32_t short_wait; /* short timeouts; the last consume read a wake */
 	uint64_t mark;       /* ring positions at that arm */
 	int64_t backoff_ns;  /* ready with nothing moved: timeout to use */
 	struct ring *ring;
@@ -78,13 +98,14 @@ struct ring_waitfd {
 
 /*
  * Open a readiness descriptor for the blocking ring handle r: dirs is
- * RING_WAITFD_DATA, RING_WAITFD_ROOM or both. Takes the matching roles on r
+ * RING_WAITFD_DATA, RING_WAITFD_ROOM or both, optionally with
+ * RING_WAITFD_SOCKET (see the top of this header). Takes the matching roles on r
  * (ring_join: consumer for DATA, producer for ROOM). The descriptor is
  * non-blocking and close-on-exec; poll it for reading (EPOLLIN, POLLIN).
  * Returns the descriptor (also in f->fd), or: -EINVAL (NULL, unknown dirs,
  * closed or observing handle), -ENOTSUP (not RING_F_BLOCKING), ring_join's
- * errors (-EADDRINUSE, -EUSERS, -ESTALE), -EADDRINUSE (the entry's socket
- * name is taken: another readiness descriptor of this handle), -EMFILE,
+ * errors (-EADDRINUSE, -EUSERS, -ESTALE), -EADDRINUSE (another readiness
+ * descriptor of this handle is open), -EMFILE,
  * -ENFILE, -ENOMEM. Pair with ring_waitfd_close().
  */
 RING_API int ring_waitfd_open(struct ring_waitfd *f, struct ring *r, uint32_t dirs);

@@ -37,6 +37,8 @@
 	X(offsetof(struct ring_wait_line, prod_waiters))                        \
 	X(offsetof(struct ring_wait_line, cons_fdw))                            \
 	X(offsetof(struct ring_wait_line, prod_fdw))                            \
+	X(offsetof(struct ring_wait_line, cons_fxw))                            \
+	X(offsetof(struct ring_wait_line, prod_fxw))                            \
 	X(sizeof(struct ring_shared)) X(RING_ALIGNOF(struct ring_shared))       \
 	X(offsetof(struct ring_shared, hdr)) X(offsetof(struct ring_shared, prod)) \
 	X(offsetof(struct ring_shared, cons)) X(offsetof(struct ring_shared, wait)) \
