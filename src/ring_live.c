@@ -629,7 +629,15 @@ int ring_pvt_live_free_dead(struct ring *r, struct ring_part *e)
 	self_get(&me);
 	if (verdict(&me, e, &st) != V_DEAD)
 		return 0;
-	return reclaim(r, &me, e, st);
+	if (!reclaim(r, &me, e, st))
+		return 0;
+	/* A repair for a dead participant of the side whose role it held
+	 * (RING_STAT_REPAIRS), besides the takeover reclaim() counted. */
+	ring_pvt_fetch_add(&((RING_PART_ROLES(st) & RING_ROLE_CONSUMER) ? &r->shm->cstat
+									  : &r->shm->pstat)
+				    ->words[RING_STAT_REPAIRS],
+			   1, relaxed);
+	return 1;
 }
 
 /* Try to make a dead entry (state value st) free, resolving its claim

@@ -522,6 +522,8 @@ Test(bcast, killed_consumer_releases_producer)
 {
 	struct ring_params p = bparams(16, 8, RING_F_BLOCKING);
 	struct ring prod;
+	struct ring_stats st;
+	struct ring_live_info info;
 	struct timespec d;
 	uint64_t v;
 	pid_t kid;
@@ -544,6 +546,13 @@ Test(bcast, killed_consumer_releases_producer)
 	for (v = 17; v < 100; v++)
 		cr_assert_eq(ring_bcast_push_wait(&prod, &v, &d), 0);
 	cr_assert_eq(wait_kid(kid), 1000 + SIGKILL);
+	/* Freeing the dead consumer's entry is a repair of the consumers'
+	 * side, and a takeover. */
+	cr_assert_eq(ring_stats(&prod, &st), 0);
+	cr_assert_eq(st.cons.repairs, 1, "cons.repairs %llu", (unsigned long long)st.cons.repairs);
+	cr_assert_eq(st.prod.repairs, 0);
+	cr_assert_eq(ring_live_info(&prod, &info), 0);
+	cr_assert_geq(info.takeovers, 1);
 	ring_close(&prod);
 }
 
