@@ -35,19 +35,28 @@ static inline uint64_t expected_total(const struct ring_hdr *h)
 
 	if (h->magic != RING_MAGIC || h->version != RING_LAYOUT_VERSION)
 		return 0;
-	if (h->kind == RING_KIND_MSG || h->kind == RING_KIND_BYTES) {
+	if (h->kind == RING_KIND_MSG || h->kind == RING_KIND_BYTES ||
+	    (h->kind == RING_KIND_BCAST && (h->flags & RING_F_BCAST_MSG))) {
 		/* Byte areas: slots bytes, a power of two up to 2^40; messages
 		 * of up to elem_size with a 16-byte header, a record at most
 		 * half the area; byte streams elem_size 1. */
-		uint64_t allowed = RING_F_BLOCKING | (h->kind == RING_KIND_MSG ? RING_F_MSG_MP : 0);
+		/* Broadcast messages (RING_F_BCAST_MSG): as messages with a
+		 * 32-byte record header, the broadcast flags, two entries. */
+		uint64_t allowed = RING_F_BLOCKING | (h->kind == RING_KIND_MSG ? RING_F_MSG_MP : 0) |
+				   (h->kind == RING_KIND_BCAST ? RING_F_PIPE | RING_F_BCAST_LOSSY |
+									 RING_F_BCAST_MSG
+							       : 0);
+		uint64_t hdr = h->kind == RING_KIND_BCAST ? 32 : 16;
 
 		if (h->rule != RING_RULE_COUNT || (h->flags & ~allowed) != 0)
 			return 0;
+		if (h->kind == RING_KIND_BCAST && h->max_parts < 2)
+			return 0;
 		if (h->slots == 0 || (h->slots & (h->slots - 1)) != 0 || h->slots > (UINT64_C(1) << 40))
 			return 0;
-		if (h->kind == RING_KIND_MSG
+		if (h->kind != RING_KIND_BYTES
 			    ? (h->slots < 64 || h->elem_size == 0 || h->elem_size > RING_ELEM_MAX ||
-			       16 + (h->elem_size + 15) / 16 * 16 > h->slots / 2)
+			       hdr + (h->elem_size + 15) / 16 * 16 > h->slots / 2)
 			    : h->elem_size != 1)
 			return 0;
 		if (h->stride != 1 || h->data_offset != RING_DATA_OFFSET)
@@ -57,7 +66,7 @@ static inline uint64_t expected_total(const struct ring_hdr *h)
 	}
 	if (h->kind != RING_KIND_SPSC && h->kind != RING_KIND_MPMC && h->kind != RING_KIND_BCAST)
 		return 0;
-	if (h->flags & RING_F_MSG_MP)
+	if (h->flags & (RING_F_MSG_MP | RING_F_BCAST_MSG))
 		return 0;
 	if (h->rule != RING_RULE_N1 && h->rule != RING_RULE_COUNT)
 		return 0;

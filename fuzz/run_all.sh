@@ -18,7 +18,7 @@ art=${SHMRING_FUZZ_ARTIFACTS:-$build/fuzz/artifacts}
 status=0
 
 mkdir -p "$art"
-for t in ops attach peer msg bytes bcast; do
+for t in ops attach peer msg bytes bcast bmsg; do
 	bin=$build/fuzz/fuzz_$t
 	if [ ! -x "$bin" ]; then
 		echo "run_all.sh: $bin missing (build with: cmake --workflow --preset fuzz)" >&2

@@ -38,22 +38,30 @@ uint64_t ring_pvt_random64(void)
  * two, free-running byte positions (so the count rule only). Message rings:
  * elem_size is the largest message, with RING_MSG_REC(max) <= slots / 2, so
  * that a largest record plus the padding before it fits in an empty ring.
- * Byte streams: elem_size 1.
+ * Byte streams: elem_size 1. Broadcast message rings (RING_KIND_BCAST with
+ * RING_F_BCAST_MSG): as message rings, with RING_BMSG_REC(max) <= slots / 2,
+ * the broadcast flags, and at least two participant entries.
  */
 static int bytes_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz,
 			  uint32_t flags, uint32_t max_parts, struct ring_geom *g)
 {
 	uint64_t table;
+	uint32_t allowed = kind == RING_KIND_MSG	? RING_F_BLOCKING | RING_F_MSG_MP
+			   : kind == RING_KIND_BCAST ? RING_F_BLOCKING | RING_F_PIPE |
+							RING_F_BCAST_LOSSY | RING_F_BCAST_MSG
+						      : RING_F_BLOCKING;
 
 	if (rule != RING_RULE_COUNT)
 		return -EINVAL;
-	if (flags & ~(kind == RING_KIND_MSG ? RING_F_BLOCKING | RING_F_MSG_MP : RING_F_BLOCKING))
+	if (flags & ~allowed)
+		return -EINVAL;
+	if (kind == RING_KIND_BCAST && max_parts < 2)
 		return -EINVAL;
 	if (slots == 0 || (slots & (slots - 1)) != 0 || slots > RING_PVT_BYTES_MAX)
 		return -EINVAL;
-	if (kind == RING_KIND_MSG) {
+	if (kind == RING_KIND_MSG || kind == RING_KIND_BCAST) {
 		if (slots < 4 * RING_MSG_ALIGN || esz == 0 || esz > RING_ELEM_MAX ||
-		    RING_MSG_REC(esz) > slots / 2)
+		    (kind == RING_KIND_MSG ? RING_MSG_REC(esz) : RING_BMSG_REC(esz)) > slots / 2)
 			return -EINVAL;
 	} else if (esz != 1) {
 		return -EINVAL;
@@ -75,12 +83,14 @@ int ring_pvt_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz
 {
 	uint64_t stride, data, table;
 
-	if (kind == RING_KIND_MSG || kind == RING_KIND_BYTES)
+	if (kind == RING_KIND_MSG || kind == RING_KIND_BYTES ||
+	    (kind == RING_KIND_BCAST && (flags & RING_F_BCAST_MSG)))
 		return bytes_geometry(kind, rule, slots, esz, flags, max_parts, g);
 	if (kind != RING_KIND_SPSC && kind != RING_KIND_MPMC && kind != RING_KIND_BCAST)
 		return -EINVAL;
-	/* Many producers is a message-ring flag. */
-	if (flags & RING_F_MSG_MP)
+	/* Many producers is a message-ring flag; broadcast messages are
+	 * bytes_geometry's. */
+	if (flags & (RING_F_MSG_MP | RING_F_BCAST_MSG))
 		return -EINVAL;
 	if (rule != RING_RULE_N1 && rule != RING_RULE_COUNT)
 		return -EINVAL;
@@ -164,7 +174,7 @@ void ring_pvt_format(void *mem, const struct ring_params *p, const struct ring_g
 			ring_pvt_store(&sl->seq, RING_MPMC_FREE(i), relaxed);
 		}
 	}
-	if (p->kind == RING_KIND_BCAST) {
+	if (p->kind == RING_KIND_BCAST && !(p->flags & RING_F_BCAST_MSG)) {
 		/* Sequence 0: no position was ever written in the slot. */
 		for (i = 0; i < p->slots; i++) {
 			struct ring_bcast_slot *sl = (struct ring_bcast_slot *)(void *)(slots + i * g->stride);

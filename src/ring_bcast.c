@@ -137,6 +137,8 @@ int ring_bcast_producer(struct ring *r)
 	r->bc.ppos = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
 	r->prod_cache = r->bc.ppos; /* the first push computes the limit */
 	r->bc.hold = 0;
+	if (r->flags & RING_F_BCAST_MSG)
+		ring_pvt_bmsg_producer_start(r, r->bc.ppos);
 	return 0;
 }
 
@@ -166,13 +168,20 @@ int ring_bcast_join(struct ring *r)
 		ring_pvt_fetch_or(&r->shm->cons.head, hint_bit(r->part_idx), seq_cst);
 		ring_pvt_fence(seq_cst); /* F3: pairs with F4 in scan() */
 	}
-	/* A0 (as a pop's). */
-	t = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
+	/* A0 (as a pop's). Messages: with the sequence of the join point
+	 * (src/ring_bcast_msg.c; cons_pos is a message consumer's next
+	 * sequence). */
+	if (r->flags & RING_F_BCAST_MSG)
+		r->cons_pos = ring_pvt_bmsg_join_seq(r, &t);
+	else
+		t = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
 	if (e != NULL)
 		ring_pvt_store(&e->cursor, t, release); /* R3 */
 	r->bc.entry = e;
 	r->bc.cpos = t;
-	r->bc.counted = t;
+	/* Messages: counted is the count delivered and not yet on the stat
+	 * line. */
+	r->bc.counted = (r->flags & RING_F_BCAST_MSG) ? 0 : t;
 	r->cons_cache = t;
 	r->bc.missed = 0;
 	r->bc.pending = 0;
@@ -191,7 +200,9 @@ int ring_bcast_leave(struct ring *r)
 	/* A copy of the handle across fork holds its parent's roles: it
 	 * gives nothing back. */
 	if (role != RING_PVT_BCAST_NONE && r->bc.owner == (int32_t)getpid()) {
-		if (role == RING_PVT_BCAST_CONSUMER)
+		if (role == RING_PVT_BCAST_CONSUMER && (r->flags & RING_F_BCAST_MSG))
+			ring_pvt_bmsg_leave(r);
+		else if (role == RING_PVT_BCAST_CONSUMER)
 			count_pops(r);
 		if (r->bc.entry != NULL && r->bc.entry == r->part)
 			ring_pvt_store(&r->bc.entry->op[0], 0, release);
@@ -221,10 +232,11 @@ void ring_pvt_bcast_detach(struct ring *r)
  * consumers' words: one that is ahead of p, or more than n behind it,
  * cannot be an honest reader's and is ignored (it does not hold the
  * producer); one exactly at p - n holds it, however long that lasts.
- * With `reap`, the owners of the entries holding the producer are judged
- * by src/ring_live.c, and the entries of those verified dead freed.
+ * With `reap` (the positions wanted: 1 element, or a message's bytes), the
+ * owners of the entries that leave less room than that are judged by
+ * src/ring_live.c, and the entries of those verified dead freed.
  */
-static uint64_t scan(struct ring *r, uint64_t p, int reap)
+static uint64_t scan(struct ring *r, uint64_t p, uint64_t reap)
 {
 	uint64_t lim = p + r->n;
 	uint32_t i, end;
@@ -248,7 +260,7 @@ static uint64_t scan(struct ring *r, uint64_t p, int reap)
 		/* Holding us and verified dead: ring_live.c frees its entry
 		 * (by CAS from the state it judged: not one that changed
 		 * hands meanwhile). */
-		if (reap && c + r->n <= p && ring_pvt_live_free_dead(r, e))
+		if (reap && c + r->n - p < reap && ring_pvt_live_free_dead(r, e))
 			continue;
 		lim = c + r->n;
 		r->bc.hold = i + 1;
@@ -262,17 +274,34 @@ static uint64_t scan(struct ring *r, uint64_t p, int reap)
  * push on a full ring costs two loads, not a scan of the table. Only a
  * shortcut: any change sends the caller to a full scan.
  */
-static int still_held(struct ring *r, uint64_t p)
+static int still_held(struct ring *r, uint64_t lim)
 {
 	struct ring_part *e;
 	uint64_t c;
 
-	if (r->bc.hold == 0 || r->bc.hold > r->max_parts || r->prod_cache != p)
+	if (r->bc.hold == 0 || r->bc.hold > r->max_parts)
 		return 0;
 	e = &r->parts[r->bc.hold - 1];
 	/* Acquire as in scan() (A3), though nothing is overwritten on this
 	 * answer. */
-	return member(e, &c) && c + r->n == p;
+	return member(e, &c) && c + r->n == lim;
+}
+
+uint64_t ring_pvt_bcast_limit(struct ring *r, uint64_t p, uint64_t need, uint64_t cached)
+{
+	uint64_t lim;
+
+	if (r->flags & RING_F_BCAST_LOSSY)
+		return p + r->n;
+	/* Too little room at the last scan and its holder unchanged: still
+	 * too little, for two loads. */
+	lim = cached - p < need && still_held(r, cached) ? cached : scan(r, p, 0);
+	/* Full: someone holds us. Held at p for a while: look for the dead
+	 * among the holders (src/ring_live.c's rate limit, so that /proc is
+	 * read rarely on the full path). */
+	if (lim - p < need && ring_pvt_live_blocked_due(r, 0, p))
+		lim = scan(r, p, need);
+	return lim;
 }
 
 /* Room for up to want elements at the producer's position: the count, or
@@ -281,7 +310,8 @@ static ssize_t room(struct ring *r, size_t want)
 {
 	uint64_t p, tw, lim;
 
-	if (r == NULL || r->shm == NULL || r->bc.role != RING_PVT_BCAST_PRODUCER)
+	if (r == NULL || r->shm == NULL || r->bc.role != RING_PVT_BCAST_PRODUCER ||
+	    (r->flags & RING_F_BCAST_MSG))
 		return -EINVAL;
 	p = r->bc.ppos;
 	tw = ring_pvt_load(&r->shm->prod.tail, relaxed);
@@ -293,16 +323,7 @@ static ssize_t room(struct ring *r, size_t want)
 		/* Not written by this producer: put back what it published
 		 * (every position below p is DONE). */
 		ring_pvt_store(&r->shm->prod.tail, p, release);
-	if (r->flags & RING_F_BCAST_LOSSY) {
-		lim = p + r->n;
-	} else {
-		lim = still_held(r, p) ? p : scan(r, p, 0);
-		/* Full: someone holds us. Held at p for a while: look for
-		 * the dead among the holders (src/ring_live.c's rate limit,
-		 * so that /proc is read rarely on the full path). */
-		if (lim == p && ring_pvt_live_blocked_due(r, 0, p))
-			lim = scan(r, p, 1);
-	}
+	lim = ring_pvt_bcast_limit(r, p, 1, r->prod_cache);
 	r->prod_cache = lim;
 	if (lim == p) {
 		ring_pvt_stat_add(r, 0, RING_STAT_AGAIN, 1);
@@ -350,7 +371,8 @@ static ssize_t bcast_read(struct ring *r, unsigned char *dst, size_t cnt, uint64
 {
 	unsigned tries;
 
-	if (r == NULL || r->shm == NULL || r->bc.role != RING_PVT_BCAST_CONSUMER)
+	if (r == NULL || r->shm == NULL || r->bc.role != RING_PVT_BCAST_CONSUMER ||
+	    (r->flags & RING_F_BCAST_MSG))
 		return -EINVAL;
 	/* What the fast path delivered since the last slow path. From here
 	 * on, counted follows every position skipped (missed, not popped). */

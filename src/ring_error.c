@@ -40,6 +40,7 @@ static const struct err_text table[] = {
 	{EADDRINUSE, "role (SPSC producer or consumer, broadcast producer) is held by a live participant"},
 	{EUSERS, "participant table full: every entry is held by a live participant"},
 	{ECONNRESET, "every peer (producer or consumer) of this wait is verified dead"},
+	{ENODATA, "broadcast message overwritten by the producer while peeked (lossy): counted as missed"},
 	{ESTALE, "ring was replaced by a newer ring of the same name: attach again"},
 	{EMEDIUMTYPE, "ring's element size or parameters differ from those expected"},
 	{EMFILE, "too many open files"},

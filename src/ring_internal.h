@@ -159,5 +159,14 @@ int ring_pvt_deadline_after(uint64_t timeout_ns, struct timespec *d);
 void ring_pvt_bcast_detach(struct ring *r);
 /* ring_count() of a broadcast handle (ring_bcast.h). */
 ssize_t ring_pvt_bcast_count(const struct ring *r);
+/* ring_bcast.c: a back-pressure producer's limit at p for need more
+ * positions (bytes for messages): the slowest joined cursor + n, rescanned
+ * unless `cached` (the last limit) is still held; lossy: p + n. */
+uint64_t ring_pvt_bcast_limit(struct ring *r, uint64_t p, uint64_t need, uint64_t cached);
+/* ring_bcast_msg.c: a message producer's handle at tail t; a joiner's
+ * first sequence and tail (*tp); a consumer leaving. */
+void ring_pvt_bmsg_producer_start(struct ring *r, uint64_t t);
+uint64_t ring_pvt_bmsg_join_seq(struct ring *r, uint64_t *tp);
+void ring_pvt_bmsg_leave(struct ring *r);
 
 #endif /* SHMRING_SRC_RING_INTERNAL_H */

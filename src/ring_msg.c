@@ -26,6 +26,7 @@
  * stepped over, and a many-producer claim is retried RING_PVT_RETRIES times.
  */
 #include "ring_internal.h"
+#include "ring_msg_rec.h"
 
 #include <shmring/ring_msg.h>
 
@@ -99,7 +100,7 @@ static int msg_claim(struct ring *r, size_t len, struct msg_claim *c)
 
 	for (tries = 0; tries < RING_PVT_RETRIES; tries++) {
 		uint64_t t = ring_pvt_load(&s->prod.tail, relaxed);
-		uint64_t off, pad, need;
+		uint64_t pad, need;
 		int rc;
 
 		if (t & RING_CLOSED_BIT) {
@@ -115,9 +116,8 @@ static int msg_claim(struct ring *r, size_t len, struct msg_claim *c)
 			rc = -EUCLEAN;
 			goto fail;
 		}
-		off = t & r->mask;
 		/* rec <= n / 2 (geometry), so after padding it fits from 0. */
-		pad = off + rec > r->n ? r->n - off : 0;
+		pad = ring_pvt_rec_pad(r, t, rec);
 		need = pad + rec;
 		rc = msg_room(r, t, need);
 		if (rc == MSG_STALE) {
@@ -157,13 +157,8 @@ static int msg_claim(struct ring *r, size_t len, struct msg_claim *c)
 /* A padding record of pad bytes at pos, up to the end of the area. */
 static void msg_put_pad(struct ring *r, uint64_t pos, uint64_t pad, int mp)
 {
-	struct ring_msg_hdr *h = ring_pvt_msg_at(r, pos);
-
-	ring_pvt_store(&h->meta, RING_MSG_META(0, RING_MSG_T_PAD, pad), relaxed);
-	if (mp) /* R_M3 */
-		ring_pvt_store(&h->commit, RING_MSG_TAG(r->create_id, pos), release);
-	else /* published with the record by R_M1 */
-		ring_pvt_store(&h->commit, RING_MSG_TAG(r->create_id, pos), relaxed);
+	/* Many producers: R_M3. One: published with the record by R_M1. */
+	ring_pvt_rec_put(r, pos, 0, RING_MSG_T_PAD, pad, mp);
 }
 
 /* Where the record of claim c goes; marks it busy on a many-producer ring. */
@@ -183,16 +178,13 @@ static struct ring_msg_hdr *msg_begin(struct ring *r, const struct msg_claim *c)
 /* Publish the record at p: meta, then the commit word (and the tail). */
 static void msg_publish(struct ring *r, uint64_t p, uint64_t len, uint64_t rec, uint32_t type)
 {
-	struct ring_msg_hdr *h = ring_pvt_msg_at(r, p);
-
-	ring_pvt_store(&h->meta, RING_MSG_META(len, type, rec), relaxed);
 	if (is_mp(r)) {
 		/* R_M3: pairs with A_M3: payload and meta are visible to a
 		 * consumer that reads the tag. */
-		ring_pvt_store(&h->commit, RING_MSG_TAG(r->create_id, p), release);
+		ring_pvt_rec_put(r, p, len, type, rec, 1);
 		intent_clear(r);
 	} else {
-		ring_pvt_store(&h->commit, RING_MSG_TAG(r->create_id, p), relaxed);
+		ring_pvt_rec_put(r, p, len, type, rec, 0);
 		/* R_M1: publishes padding, header and payload. */
 		ring_pvt_store(&r->shm->prod.tail, p + rec, release);
 		r->prod_pos = p + rec;
@@ -344,7 +336,7 @@ static int msg_scan(struct ring *r, uint64_t *hp, uint64_t *meta)
 		uint64_t avail = r->cons_cache - h;
 		uint64_t off = h & r->mask;
 		struct ring_msg_hdr *hd = (struct ring_msg_hdr *)(void *)(r->slots + off);
-		uint64_t c, m, rec, l;
+		uint64_t c, m, rec;
 		int closed = 0;
 
 		if (h & (RING_MSG_ALIGN - 1))
@@ -374,30 +366,18 @@ static int msg_scan(struct ring *r, uint64_t *hp, uint64_t *meta)
 		}
 		m = ring_pvt_load(&hd->meta, relaxed);
 		rec = RING_MSG_META_REC(m);
-		l = RING_MSG_META_LEN(m);
 		if (rec > avail) {
 			/* A committed record lies below the tail (its claim came
 			 * before its commit): a stale cache, or corruption. */
 			if (msg_refresh(r, h, &avail, &closed) < 0 || rec > avail)
 				goto out;
 		}
-		if (rec < RING_MSG_ALIGN || rec > rec_max || off + rec > r->n)
-			goto out;
-		switch (RING_MSG_META_TYPE(m)) {
+		switch (ring_pvt_rec_type(r, off, m, rec_max, 0)) {
 		case RING_MSG_T_DATA:
-			if (l > r->esz || RING_MSG_REC(l) > rec)
-				goto out;
 			*meta = m;
 			rc = 0;
 			goto out;
 		case RING_MSG_T_PAD:
-			/* Padding runs to the end of the area. It may be longer
-			 * than the largest record (rec_max) only by less than
-			 * one record, which the test above already allows for
-			 * on every ring: pad < rec_max. */
-			if (off + rec != r->n || l != 0)
-				goto out;
-			break;
 		case RING_MSG_T_SKIP:
 			break;
 		default:
@@ -555,9 +535,7 @@ static int msg_fix_one(struct ring *r, uint64_t q, uint64_t size, uint32_t type)
  * starts with padding exactly when it would cross the end of the area. */
 static uint64_t claim_pad(const struct ring *r, uint64_t pos, uint64_t cnt)
 {
-	uint64_t off = pos & r->mask;
-
-	return off + cnt > r->n ? r->n - off : 0;
+	return ring_pvt_rec_pad(r, pos, cnt);
 }
 
 /* Claim words (pos, cnt) from a participant entry, checked like any word

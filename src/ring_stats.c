@@ -120,7 +120,7 @@ static void side_from_words(struct ring_side_stats *s, const uint64_t w[RING_STA
 
 /* Validated geometry a reader works from. */
 struct view {
-	uint32_t kind, rule;
+	uint32_t kind, rule, flags;
 	uint64_t n, cap;
 };
 
@@ -152,6 +152,9 @@ static int collect_stats(const struct word_src *src, const struct view *v, struc
 		 * consumers themselves (ring_layout.h, RING_STAT_BCAST_POPS). */
 		rc = read_word(src, offsetof(struct ring_shared, prod.tail), &idx);
 		out->prod.ops = idx & ~RING_CLOSED_BIT;
+		/* Messages: the count published, not the byte position. */
+		if (rc == 0 && (v->flags & RING_F_BCAST_MSG))
+			rc = read_word(src, offsetof(struct ring_shared, prod.bmsg_seq), &out->prod.ops);
 		out->cons.ops = w[RING_STAT_BCAST_POPS];
 		return rc;
 	}
@@ -215,6 +218,7 @@ int ring_stats(const struct ring *r, struct ring_stats *out)
 	src.fd = -1;
 	v.kind = r->kind;
 	v.rule = r->rule;
+	v.flags = r->flags;
 	v.n = r->n;
 	v.cap = r->cap;
 	return collect_stats(&src, &v, out);
@@ -265,6 +269,7 @@ static int check_header(struct ring_inspect_info *out, int fd, uint64_t size, st
 		return -EMSGSIZE;
 	v->kind = c.kind;
 	v->rule = c.rule;
+	v->flags = c.flags;
 	v->n = c.slots;
 	v->cap = g.cap;
 	out->capacity = g.cap;

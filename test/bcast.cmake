@@ -26,3 +26,28 @@ add_test(NAME stress_bcast_thread_bp COMMAND stress_bcast thread bp 3 ${_bcast_s
 add_test(NAME stress_bcast_thread_lossy COMMAND stress_bcast thread lossy 3 ${_bcast_small} 64 24 2)
 set_tests_properties(stress_bcast_thread_bp stress_bcast_thread_lossy PROPERTIES TIMEOUT 300)
 shmring_criterion_test(test_bcast 120 test_bcast.c)
+
+# ---- broadcast messages (RING_KIND_BCAST | RING_F_BCAST_MSG) ----------------
+# stress_bmsg fork|exec bp|lossy C total [bytes [max [churn]]]: messages of
+# pseudo-random length 0..max with sequence number and checksum; every one to
+# every consumer (back-pressure), received + missed == total with nothing torn
+# (lossy); exec starts the consumers as separate programs attaching by name;
+# churners join and leave mid-stream. Sanitizer builds move fewer messages;
+# `stress_bmsg fork lossy 8 10000000` (or bp) is the 10^7 run.
+shmring_program(stress_bmsg stress_bmsg.c)
+if(CMAKE_BUILD_TYPE MATCHES "^(Asan|Tsan)$")
+  set(_bmsg_total 20000)
+else()
+  set(_bmsg_total 200000)
+endif()
+if(NOT SHMRING_TSAN)
+  foreach(_pol bp lossy)
+    add_test(NAME stress_bmsg_fork_${_pol}_1c COMMAND stress_bmsg fork ${_pol} 1 ${_bmsg_total} 4096 300)
+    add_test(NAME stress_bmsg_fork_${_pol}_8c COMMAND stress_bmsg fork ${_pol} 8 ${_bmsg_total} 65536 1000)
+    add_test(NAME stress_bmsg_exec_${_pol}_3c COMMAND stress_bmsg exec ${_pol} 3 ${_bmsg_total} 8192 500)
+    add_test(NAME stress_bmsg_fork_${_pol}_churn COMMAND stress_bmsg fork ${_pol} 2 ${_bmsg_total} 2048 200 3)
+    set_tests_properties(stress_bmsg_fork_${_pol}_1c stress_bmsg_fork_${_pol}_8c
+      stress_bmsg_exec_${_pol}_3c stress_bmsg_fork_${_pol}_churn PROPERTIES TIMEOUT 300)
+  endforeach()
+endif()
+shmring_criterion_test(test_bmsg 120 test_bmsg.c)

@@ -309,6 +309,34 @@ void check_bcast()
 		ring_close(&a);
 		ring_close(&prod);
 	}
+	// Broadcast messages: a send, a zero-copy send, a receive and a peek.
+	for (uint32_t flags : {0u, (uint32_t)RING_F_BCAST_LOSSY}) {
+		struct ring_params p = {RING_KIND_BCAST, RING_RULE_COUNT, 256, 40,
+					RING_F_BCAST_MSG | flags, 0, 0, 0};
+		struct ring prod = {}, a = {};
+		unsigned char e[40];
+		const void *cp = nullptr;
+		void *wp = nullptr;
+		size_t len = 0;
+		uint64_t missed = 99;
+
+		CHECK_RC(ring_create_anon(&prod, &p), 0);
+		CHECK_RC(ring_attach_mem(&a, prod.map, prod.map_len, RING_KIND_BCAST), 0);
+		CHECK_RC(ring_bcast_producer(&prod), 0);
+		CHECK_RC(ring_bcast_join(&a), 0);
+		cxx_elem_fill(e, 12, 3);
+		CHECK_RC(ring_bcast_send(&prod, e, 12), 0);
+		CHECK_RC(ring_bcast_reserve(&prod, 40, &wp), 0);
+		cxx_elem_fill(static_cast<unsigned char *>(wp), 12, 4);
+		CHECK_RC(ring_bcast_commit(&prod, 12), 0);
+		CHECK_RC(ring_bcast_recv(&a, e, sizeof(e), &len, &missed), 0);
+		CHECK(len == 12 && missed == 0 && cxx_elem_ok(e, 12, 3));
+		CHECK_RC(ring_bcast_peek(&a, &cp, &len, &missed), 0);
+		CHECK(len == 12 && cxx_elem_ok(static_cast<const unsigned char *>(cp), 12, 4));
+		CHECK_RC(ring_bcast_release(&a), 0);
+		ring_close(&a);
+		ring_close(&prod);
+	}
 }
 
 // Message rings, byte streams and spans through the C++ inline paths: a

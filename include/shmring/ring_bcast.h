@@ -181,6 +181,116 @@ RING_API int ring_bcast_push_timeout(struct ring *r, const void *elem, uint64_t 
 RING_API int ring_bcast_pop_timeout(struct ring *r, void *elem, uint64_t *missed,
 				    uint64_t timeout_ns);
 
+/*
+ * ---- Broadcast messages (RING_F_BCAST_MSG) ----
+ *
+ * A broadcast ring created with RING_F_BCAST_MSG carries messages of
+ * 0..max bytes instead of fixed-size elements, with the same roles,
+ * policies, liveness and counters:
+ *   struct ring_params p = { .kind = RING_KIND_BCAST, .rule = RING_RULE_COUNT,
+ *                            .slots = 1 << 20,   data bytes, a power of two
+ *                            .elem_size = 1500,  largest message
+ *                            .flags = RING_F_BCAST_MSG | RING_F_BLOCKING
+ *                                     [| RING_F_BCAST_LOSSY] };
+ * slots >= 64; a message of len bytes takes a record of 32 + len rounded up
+ * to 16 bytes (RING_BMSG_REC), and the largest record at most slots / 2;
+ * ring_msg_max() is elem_size. ring_capacity(), ring_count() and
+ * ring_free() count bytes, record headers included. Records are the
+ * message ring's (a padding record at the end of the area, so every message
+ * is contiguous), each with the message's sequence number.
+ *
+ * - back-pressure: the producer does not overwrite a byte that a joined
+ *   consumer has not read (free space is from the slowest consumer's byte
+ *   position); dead and leaving consumers stop holding it, as above.
+ * - lossy: the producer never waits. A consumer copies a record and then
+ *   checks the producer's intent word (a seqlock over byte positions): a
+ *   copy that raced an overwrite is discarded, never delivered. A consumer
+ *   that was lapped continues at the producer's tail (a record boundary it
+ *   can trust; the oldest intact record cannot be found without reading
+ *   bytes that may be being overwritten) and learns from the sequence
+ *   numbers exactly how many messages it missed.
+ * The join point is the tail at ring_bcast_join(). Its sequence is read
+ * from the producer's count while the producer is between writes (a
+ * bounded number of tries); if the producer was writing every time, it is
+ * the sequence of the first message the consumer receives or skips, so a
+ * consumer lapped before its first message does not count the messages
+ * between its join and the point it continued from.
+ * A producer that takes over from a dead one continues the sequence; the
+ * dead one's unpublished last message may be counted as missed.
+ *
+ * ring_bcast_push/_pop and their bursts return -EINVAL on these rings, and
+ * the calls below -EINVAL on fixed-size ones.
+ */
+
+/*
+ * Producer: copy len bytes (0..max) as one message. Returns 0, -EAGAIN
+ * (back-pressure: no room), -EMSGSIZE (len > max; nothing sent), -EPIPE
+ * (closed), -EALREADY (a reservation is open), -EINVAL (not the producer of
+ * a broadcast message ring; NULL msg with len > 0).
+ */
+RING_API int ring_bcast_send(struct ring *r, const void *msg, size_t len);
+
+/*
+ * Consumer: copy the next message into buf (cap bytes); *len gets its
+ * length, *missed (if not NULL) the messages lost just before it (0 unless
+ * lapped). Returns 0, -EAGAIN (nothing new, or lapped again and again
+ * within the call), -EPIPE (closed and read to the end), -EMSGSIZE (*len =
+ * the length needed; the message stays), -EALREADY (a peeked message is not
+ * released), -EUCLEAN (a record or the tail is not what the producer
+ * writes; the consumer continues from the tail), -EINVAL. buf may be
+ * written even when the call fails.
+ */
+RING_API int ring_bcast_recv(struct ring *r, void *buf, size_t cap, size_t *len,
+			     uint64_t *missed);
+
+/*
+ * Zero-copy send: *ptr points at room for up to len bytes inside the ring,
+ * 16-byte aligned; write the message there, then ring_bcast_commit() with
+ * its final length (0..len; the record keeps the room reserved) or
+ * ring_bcast_abort(). Until then nothing after it is published. Errors as
+ * ring_bcast_send. Pair with ring_bcast_commit or ring_bcast_abort.
+ */
+RING_API int ring_bcast_reserve(struct ring *r, size_t len, void **ptr);
+/* Publish the reservation. 0, -EINVAL (nothing reserved, len too long: it
+ * stays reserved), -EPIPE / -EUCLEAN (closed, or the tail written by
+ * someone else meanwhile: the reservation is dropped). */
+RING_API int ring_bcast_commit(struct ring *r, size_t len);
+/* Give the reservation up (consumers step over it). 0, -EINVAL. */
+RING_API int ring_bcast_abort(struct ring *r);
+
+/*
+ * Zero-copy receive: *ptr, *len describe the next message in place; *missed
+ * as ring_bcast_recv's. Under back-pressure it stays there until
+ * ring_bcast_release(). Under the lossy policy the producer may overwrite
+ * it at any time: copy what you need, then call ring_bcast_validate() or
+ * ring_bcast_release(), which say whether it was intact until then; the
+ * bytes read before a 0 from either are the message's. Returns as
+ * ring_bcast_recv (-EALREADY: a peeked message is not released). Pair with
+ * ring_bcast_release.
+ */
+RING_API int ring_bcast_peek(struct ring *r, const void **ptr, size_t *len, uint64_t *missed);
+/* 0 if the peeked message was not overwritten up to now, -ENODATA if it
+ * was (lossy), -EINVAL (nothing peeked). */
+RING_API int ring_bcast_validate(const struct ring *r);
+/* Done with the peeked message: 0 (delivered), -ENODATA (overwritten while
+ * peeked: counted as missed, not delivered), -EINVAL (nothing peeked). */
+RING_API int ring_bcast_release(struct ring *r);
+
+/* Blocking and timed variants (RING_F_BLOCKING; as the fixed-size ones
+ * above: deadline, -ETIMEDOUT, -ENOTSUP, -ECONNRESET). */
+RING_API int ring_bcast_send_wait(struct ring *r, const void *msg, size_t len,
+				  const struct timespec *deadline);
+RING_API int ring_bcast_recv_wait(struct ring *r, void *buf, size_t cap, size_t *len,
+				  uint64_t *missed, const struct timespec *deadline);
+RING_API int ring_bcast_reserve_wait(struct ring *r, size_t len, void **ptr,
+				     const struct timespec *deadline);
+RING_API int ring_bcast_peek_wait(struct ring *r, const void **ptr, size_t *len,
+				  uint64_t *missed, const struct timespec *deadline);
+RING_API int ring_bcast_send_timeout(struct ring *r, const void *msg, size_t len,
+				     uint64_t timeout_ns);
+RING_API int ring_bcast_recv_timeout(struct ring *r, void *buf, size_t cap, size_t *len,
+				     uint64_t *missed, uint64_t timeout_ns);
+
 #ifdef __cplusplus
 }
 #endif

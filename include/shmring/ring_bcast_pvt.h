@@ -50,41 +50,51 @@ RING_PVT_INLINE RING_ATOMIC(uint64_t) *ring_pvt_bcast_words(struct ring_bcast_sl
 			     RING_PVT_CAST(void *, RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sl)) + sizeof(*sl)));
 }
 
-/* Copy one element into / out of a slot's payload, in 8-byte relaxed
- * atomic words (a partial last word is padded with zeros). */
-RING_PVT_INLINE void ring_pvt_bcast_put(struct ring_bcast_slot *sl, const void *src, uint32_t esz)
+/* Copy len bytes into / out of 8-byte relaxed atomic words (a partial last
+ * word is padded with zeros): the payload of a broadcast slot or record,
+ * which a reader may copy while the producer overwrites it. */
+RING_PVT_INLINE void ring_pvt_words_put(RING_ATOMIC(uint64_t) *w, const void *src, size_t len)
 {
-	RING_ATOMIC(uint64_t) *w = ring_pvt_bcast_words(sl);
 	const unsigned char *b = RING_PVT_CAST(const unsigned char *, src);
-	uint32_t i, words = esz >> 3;
+	size_t i, words = len >> 3;
 	uint64_t v;
 
 	for (i = 0; i < words; i++) {
-		memcpy(&v, b + 8 * RING_PVT_CAST(size_t, i), 8);
+		memcpy(&v, b + 8 * i, 8);
 		ring_pvt_store(&w[i], v, relaxed);
 	}
-	if (esz & 7u) {
+	if (len & 7u) {
 		v = 0;
-		memcpy(&v, b + 8 * RING_PVT_CAST(size_t, words), esz & 7u);
+		memcpy(&v, b + 8 * words, len & 7u);
 		ring_pvt_store(&w[words], v, relaxed);
 	}
 }
 
-RING_PVT_INLINE void ring_pvt_bcast_get(struct ring_bcast_slot *sl, void *dst, uint32_t esz)
+RING_PVT_INLINE void ring_pvt_words_get(RING_ATOMIC(uint64_t) *w, void *dst, size_t len)
 {
-	RING_ATOMIC(uint64_t) *w = ring_pvt_bcast_words(sl);
 	unsigned char *b = RING_PVT_CAST(unsigned char *, dst);
-	uint32_t i, words = esz >> 3;
+	size_t i, words = len >> 3;
 	uint64_t v;
 
 	for (i = 0; i < words; i++) {
 		v = ring_pvt_load(&w[i], relaxed);
-		memcpy(b + 8 * RING_PVT_CAST(size_t, i), &v, 8);
+		memcpy(b + 8 * i, &v, 8);
 	}
-	if (esz & 7u) {
+	if (len & 7u) {
 		v = ring_pvt_load(&w[words], relaxed);
-		memcpy(b + 8 * RING_PVT_CAST(size_t, words), &v, esz & 7u);
+		memcpy(b + 8 * words, &v, len & 7u);
 	}
+}
+
+/* One element into / out of a slot's payload. */
+RING_PVT_INLINE void ring_pvt_bcast_put(struct ring_bcast_slot *sl, const void *src, uint32_t esz)
+{
+	ring_pvt_words_put(ring_pvt_bcast_words(sl), src, esz);
+}
+
+RING_PVT_INLINE void ring_pvt_bcast_get(struct ring_bcast_slot *sl, void *dst, uint32_t esz)
+{
+	ring_pvt_words_get(ring_pvt_bcast_words(sl), dst, esz);
 }
 
 /* Write position p (the producer's own, checked by the caller). */

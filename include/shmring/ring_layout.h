@@ -77,7 +77,11 @@ extern "C" {
 #define RING_F_PIPE 0x2u
 #define RING_F_BCAST_LOSSY 0x4u /* broadcast: the producer never waits (see below) */
 #define RING_F_MSG_MP 0x8u   /* message ring: many producers (RING_KIND_MSG only) */
-#define RING_F_ALL (RING_F_BLOCKING | RING_F_PIPE | RING_F_BCAST_LOSSY | RING_F_MSG_MP)
+/* 0x10..0x80: the blocking layer's. */
+/* Broadcast of messages of 0..max bytes instead of fixed-size elements
+ * (RING_KIND_BCAST only; the broadcast block below). */
+#define RING_F_BCAST_MSG 0x100u
+#define RING_F_ALL (RING_F_BLOCKING | RING_F_PIPE | RING_F_BCAST_LOSSY | RING_F_MSG_MP | RING_F_BCAST_MSG)
 
 /* Participant table (ring_hdr.max_parts): ring_params.max_parts of 0 means
  * RING_PARTS_DEFAULT. */
@@ -129,7 +133,12 @@ struct ring_prod_line {
 	/* SPSC n-1: in, in [0, n). SPSC count and MPMC: free-running enqueue
 	 * position. RING_CLOSED_BIT once closed. */
 	RING_ATOMIC(uint64_t) tail;
-	uint8_t pad[RING_LINE - 8];
+	/* Broadcast message rings only (RING_F_BCAST_MSG, see the broadcast
+	 * block): the end of the write in progress (== tail when none), and
+	 * the count of messages published. Zero on other kinds. */
+	RING_ATOMIC(uint64_t) bmsg_intent;
+	RING_ATOMIC(uint64_t) bmsg_seq;
+	uint8_t pad[RING_LINE - 24];
 };
 
 struct ring_cons_line {
@@ -435,7 +444,8 @@ struct ring_mpmc_slot {
  * One producer, any number of consumers; every consumer reads every element
  * from the position at which it joined, at its own pace. Count rule only:
  * positions are free-running 64-bit counts and all n slots hold data.
- * Flags: RING_F_BLOCKING, RING_F_BCAST_LOSSY. Without RING_F_BCAST_LOSSY the
+ * Flags: RING_F_BLOCKING, RING_F_BCAST_LOSSY, RING_F_BCAST_MSG (messages:
+ * see the end of this block; the rest of it speaks of elements). Without RING_F_BCAST_LOSSY the
  * policy is back-pressure: the producer does not overwrite a slot that a
  * joined back-pressure consumer (op[0] below) has not read yet.
  *
@@ -495,6 +505,35 @@ struct ring_bcast_slot {
 	/* round8(elem_size) bytes of payload follow, as 8-byte atomic words */
 };
 
+/*
+ * Broadcast messages (RING_KIND_BCAST | RING_F_BCAST_MSG; src/ring_bcast_msg.c
+ * has the ordering). Geometry as a message ring's: hdr.slots data bytes (a
+ * power of two, at least 64), hdr.stride 1, hdr.elem_size the largest
+ * message with RING_BMSG_REC(max) <= slots / 2. The area holds the message
+ * ring's records (struct ring_msg_hdr, 16-byte aligned, a padding record
+ * before one that would cross the end, RING_MSG_T_SKIP for an aborted
+ * reservation), committed with RING_MSG_TAG(create_id, position) and
+ * published by the tail; a data record's header is followed by struct
+ * ring_bmsg_ext, then the payload: RING_BMSG_REC(len) bytes.
+ *
+ * prod.tail         byte position published (RING_CLOSED_BIT once closed)
+ * prod.bmsg_intent  the end of the bytes the producer is writing, stored
+ *                   before it writes them: a reader at position c whose
+ *                   copy is followed by intent - c <= slots read no byte
+ *                   overwritten (a seqlock over positions); never decreases
+ * prod.bmsg_seq     messages published (the sequence of the next)
+ * cons.head, cursor, op[0]  as for fixed-size broadcast, in bytes: a
+ *                   back-pressure consumer's cursor is the byte position it
+ *                   has read up to
+ * Counters: RING_STAT_BCAST_MISSED and _POPS count messages; ring_stats()
+ * reports prod.ops = bmsg_seq.
+ */
+struct ring_bmsg_ext {
+	RING_ATOMIC(uint64_t) seq;   /* the message's sequence, from 0 */
+	RING_ATOMIC(uint64_t) spare; /* 0 */
+};
+#define RING_BMSG_REC(len) (RING_MSG_REC(len) + RING_PVT_CAST(uint64_t, sizeof(struct ring_bmsg_ext)))
+
 RING_STATIC_ASSERT(RING_LOCK_FREE_64 && RING_LOCK_FREE_32,
 		   "shared atomics must be lock-free to work across processes");
 RING_STATIC_ASSERT(sizeof(RING_ATOMIC(uint64_t)) == 8, "64-bit atomic size");
@@ -529,6 +568,10 @@ RING_STATIC_ASSERT(offsetof(struct ring_part, cursor) == 80, "participant entry 
 RING_STATIC_ASSERT(offsetof(struct ring_part, op) == 88, "participant entry layout");
 RING_STATIC_ASSERT(sizeof(struct ring_msg_hdr) == RING_MSG_ALIGN, "message record header");
 RING_STATIC_ASSERT(offsetof(struct ring_msg_hdr, meta) == 8, "message record header");
+RING_STATIC_ASSERT(offsetof(struct ring_prod_line, bmsg_intent) == 8 &&
+			   offsetof(struct ring_prod_line, bmsg_seq) == 16,
+		   "producer block layout");
+RING_STATIC_ASSERT(sizeof(struct ring_bmsg_ext) == RING_MSG_ALIGN, "broadcast message record");
 
 #ifdef __cplusplus
 }
