@@ -11,7 +11,7 @@ if(TARGET shmring_tool AND NOT SHMRING_TSAN)
   find_package(Python3 COMPONENTS Interpreter)
   shmring_program(ops_peer ops_peer.c)
   if(Python3_Interpreter_FOUND)
-    foreach(_case help ls hostile rm counters watch kinds stale bcast)
+    foreach(_case help ls hostile rm counters watch kinds stale bcast bmsg)
       add_test(NAME tool_${_case}
         COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/tool_test.py
           $<TARGET_FILE:shmring_tool> $<TARGET_FILE:ops_peer> ${_case})

@@ -440,6 +440,43 @@ def case_bcast():
         holder.wait(timeout=30)
 
 
+def case_bmsg():
+    """Broadcast message rings: create --kind bcast-msg (back-pressure and
+    lossy), two cat processes that joined each get every message pushed
+    after, of its own length (empty and the largest included), a value
+    longer than the largest message is refused, stat counts messages."""
+    for lossy in (False, True):
+        r = name("bmsg-lossy" if lossy else "bmsg")
+        run("create", "--kind", "bcast-msg", "--blocking", "--slots", "1024", "--elem-size", "20",
+            *(["--lossy"] if lossy else []), r)
+        j = ls_json(r)["/" + r]
+        check(j["kind"] == "bcast" and bool(j["flags"] & 0x100) and bool(j["flags"] & 0x4) == lossy,
+              "ls bcast-msg: %s" % j)
+        cats = [subprocess.Popen([TOOL, "cat", "-n", "3", "--timeout", "60", r],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+        for _ in range(3000):  # until both joined (30 s at most)
+            if ls_json(r)["/" + r]["consumers"] == 2:
+                break
+            time.sleep(0.01)
+        check(ls_json(r)["/" + r]["consumers"] == 2, "two cat consumers joined")
+        run("push", "--timeout", "60", r, "a tick", "", "x" * 20)
+        for c in cats:
+            out, err = c.communicate(timeout=60)
+            check(c.returncode == 0 and out.splitlines() == ["a tick", "", "x" * 20],
+                  "bcast-msg cat: %r %r" % (out, err))
+        err = subprocess.run([TOOL, "push", r, "y" * 21], capture_output=True, text=True,
+                             timeout=30)
+        check(err.returncode == 1 and "largest message" in err.stderr,
+              "too long refused: %r" % err.stderr)
+        text = run("stat", r)
+        check("messages, " + ("lossy" if lossy else "back-pressure") in text,
+              "stat names the variant\n" + text)
+        s = stat_json(r)
+        check(s["producer_stats"]["ops"] == 3 and s["consumer_stats"]["ops"] == 6,
+              "messages counted: %s %s" % (s["producer_stats"], s["consumer_stats"]))
+
+
 def case_stale():
     """Stale is judged from the participant table (verified death), not from
     who maps the object."""

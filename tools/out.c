@@ -272,9 +272,15 @@ void obj_print_stat(FILE *f, const struct obj *o)
 		   "), flags 0x%" PRIx32 "%s\n",
 		in->version, kind, in->kind, rule, in->rule, in->flags,
 		in->flags & RING_F_BLOCKING ? " (blocking)" : "");
+	if (in->kind == RING_KIND_BCAST && (in->flags & RING_F_BCAST_MSG))
+		fprintf(f, "  broadcast   messages%s\n",
+			in->flags & RING_F_BCAST_LOSSY ? ", lossy" : ", back-pressure");
 	fprintf(f, "  geometry    %" PRIu64 " slots, %s %" PRIu64 " bytes, stride %" PRIu64
 		   ", total %" PRIu64 " bytes\n",
-		in->slots, in->kind == RING_KIND_MSG ? "largest message" : "element", in->elem_size,
+		in->slots,
+		in->kind == RING_KIND_MSG || (in->flags & RING_F_BCAST_MSG) ? "largest message"
+									 : "element",
+		in->elem_size,
 		in->stride, in->total_size);
 	fprintf(f, "  table       %" PRIu32 " participant entries at offset %" PRIu64 "\n",
 		in->max_parts, in->part_offset);

@@ -31,8 +31,8 @@ static const char usage_text[] =
 	"  rm [--force] NAME...             remove rings nobody uses (--force: even so)\n"
 	"  rm --stale [--dry-run] [GLOB...] remove every stale ring (matching GLOB)\n"
 	"  create [OPTIONS] NAME            create a ring (see shmring(1))\n"
-	"      --kind spsc|mpmc|msg|bytes|bcast  --rule count|n1  --slots N\n"
-	"      --elem-size B (msg: largest message)  --many-producers (msg)\n"
+	"      --kind spsc|mpmc|msg|bytes|bcast|bcast-msg  --rule count|n1  --slots N\n"
+	"      --elem-size B (msg, bcast-msg: largest message)  --many-producers (msg)\n"
 	"      --lossy (bcast)\n"
 	"      --blocking  --mode OCTAL  --parts N\n"
 	"  push [--hex] [--timeout SEC] NAME [VALUE...]   push values (or stdin lines):\n"
@@ -520,8 +520,13 @@ static int cmd_create(int argc, char **argv)
 				p.kind = RING_KIND_BYTES;
 			else if (strcmp(optarg, "bcast") == 0)
 				p.kind = RING_KIND_BCAST;
-			else
-				return usage("--kind: spsc, mpmc, msg, bytes or bcast");
+			else if (strcmp(optarg, "bcast-msg") == 0) {
+				/* Broadcast of messages: slots are data bytes,
+				 * elem-size the largest message. */
+				p.kind = RING_KIND_BCAST;
+				p.flags |= RING_F_BCAST_MSG;
+			} else
+				return usage("--kind: spsc, mpmc, msg, bytes, bcast or bcast-msg");
 			break;
 		case 'r':
 			if (strcmp(optarg, "count") == 0)
@@ -665,6 +670,22 @@ static ssize_t xfer(struct ring *r, int pop, void *buf, size_t len, uint64_t tim
 				: ring_msg_send(r, buf, len);
 		return rc < 0 ? rc : (ssize_t)len;
 	case RING_KIND_BCAST:
+		if (ring_flags(r) & RING_F_BCAST_MSG) {
+			uint64_t missed = 0;
+			size_t got = 0;
+
+			if (!pop) {
+				rc = timeout_ns ? ring_bcast_send_timeout(r, buf, len, timeout_ns)
+						: ring_bcast_send(r, buf, len);
+				return rc < 0 ? rc : (ssize_t)len;
+			}
+			rc = timeout_ns ? ring_bcast_recv_timeout(r, buf, len, &got, &missed, timeout_ns)
+					: ring_bcast_recv(r, buf, len, &got, &missed);
+			if (rc == 0 && missed != 0)
+				fprintf(stderr, "shmring: cat: %" PRIu64 " message%s missed (lapped)\n",
+					missed, missed == 1 ? "" : "s");
+			return rc < 0 ? rc : (ssize_t)got;
+		}
 		if (pop) {
 			uint64_t missed = 0;
 
@@ -741,7 +762,7 @@ static int cmd_push(int argc, char **argv)
 					      {"timeout", required_argument, NULL, 't'},
 					      {0, 0, 0, 0}};
 	double timeout = 0;
-	int opt, hex = 0, i, status = EXIT_SUCCESS, kind;
+	int opt, hex = 0, i, status = EXIT_SUCCESS, kind, msgs;
 	ssize_t rc;
 	uint64_t pushed = 0;
 	char name[258], line[65536];
@@ -766,6 +787,9 @@ static int cmd_push(int argc, char **argv)
 	if (rc < 0)
 		return fail("push: cannot open", argv[optind], (int)rc);
 	kind = (int)ring_kind(&r);
+	/* Messages (a message ring, a broadcast of messages) carry the
+	 * value's bytes only. */
+	msgs = kind == RING_KIND_MSG || (kind == RING_KIND_BCAST && (ring_flags(&r) & RING_F_BCAST_MSG));
 	esz = unit_size(&r);
 	elem = malloc(esz);
 	if (elem == NULL) {
@@ -791,7 +815,7 @@ static int cmd_push(int argc, char **argv)
 		}
 		if (make_elem(v, hex, elem, esz, &n) < 0) {
 			fprintf(stderr, "shmring: push: value longer than %s (%zu bytes)%s\n",
-				kind == RING_KIND_MSG ? "the largest message" : "the element", esz,
+				msgs ? "the largest message" : "the element", esz,
 				hex ? " or bad hex" : "");
 			status = EXIT_FAILURE;
 			break;
@@ -799,7 +823,7 @@ static int cmd_push(int argc, char **argv)
 		/* Fixed-slot kinds push the whole (zero-padded) element; a
 		 * message is the value's bytes; a stream takes them in as many
 		 * writes as it needs. */
-		if (kind == RING_KIND_SPSC || kind == RING_KIND_MPMC || kind == RING_KIND_BCAST)
+		if (!msgs && kind != RING_KIND_BYTES)
 			n = esz;
 		off = 0;
 		do {
@@ -935,7 +959,8 @@ static int cmd_cat(int argc, char **argv)
 			print_stream(elem, (size_t)rc, mode, &col);
 			got += (uint64_t)rc;
 		} else {
-			print_elem(elem, (size_t)rc, mode, kind != RING_KIND_MSG);
+			print_elem(elem, (size_t)rc, mode,
+				   kind != RING_KIND_MSG && !(ring_flags(&r) & RING_F_BCAST_MSG));
 			got++;
 		}
 	}
