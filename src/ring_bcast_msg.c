@@ -89,6 +89,9 @@ void ring_pvt_bmsg_producer_start(struct ring *r, uint64_t t)
 {
 	uint64_t i = ring_pvt_load(&r->shm->prod.bmsg_intent, relaxed);
 
+	/* Records start at 16-byte boundaries: a tail that is none (not a
+	 * producer's) is moved up to one; the first send stores it. */
+	t = (t + RING_MSG_ALIGN - 1) & ~(uint64_t)(RING_MSG_ALIGN - 1);
 	/* Field use of a message producer's handle (ring.h): ppos the byte
 	 * position, prod_pos the next sequence, bc.pending the limit,
 	 * bc.counted the intent floor. prod_cache stays 0 so that the
@@ -428,9 +431,10 @@ static int next_rec(struct ring *r, struct bmsg_rec *o)
 			ring_pvt_stat_add(r, 1, RING_STAT_AGAIN, 1);
 			return -EAGAIN;
 		}
-		if ((int64_t)d < 0 || (t & (RING_MSG_ALIGN - 1)) != 0) {
-			/* The tail went backwards, or is no record boundary:
-			 * not the producer's doing. Continue from it (so that
+		if ((int64_t)d < 0 || ((t | c) & (RING_MSG_ALIGN - 1)) != 0) {
+			/* The tail went backwards, or is no record boundary
+			 * (nor the position this consumer took from a tail at
+			 * its join): not the producer's doing. Continue from it (so that
 			 * one bad store does not stop this reader for good). */
 			set_cpos(r, t & ~(uint64_t)(RING_MSG_ALIGN - 1));
 			ring_pvt_stat_add(r, 1, RING_STAT_CORRUPT, 1);
