@@ -52,10 +52,12 @@ if(SHMRING_RELACY_INCLUDE)
   # claim CAS that the closed bit fails.
   shmring_relacy_model(mpmc_close mpmc_close.cpp MUTANTS A3 R3 A4 R4 CLAIM)
   # Wait/wake with F1 as a fence: either fence dropped, the s/bump pair
-  # relaxed with F1 gone, a flag in place of the count.
-  shmring_relacy_model(wait_wake_fence wait_wake.cpp MUTANTS F1 F2 SEQ+F1 FLAG)
-  # Wait/wake with the membarrier: the sleeper's membarrier dropped, a flag.
-  shmring_relacy_model(wait_wake_membarrier wait_wake.cpp DEFS MEMBARRIER MUTANTS F2 FLAG)
+  # relaxed with F1 gone, a flag in place of the count, the futex sleepers'
+  # count (fxw) raised after the arm.
+  shmring_relacy_model(wait_wake_fence wait_wake.cpp MUTANTS F1 F2 SEQ+F1 FLAG FXW)
+  # Wait/wake with the membarrier: the sleeper's membarrier dropped, a flag,
+  # fxw raised late.
+  shmring_relacy_model(wait_wake_membarrier wait_wake.cpp DEFS MEMBARRIER MUTANTS F2 FLAG FXW)
 else()
   message(STATUS "shmring: Relacy models skipped (relacy-dev or C++ missing, or a sanitizer build)")
 endif()

@@ -18,6 +18,8 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -863,4 +865,142 @@ Test(blocking, waitfd_hostile_own_tag, .timeout = 60) { waitfd_hostile(0, 1); }
 Test(blocking, waitfd_socket_hostile_words, .timeout = 60)
 {
 	waitfd_hostile(RING_WAITFD_SOCKET, 0);
+}
+
+/*
+ * A readiness-descriptor waiter killed while armed (its eventfd published,
+ * its bit set), after a waker took a copy of its eventfd: the next push
+ * clears the bit and writes that copy once; later pushes never write it
+ * again, and a live descriptor waiter armed afterwards gets its own wake-up.
+ */
+static uint64_t efd_count_by_id(uint32_t id, int *found)
+{
+	char path[64], buf[512], *p;
+	uint64_t cnt = 0;
+	int fd, f;
+	ssize_t n;
+
+	*found = 0;
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+		f = open(path, O_RDONLY | O_CLOEXEC);
+		if (f < 0)
+			continue;
+		n = read(f, buf, sizeof(buf) - 1);
+		close(f);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		p = strstr(buf, "\neventfd-id:");
+		if (p == NULL || strtoull(p + 12, NULL, 10) != id)
+			continue;
+		p = strstr(buf, "eventfd-count:");
+		if (p != NULL) {
+			/* Printed in hex by some kernels, decimal by others:
+			 * only 0 and 1 matter here, the same in both. */
+			cnt = strtoull(p + 14, NULL, 16);
+			*found = 1;
+		}
+	}
+	return cnt;
+}
+
+Test(blocking, waitfd_dead_waiter, .timeout = 60)
+{
+	struct ring_params p = {RING_KIND_MPMC, RING_RULE_COUNT, 8, 8, RING_F_BLOCKING, 8, 0, 0};
+	struct ring r;
+	struct ring_waitfd f, mine;
+	RING_ATOMIC(uint64_t) *w = NULL;
+	uint64_t v = 7, tag = 0, got = 0, c0, c1 = 0;
+	uint32_t i;
+	pid_t child;
+	int found, k;
+
+	volatile uint64_t *rearmed = shared_page(4096);
+	struct pollfd pfd;
+
+	cr_assert_eq(ring_create_anon(&r, &p), 0);
+	child = fork_child();
+	if (child == 0) {
+		if (ring_waitfd_open(&f, &r, RING_WAITFD_DATA) < 0 || ring_waitfd_arm(&f) < 0)
+			_exit(1);
+		/* Woken once by the parent's first push (which takes the copy). */
+		while (ring_pop(&r, &v) != 0) {
+			pfd.fd = f.fd;
+			pfd.events = POLLIN;
+			(void)poll(&pfd, 1, ring_waitfd_timeout_ms(&f));
+			ring_waitfd_consume(&f);
+			if (ring_pop(&r, &v) == 0)
+				break;
+			if (ring_waitfd_arm(&f) < 0)
+				_exit(2);
+		}
+		/* The first arm may still be on (the pop won before any poll):
+		 * consume, then arm afresh. */
+		ring_waitfd_consume(&f);
+		if (ring_waitfd_arm(&f) != 0)
+			_exit(3);
+		*rearmed = 1;
+		for (;;)
+			pause(); /* killed while armed */
+	}
+	cr_assert_eq(ring_join(&r, RING_ROLE_PRODUCER | RING_ROLE_CONSUMER), 0);
+	/* The child's entry: armed for data, with an eventfd published. */
+	while (w == NULL && test_proc_state(child) != 'Z') {
+		for (i = 0; i < r.max_parts; i++) {
+			uint64_t x = ring_pvt_load(&r.parts[i].op[RING_PART_OP_WAITFD], acquire);
+
+			/* Counted too, so that the push below wakes it. */
+			if (i != r.part_idx && (x & RING_WAITFD_BIT_DATA) && (x & RING_WAITFD_BIT_EFD) &&
+			    RING_WAIT_ARMED(ring_pvt_load(&r.shm->wait.cons_waiters, acquire)) >= 1) {
+				w = &r.parts[i].op[RING_PART_OP_WAITFD];
+				tag = x;
+			}
+		}
+		sched_yield();
+	}
+	cr_assert_neq(w, NULL, "the child never armed");
+	cr_assert_eq(ring_push(&r, &v), 0);
+	if (wait_flag(rearmed, child) != 0) {
+		kill(child, SIGKILL);
+		cr_assert_fail("the child did not re-arm: status %d", test_wait_child(child));
+	}
+	cr_assert_eq(ring_pvt_load(w, relaxed) & RING_WAITFD_BIT_DATA, RING_WAITFD_BIT_DATA,
+		     "not re-armed: op word %#llx (was %#llx)", (unsigned long long)ring_pvt_load(w, relaxed),
+		     (unsigned long long)tag);
+	kill(child, SIGKILL);
+	cr_assert_eq(test_wait_child(child), 1000 + SIGKILL);
+	/* The first push took the copy and wrote it (the child may have read
+	 * that write, or consumed before it landed: 0 or 1 left). */
+	c0 = efd_count_by_id(RING_WAITFD_TAG_ID(tag), &found);
+	cr_assert(found, "no copy of the dead waiter's eventfd taken");
+	cr_assert_leq(c0, 1u);
+	cr_assert_eq(ring_push(&r, &v), 0);
+	cr_assert_eq(ring_pvt_load(w, relaxed) & RING_WAITFD_BIT_DATA, 0, "dead waiter's bit left");
+	got = efd_count_by_id(RING_WAITFD_TAG_ID(tag), &found);
+	cr_assert_eq(got, c0 + 1, "copy written %llu times after death (op %#llx, waiters %#x)",
+		     (unsigned long long)(got - c0), (unsigned long long)ring_pvt_load(w, relaxed),
+		     (unsigned)ring_pvt_load(&r.shm->wait.cons_waiters, relaxed));
+	for (k = 0; k < 100; k++) {
+		cr_assert_eq(ring_pop(&r, &v), 0);
+		cr_assert_eq(ring_push(&r, &v), 0);
+	}
+	cr_assert_eq(ring_pop(&r, &v), 0);
+	/* Never written again (the copy may have been dropped: its cache
+	 * slot reused, the dead entry freed). */
+	got = efd_count_by_id(RING_WAITFD_TAG_ID(tag), &found);
+	cr_assert(!found || got == c0 + 1, "written again: %llu", (unsigned long long)got);
+	/* A live waiter armed now is woken by the next push. */
+	cr_assert_geq(ring_waitfd_open(&mine, &r, RING_WAITFD_DATA), 0);
+	cr_assert_eq(ring_waitfd_arm(&mine), 0);
+	cr_assert_eq(ring_push(&r, &v), 0);
+	cr_assert_eq(read(mine.fd, &c1, sizeof(c1)), (ssize_t)sizeof(c1), "live waiter not woken");
+	cr_assert_eq(c1, 1u);
+	/* Never written again (the copy may have been dropped: its cache
+	 * slot reused, the dead entry freed). */
+	got = efd_count_by_id(RING_WAITFD_TAG_ID(tag), &found);
+	cr_assert(!found || got == c0 + 1, "written again: %llu", (unsigned long long)got);
+	cr_assert_eq(ring_waitfd_consume(&mine), 0);
+	cr_assert_eq(ring_waitfd_close(&mine), 0);
+	ring_close(&r);
 }

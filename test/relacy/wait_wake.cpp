@@ -16,7 +16,10 @@
  *                                        futex_wake
  *
  * The word holds both counts (armed low, woken high) as in the library; a
- * sleeper leaving takes back its 1 and one outstanding wake.
+ * sleeper leaving takes back its 1 and one outstanding wake. fxw counts
+ * the futex sleepers (R7: added before the arm; the giving-up consumer, like
+ * a readiness-descriptor waiter, never adds to it); the waker issues its
+ * FUTEX_WAKE only when its load of fxw after its CAS (A7) is not 0.
  *
  * The futex is modelled by what the kernel guarantees: futex_wait compares
  * *seq with s and queues the sleeper atomically with respect to the wake (a
@@ -35,7 +38,8 @@
  * the sleeper's membarrier and its fence); MUT_SEQ makes the load of s and
  * the bump relaxed (with F1 dropped too, as under MEMBARRIER, nothing else
  * orders them); MUT_FLAG makes the giving-up consumer clear the word
- * (store 0, as a flag) instead of taking back its own 1.
+ * (store 0, as a flag) instead of taking back its own 1; MUT_FXW adds the
+ * sleeper's 1 to fxw after its arm and retry instead of before the arm.
  */
 #include <relacy/relacy.hpp>
 
@@ -44,17 +48,22 @@
 #ifndef MUT_FLAG
 #define MUT_FLAG 0
 #endif
+#ifndef MUT_FXW
+#define MUT_FXW 0
+#endif
 
 struct wait_wake : rl::test_suite<wait_wake, 3> {
-	rl::atomic<unsigned> tail, waiters, seq;
+	rl::atomic<unsigned> tail, waiters, seq, fxw;
 	rl::atomic<int> mb_req, mb_ack, waker_done;
-	int sleeps, s_seen, bumped, gave_up;
+	int sleeps, s_seen, bumped, gave_up, futex_woken;
 
 	void before()
 	{
 		tail($).store(0, rl::mo_relaxed);
 		waiters($).store(0, rl::mo_relaxed);
 		seq($).store(0, rl::mo_relaxed);
+		fxw($).store(0, rl::mo_relaxed);
+		futex_woken = 0;
 		mb_req($).store(0, rl::mo_relaxed);
 		mb_ack($).store(0, rl::mo_relaxed);
 		waker_done($).store(0, rl::mo_relaxed);
@@ -107,6 +116,9 @@ struct wait_wake : rl::test_suite<wait_wake, 3> {
 							   rl::mo_relaxed)) {
 				seq($).fetch_add(1, MO(SEQ, rl::mo_seq_cst));
 				bumped = 1;
+				/* A7: FUTEX_WAKE only if a futex sleeper may be there. */
+				if (fxw($).load(rl::mo_acquire) != 0)
+					futex_woken = 1;
 				break;
 			}
 		}
@@ -119,12 +131,16 @@ struct wait_wake : rl::test_suite<wait_wake, 3> {
 	{
 		unsigned s = seq($).load(MO(SEQ, rl::mo_seq_cst));
 
+		if (!MUT_FXW)
+			fxw($).fetch_add(1, rl::mo_seq_cst); /* R7 */
 		waiters($).fetch_add(1, rl::mo_seq_cst);
 		sleeper_barrier();
 		if (tail($).load(rl::mo_acquire) != 0) {
 			leave();
 			return; /* took the element */
 		}
+		if (MUT_FXW)
+			fxw($).fetch_add(1, rl::mo_seq_cst);
 		/* futex_wait(seq, s): sleeps iff the word still holds s. */
 		if (seq($).load(rl::mo_seq_cst) == s) {
 			sleeps = 1;
@@ -173,9 +189,10 @@ struct wait_wake : rl::test_suite<wait_wake, 3> {
 	{
 		if (gave_up)
 			return;
-		/* Asleep: a wake must come after its compare. */
+		/* Asleep: a wake must come after its compare, FUTEX_WAKE
+		 * included. */
 		if (sleeps)
-			RL_ASSERT(bumped && s_seen == 0);
+			RL_ASSERT(bumped && futex_woken && s_seen == 0);
 	}
 };
 
