@@ -3,9 +3,12 @@
  * msgbench: messages of any length and byte streams, shmring against the
  * kernel's message mechanisms, Boost.Interprocess and JACK's ring buffer.
  *
- *   msgbench [--quick] [--cg ITERS]
+ *   msgbench [--quick] [--only PEER,...] [--sizes SIZE,...]
+ *   msgbench --cg FILE        (under callgrind: bench/callgrind.sh)
  *
- * Exit status 1 if any run failed its checks (a peer that cannot be set up
+ * --only runs the named peers alone (the ratio column needs msg among them);
+ * --sizes the named message sizes (16, 64, 256, 1500, 4096, mixed); either
+ * skips the byte-stream cases. Exit status 1 if any run failed its checks (a peer that cannot be set up
  * here is skipped and shows -1).
  *
  * Message cases, for sizes 16, 64, 256, 1500, 4096 and "mixed" (lengths
@@ -27,10 +30,10 @@
  *   jack_ringbuffer lives in one process's heap).
  * At 4096 B also copy-touch against zc-touch: every payload byte written by
  * the producer and read by the consumer, through a buffer or in place.
- * --cg ITERS: ITERS send+recv pairs of a 64-byte message in one thread
- * between CALLGRIND_START/STOP_INSTRUMENTATION, for
- *   valgrind --tool=callgrind --collect-atstart=no msgbench --cg 100000
- * (Ir / ITERS = instructions per pair).
+ * --cg FILE: instructions per send+receive pair in one thread (msg,
+ * msg-mp, the zero-copy calls, the memcpy hand-off), under
+ *   valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=FILE
+ * as bench/callgrind.sh runs it (see the callgrind section below).
  */
 #include <shmring/shmring.h>
 
@@ -862,33 +865,219 @@ static double run_threads(int (*tx)(uint64_t), int (*rx)(uint64_t))
 	return (double)stream_bytes / ((double)(sh->t1 - sh->t0) / 1e9);
 }
 
-/* ---- callgrind ------------------------------------------------------------ */
-
-static int cg_main(uint64_t iters)
+/* Whether name is one of the comma-separated words of list. */
+static int in_list(const char *list, const char *name)
 {
-	struct ring_params p = {RING_KIND_MSG, RING_RULE_COUNT, 1 << 16, 256, 0, 0, 0, 0};
-	unsigned char m[64] = {1}, out[256];
-	uint64_t i, bad = 0;
-	size_t len;
+	size_t n = strlen(name);
 
-	if (ring_create_anon(&R, &p) < 0)
-		return 1;
-	for (i = 0; i < 1000; i++) /* warm: caches of both sides filled */
-		bad += ring_msg_send(&R, m, 64) != 0 || ring_msg_recv(&R, out, sizeof(out), &len) != 0;
-#ifdef MSGBENCH_HAVE_VALGRIND
-	CALLGRIND_START_INSTRUMENTATION;
-#endif
-	for (i = 0; i < iters; i++) {
-		bad += ring_msg_send(&R, m, 64) != 0;
-		bad += ring_msg_recv(&R, out, sizeof(out), &len) != 0;
+	while (*list) {
+		const char *e = strchr(list, ',');
+		size_t k = e ? (size_t)(e - list) : strlen(list);
+
+		if (k == n && strncmp(list, name, n) == 0)
+			return 1;
+		if (!e)
+			break;
+		list = e + 1;
 	}
+	return 0;
+}
+
+/* ---- callgrind ------------------------------------------------------------
+ * One thread, one handle in both roles: each row's loop runs CG_N1 and then
+ * CG_N2 iterations with collection on only around the loop and a dump after
+ * each (FILE.1, FILE.2, ...); the difference of the two dumps' totals over
+ * CG_N2 - CG_N1 is one iteration: set-up, the call into the loop and the
+ * dump cancel. The length comes from a volatile, so every copy has the
+ * run-time size that real callers (and the two-process cases) give it. */
+
+#define CG_N1 2000u
+#define CG_N2 22000u
+#define CG_BATCH 32u
+
+static volatile size_t cg_len_v;
+
+enum cg_kind { CG_MEMCPY, CG_MSG, CG_MSG_BATCH, CG_ZC };
+
+struct cg_row {
+	const char *name;
+	enum cg_kind kind;
+	size_t len;
+	uint32_t flags;
+};
+
+/* iters send+recv pairs (CG_MSG_BATCH: iters / CG_BATCH rounds of CG_BATCH
+ * sends, then as many receives); the number of failed calls. */
+static uint64_t cg_loop(const struct cg_row *w, uint64_t iters)
+{
+	static unsigned char m[MAXMSG], out[MAXMSG];
+	uint64_t i, j, bad = 0;
+	size_t len = cg_len_v, got;
+
+	switch (w->kind) {
+	case CG_MEMCPY: /* the hand-off of the two-process "memcpy" case */
+		for (i = 0; i < iters; i++) {
+			struct mc_slot *sl = &mc[i % MC_SLOTS];
+
+			bad += atomic_load_explicit(&sl->full, memory_order_acquire) != 0;
+			memcpy(sl->data, m, len);
+			sl->len = (uint32_t)len;
+			atomic_store_explicit(&sl->full, 1, memory_order_release);
+			bad += !atomic_load_explicit(&sl->full, memory_order_acquire);
+			got = sl->len;
+			memcpy(out, sl->data, got);
+			atomic_store_explicit(&sl->full, 0, memory_order_release);
+			bad += got != len;
+		}
+		break;
+	case CG_MSG:
+		for (i = 0; i < iters; i++) {
+			bad += ring_msg_send(&R, m, len) != 0;
+			bad += ring_msg_recv(&R, out, sizeof(out), &got) != 0 || got != len;
+		}
+		break;
+	case CG_MSG_BATCH:
+		for (i = 0; i < iters; i += CG_BATCH) {
+			for (j = 0; j < CG_BATCH; j++)
+				bad += ring_msg_send(&R, m, len) != 0;
+			for (j = 0; j < CG_BATCH; j++)
+				bad += ring_msg_recv(&R, out, sizeof(out), &got) != 0 || got != len;
+		}
+		break;
+	case CG_ZC:
+		for (i = 0; i < iters; i++) {
+			void *p;
+			const void *q;
+
+			if (ring_msg_reserve(&R, len, &p) != 0) {
+				bad++;
+				continue;
+			}
+			memcpy(p, &i, 8); /* produced in place: the stamp only */
+			bad += ring_msg_commit(&R, len) != 0;
+			bad += ring_msg_peek(&R, &q, &got) != 0 || got != len ||
+			       memcmp(q, &i, 8) != 0;
+			bad += ring_msg_release(&R) != 0;
+		}
+		break;
+	}
+	return bad;
+}
+
 #ifdef MSGBENCH_HAVE_VALGRIND
-	CALLGRIND_STOP_INSTRUMENTATION;
+/* Instruction total of dump number n of file prefix f, or -1. */
+static long long cg_dump_ir(const char *f, int n)
+{
+	char path[4200], line[512];
+	long long ir = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s.%d", f, n);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp)) {
+		if (strncmp(line, "summary:", 8) == 0 || strncmp(line, "totals:", 7) == 0) {
+			ir = atoll(line + (line[0] == 's' ? 8 : 7));
+			break;
+		}
+	}
+	fclose(fp);
+	return ir;
+}
+
+static long long cg_measure(const struct cg_row *w, uint64_t iters, const char *f, int *nd,
+			    uint64_t *bad)
+{
+	CALLGRIND_ZERO_STATS;
+	CALLGRIND_TOGGLE_COLLECT;
+	*bad += cg_loop(w, iters);
+	CALLGRIND_TOGGLE_COLLECT;
+	CALLGRIND_DUMP_STATS_AT(w->name);
+	return cg_dump_ir(f, ++*nd);
+}
 #endif
-	printf("msgbench --cg: %llu send+recv pairs of 64 bytes, %llu errors\n",
-	       (unsigned long long)iters, (unsigned long long)bad);
-	ring_close(&R);
-	return bad != 0;
+
+/* --cg FILE: under valgrind --tool=callgrind --collect-atstart=no
+ * --callgrind-out-file=FILE (bench/callgrind.sh). The table on stdout,
+ * FILE.csv beside the dumps. */
+static int cg_main(const char *f)
+{
+	static const struct cg_row rows[] = {
+		{"memcpy", CG_MEMCPY, 64, 0},
+		{"msg", CG_MSG, 16, 0},
+		{"msg", CG_MSG, 64, 0},
+		{"msg", CG_MSG, 256, 0},
+		{"msg-x32", CG_MSG_BATCH, 64, 0},
+		{"msg-mp", CG_MSG, 16, RING_F_MSG_MP},
+		{"msg-mp", CG_MSG, 64, RING_F_MSG_MP},
+		{"msg-mp", CG_MSG, 256, RING_F_MSG_MP},
+		{"msg-mp-x32", CG_MSG_BATCH, 64, RING_F_MSG_MP},
+		{"msg-zc", CG_ZC, 64, 0},
+		{"msg-mp-zc", CG_ZC, 64, RING_F_MSG_MP},
+		{"msg-blocking", CG_MSG, 64, RING_F_BLOCKING},
+	};
+	unsigned k;
+	int failed = 0;
+#ifdef MSGBENCH_HAVE_VALGRIND
+	char path[4200];
+	FILE *csv;
+	int nd = 0;
+
+	if (!RUNNING_ON_VALGRIND) {
+		fprintf(stderr, "msgbench --cg runs under valgrind: use bench/callgrind.sh\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s.csv", f);
+	csv = fopen(path, "w");
+	if (csv)
+		fprintf(csv, "case,bytes,instr_per_pair\n");
+	printf("msgbench --cg: instructions per send+receive of one message, one thread\n"
+	       "(N = %u and %u iterations differenced; -x32: %u sends, then %u receives)\n\n",
+	       CG_N1, CG_N2, CG_BATCH, CG_BATCH);
+	printf("%-14s %6s %10s\n", "case", "bytes", "Ir/pair");
+	if (mc_setup() != 0)
+		return 1;
+	for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		const struct cg_row *w = &rows[k];
+		struct ring_params p = {RING_KIND_MSG, RING_RULE_COUNT, 1 << 16, 256, w->flags, 0, 0, 0};
+		uint64_t bad = 0;
+		long long a, b;
+
+		if (w->kind != CG_MEMCPY && ring_create_anon(&R, &p) < 0) {
+			printf("%-14s %6zu setup failed\n", w->name, w->len);
+			failed = 1;
+			continue;
+		}
+		cg_len_v = w->len;
+		bad += cg_loop(w, 1000); /* warm: lazy binding, roles taken, a lap */
+		a = cg_measure(w, CG_N1, f, &nd, &bad);
+		b = cg_measure(w, CG_N2, f, &nd, &bad);
+		if (w->kind != CG_MEMCPY)
+			ring_close(&R);
+		if (bad != 0 || a < 0 || b < a) {
+			printf("%-14s %6zu %llu failed calls or unreadable dump %s.%d\n", w->name, w->len,
+			       (unsigned long long)bad, f, nd);
+			failed = 1;
+			continue;
+		}
+		printf("%-14s %6zu %10.1f\n", w->name, w->len,
+		       (double)(b - a) / (double)(CG_N2 - CG_N1));
+		if (csv)
+			fprintf(csv, "%s,%zu,%.2f\n", w->name, w->len,
+				(double)(b - a) / (double)(CG_N2 - CG_N1));
+	}
+	mc_teardown();
+	if (csv)
+		fclose(csv);
+#else
+	(void)f;
+	(void)rows;
+	(void)k;
+	fprintf(stderr, "msgbench: built without valgrind/callgrind.h\n");
+	failed = 2;
+#endif
+	return failed;
 }
 
 int main(int argc, char **argv)
@@ -907,11 +1096,25 @@ int main(int argc, char **argv)
 		{"boost-mq", bipc_setup_c, bipc_tx_c, bipc_rx_c, bipc_teardown_c},
 	};
 	const unsigned np = sizeof(peers) / sizeof(peers[0]);
+	const char *only = NULL, *size_list = NULL;
 	unsigned s, k;
+	int a;
 
 	if (argc == 3 && strcmp(argv[1], "--cg") == 0)
-		return cg_main(strtoull(argv[2], NULL, 0));
-	quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+		return cg_main(argv[2]);
+	for (a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--quick") == 0)
+			quick = 1;
+		else if (strcmp(argv[a], "--only") == 0 && a + 1 < argc)
+			only = argv[++a];
+		else if (strcmp(argv[a], "--sizes") == 0 && a + 1 < argc)
+			size_list = argv[++a];
+		else {
+			fprintf(stderr, "usage: msgbench [--quick] [--only PEER,...] [--sizes SIZE,...] | "
+					"--cg FILE\n");
+			return 2;
+		}
+	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		return 1;
@@ -922,27 +1125,31 @@ int main(int argc, char **argv)
 	printf("\n");
 	for (s = 0; s < 6; s++) {
 		double v[16];
+
+		if (size_list && !in_list(size_list, size_names[s]))
+			continue;
 		uint64_t n_ring = quick ? 200000 : (sizes[s] && sizes[s] <= 256 ? 5000000 : 1000000);
 		uint64_t n_kern = quick ? 20000 : 200000;
 
 		fixed_len = sizes[s];
 		for (k = 0; k < np; k++) {
 			ring_flags_now = k == 1 ? RING_F_MSG_MP : 0;
-			v[k] = run(&peers[k], k < 4 ? n_ring : n_kern);
+			v[k] = only && !in_list(only, peers[k].name) ? -1
+								     : run(&peers[k], k < 4 ? n_ring : n_kern);
 		}
 		printf("%-6s", size_names[s]);
 		for (k = 0; k < np; k++)
 			printf(" %12.0f", v[k]);
 		printf("\n%-6s", "ratio");
 		for (k = 0; k < np; k++)
-			printf(" %12.2f", v[k] > 0 ? v[0] / v[k] : 0.0);
+			printf(" %12.2f", v[k] > 0 && v[0] > 0 ? v[0] / v[k] : 0.0);
 		printf("\n");
 		if (sizes[s] == 4096)
 			printf("# 4096 B: msg %.2f GB/s, msg-zc %.2f GB/s, memcpy hand-off %.2f GB/s; "
 			       "msg/memcpy %.2f, zc/copy %.2f\n",
 			       v[0] * 4096 / 1e9, v[2] * 4096 / 1e9, v[3] * 4096 / 1e9, v[0] / v[3],
 			       v[2] / v[0]);
-		if (sizes[s] == 4096) {
+		if (sizes[s] == 4096 && !only) {
 			struct peer tc = {"copy-touch", msg_setup, touch_tx, touch_rx, msg_teardown};
 			struct peer tz = {"zc-touch", msg_setup, ztouch_tx, ztouch_rx, msg_teardown};
 			double a = run(&tc, n_ring), b = run(&tz, n_ring);
@@ -953,6 +1160,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	/* Byte streams. */
+	if (only || size_list)
+		goto done;
 	stream_bytes = quick ? (UINT64_C(32) << 20) : (UINT64_C(256) << 20);
 	{
 		struct peer b = {"bytes", bytes_setup, bytes_tx, bytes_rx, msg_teardown};
@@ -976,6 +1185,7 @@ int main(int argc, char **argv)
 		printf("bytes(thr)  %.2f  jack(thr)  %.2f  ratio %.2f\n", vt / 1e9, vj / 1e9,
 		       vj > 0 ? vt / vj : 0.0);
 	}
+done:
 	if (failures)
 		fprintf(stderr, "msgbench: %d runs failed their checks\n", failures);
 	return failures != 0;

@@ -4,13 +4,15 @@
  * parameters and attach validation, every length 0..max over many laps so
  * records straddle the wrap point (padding), messages exactly at max and at
  * 0, -EMSGSIZE both ways, zero-copy reserve/commit/abort and peek/release
- * (one and many producers), burst receive, end of stream, blocking and
+ * (one and many producers), the inline send and receive across processes
+ * at every length, burst receive, end of stream, blocking and
  * timed calls, every region type, corrupt records and indices (-EUCLEAN,
  * never an out-of-bounds length), and the repair of a dead producer's
  * unfinished record.
  */
 #include <criterion/criterion.h>
 
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -130,6 +132,89 @@ Test(msg, lengths_and_wrap_many_producers)
 	ring_close(&r);
 	free(mem);
 }
+
+/*
+ * The inline send and receive across processes: nprod forked producers
+ * each send every length 0..max (ring_msg_send only, spinning on -EAGAIN
+ * and -EBUSY) for `laps` rounds, so that records of every length meet and
+ * straddle the end of the area at many offsets and the copies run at every
+ * size; the parent receives with ring_msg_recv into a buffer of exactly max
+ * bytes (guarded) and checks every byte, and each producer's order.
+ * Producer 1 sends no empty messages (its lengths are 1..max, then 1 ...),
+ * so that a message of 0 bytes, which carries no stamp, is producer 0's.
+ */
+static size_t inline_len(int who, uint64_t seq, size_t max)
+{
+	return who == 0 ? (size_t)(seq % (max + 1)) : 1 + (size_t)(seq % max);
+}
+
+static void inline_across_fork(uint32_t flags, int nprod, size_t max, unsigned laps)
+{
+	struct ring r;
+	struct ring_params p = msgp(1024, max, flags);
+	uint64_t per = (uint64_t)(max + 1) * laps, next[2] = {0, 0}, k;
+	unsigned char *buf = malloc(max + 1);
+	pid_t pid[2];
+	int i;
+
+	cr_assert_not_null(buf);
+	cr_assert_eq(ring_create_anon(&r, &p), 0);
+	for (i = 0; i < nprod; i++) {
+		pid[i] = fork();
+		cr_assert_geq(pid[i], 0);
+		if (pid[i] == 0) {
+			unsigned char *m = malloc(max + 8);
+			uint64_t seq;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			CHILD_CHECK(m != NULL);
+			for (seq = 0; seq < per; seq++) {
+				size_t l = inline_len(i, seq, max);
+				int rc;
+
+				/* The stamp: producer and sequence in the first
+				 * bytes, the pattern after them. */
+				mt_fill(m, l, 10 + (unsigned)i, seq);
+				while ((rc = ring_msg_send(&r, m, l)) == -EAGAIN || rc == -EBUSY)
+					sched_yield(); /* the consumer may share this CPU */
+				CHILD_CHECK(rc == 0);
+			}
+			_exit(0);
+		}
+	}
+	for (k = 0; k < per * (uint64_t)nprod; k++) {
+		size_t got = 0, l;
+		int rc, who, found = -1;
+
+		memset(buf, 0xee, max + 1);
+		while ((rc = ring_msg_recv(&r, buf, max, &got)) == -EAGAIN)
+			sched_yield();
+		cr_assert_eq(rc, 0, "message %llu: %d", (unsigned long long)k, rc);
+		cr_assert_eq(buf[max], 0xee, "wrote past the buffer");
+		/* Which producer: the one whose next message this is. */
+		for (who = 0; who < nprod && found < 0; who++) {
+			l = inline_len(who, next[who], max);
+			if (next[who] < per && got == l && mt_check(buf, l, 10 + (unsigned)who, next[who],
+								      scratch))
+				found = who;
+		}
+		cr_assert_geq(found, 0, "message %llu (%zu bytes) is nobody's next", (unsigned long long)k,
+			      got);
+		next[found]++;
+	}
+	for (i = 0; i < nprod; i++)
+		cr_assert_eq(test_wait_child(pid[i]), 0);
+	{
+		size_t got;
+
+		cr_assert_eq(ring_msg_recv(&r, buf, max, &got), -EAGAIN, "nothing left over");
+	}
+	ring_close(&r);
+	free(buf);
+}
+
+Test(msg, inline_lengths_across_fork_one_producer) { inline_across_fork(0, 1, 300, 4); }
+Test(msg, inline_lengths_across_fork_two_producers) { inline_across_fork(RING_F_MSG_MP, 2, 200, 4); }
 
 Test(msg, sizes)
 {

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Message ring fast path: the common send (one producer, room known from
- * the cached head, no padding needed) and the common receive (a committed
- * data record below the cached tail, fitting the buffer). Everything else,
- * many-producer sends included, is src/ring_msg.c's general code, which the
- * fast path hands the whole call to. Internal: include <shmring/ring_msg.h>.
+ * Message ring fast path: the common send (room known from the cached head,
+ * no padding needed; one producer: the record and a store of the tail; many:
+ * the intent words, one CAS of the tail, the record, the commit word) and
+ * the common receive (a committed data record below the cached tail,
+ * fitting the buffer). Everything else (a lost CAS race, padding, a refresh
+ * of the head, every error and so every counter) is src/ring_msg.c's
+ * general code, which the fast path hands the whole call to. Internal:
+ * include <shmring/ring_msg.h>.
  *
  * Ordering (one producer):
  *   R_M1: the producer's release store of tail publishes the record header
@@ -15,7 +18,10 @@
  *         refreshes prod_cache: bytes below head may be overwritten.
  * Many producers: R_M3, a producer's release store of a record's commit
  * word, pairs with A_M3, the consumer's acquire load of it (done here too,
- * for both modes: on one-producer rings A_M1 already ordered it).
+ * for both modes: on one-producer rings A_M1 already ordered it). The
+ * claim CAS (seq_cst, so a release) orders the intent words before the
+ * new tail, as in msg_claim; its failure is relaxed: nothing is read
+ * through the tail it returns, the general path starts over.
  *
  * Each side keeps its own index in the handle (prod_pos: one producer
  * only; cons_pos), as the SPSC rings do: the fast path loads only the other
@@ -48,17 +54,70 @@ RING_PVT_INLINE struct ring_msg_hdr *ring_pvt_msg_at(const struct ring *r, uint6
 	return RING_PVT_CAST(struct ring_msg_hdr *, RING_PVT_CAST(void *, r->slots + (pos & r->mask)));
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#if __GNUC__ >= 11
+#pragma GCC diagnostic ignored "-Wstringop-overread"
+#endif
+#endif
+/*
+ * Copy a message of run-time length: up to 128 bytes as two fixed-size
+ * moves that overlap in the middle (any length from k to 2k is covered by
+ * k bytes from the start and k bytes up to the end), longer ones through
+ * memcpy. Every byte read or written is inside [src, src + len) and
+ * [dst, dst + len), so a source in shared memory is read only inside the
+ * checked record; bytes in the overlap are read twice, and a peer that
+ * rewrites them meanwhile gets its own garbage delivered, nothing more.
+ * Shared with every family that copies records (ring_bcast.c may use it).
+ */
+RING_PVT_INLINE void ring_pvt_msg_copy(void *dst, const void *src, size_t len)
+{
+	unsigned char *d = RING_PVT_CAST(unsigned char *, dst);
+	const unsigned char *s = RING_PVT_CAST(const unsigned char *, src);
+
+	if (len >= 16) {
+		if (len > 128) {
+			memcpy(d, s, len);
+		} else if (len > 64) {
+			memcpy(d, s, 64);
+			memcpy(d + len - 64, s + len - 64, 64);
+		} else if (len > 32) {
+			memcpy(d, s, 32);
+			memcpy(d + len - 32, s + len - 32, 32);
+		} else {
+			memcpy(d, s, 16);
+			memcpy(d + len - 16, s + len - 16, 16);
+		}
+	} else if (len >= 8) {
+		memcpy(d, s, 8);
+		memcpy(d + len - 8, s + len - 8, 8);
+	} else if (len >= 4) {
+		memcpy(d, s, 4);
+		memcpy(d + len - 4, s + len - 4, 4);
+	} else if (len != 0) {
+		d[0] = s[0];
+		d[len - 1] = s[len - 1];
+		d[len >> 1] = s[len >> 1];
+	}
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
 RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
 {
-	if (ring_pvt_likely(r->mode == RING_PVT_MODE_MSG_SP && len <= r->esz &&
-			    r->zc_res_cnt == 0 && msg != NULL)) {
+	const uint32_t mode = r->mode;
+
+	if (ring_pvt_likely(mode == RING_PVT_MODE_MSG_SP && len <= r->esz && r->zc_res_cnt == 0 &&
+			    msg != NULL)) {
 		/* Own index: the handle's prod_pos, never loaded from shared
 		 * memory here (the tail's line is the one the consumer polls).
 		 * RING_PVT_POS_UNKNOWN (after attach or ring_close_write)
 		 * fails the room test below: the general path reads the tail. */
 		struct ring_shared *s = r->shm;
-		const uint64_t t = r->prod_pos, n = r->n, key = r->create_id;
-		const uint32_t flags = r->flags;
+		const uint64_t t = r->prod_pos, n = r->n;
 		const uint64_t rec = RING_MSG_REC(len), off = t & r->mask;
 
 		/* prod_cache = head last read + slots: never optimistic. The
@@ -67,15 +126,58 @@ RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
 			struct ring_msg_hdr *h =
 				RING_PVT_CAST(struct ring_msg_hdr *, RING_PVT_CAST(void *, r->slots + off));
 
-			memcpy(RING_PVT_CAST(void *, h + 1), msg, len);
+			ring_pvt_msg_copy(RING_PVT_CAST(void *, h + 1), msg, len);
 			ring_pvt_store(&h->meta, RING_MSG_META(len, RING_MSG_T_DATA, rec), relaxed);
-			ring_pvt_store(&h->commit, RING_MSG_TAG(key, t), relaxed);
+			ring_pvt_store(&h->commit, RING_MSG_TAG(r->create_id, t), relaxed);
 			/* R_M1: publishes the record. */
 			ring_pvt_store(&s->prod.tail, t + rec, release);
 			r->prod_pos = t + rec;
-			if (flags & RING_F_BLOCKING)
-				ring_pvt_after_push(r);
+			ring_pvt_after_push(r);
 			return 0;
+		}
+	} else if (mode == RING_PVT_MODE_MSG_MP && len <= r->esz && r->zc_res_cnt == 0 &&
+		   msg != NULL && r->part != NULL) {
+		/* Many producers, the common claim: the tail read (relaxed:
+		 * the CAS decides) open, aligned, room for the record before
+		 * the end of the area as far as the cached head tells (the
+		 * second test refuses a tail below it: stale, or the head
+		 * moved a lap), one CAS. Everything else, a lost race
+		 * included, is src/ring_msg.c's msg_claim, which also tells
+		 * -EUCLEAN, -EPIPE and -EAGAIN apart and counts them. */
+		struct ring_shared *s = r->shm;
+		uint64_t t = ring_pvt_load(&s->prod.tail, relaxed);
+		const uint64_t n = r->n, cache = r->prod_cache, key = r->create_id;
+		const uint64_t rec = RING_MSG_REC(len), off = t & r->mask;
+
+		if (ring_pvt_likely((t & (RING_CLOSED_BIT | (RING_MSG_ALIGN - 1))) == 0 &&
+				    off + rec <= n && t + rec <= cache && cache - t <= n)) {
+			struct ring_part *e = r->part;
+
+			/* The intent words before the claim, as msg_claim
+			 * stores them (ring_layout.h): a survivor that finds
+			 * this process dead with the tail past t repairs
+			 * [t, t + rec). The CAS's release orders them before
+			 * the new tail. */
+			ring_pvt_store(&e->intent, t, release);
+			ring_pvt_store(&e->intent_cnt, rec, release);
+			if (ring_pvt_likely(ring_pvt_cas(&s->prod.tail, &t, t + rec, seq_cst, relaxed))) {
+				struct ring_msg_hdr *h = RING_PVT_CAST(
+					struct ring_msg_hdr *, RING_PVT_CAST(void *, r->slots + off));
+
+				ring_pvt_store(&h->commit, RING_MSG_BUSY(key, t), relaxed);
+				ring_pvt_msg_copy(RING_PVT_CAST(void *, h + 1), msg, len);
+				ring_pvt_store(&h->meta, RING_MSG_META(len, RING_MSG_T_DATA, rec), relaxed);
+				/* R_M3: pairs with A_M3: payload and meta are
+				 * visible to a consumer that reads the tag. */
+				ring_pvt_store(&h->commit, RING_MSG_TAG(key, t), release);
+				/* Release: a survivor that reads 0 here finds
+				 * the tag stored before it. */
+				ring_pvt_store(&e->intent_cnt, 0, release);
+				ring_pvt_after_push(r);
+				return 0;
+			}
+			/* Lost the race: the general path stores the intent
+			 * again for its own claim (or clears it). */
 		}
 	}
 	return ring_pvt_msg_send_slow(r, msg, len);
@@ -89,8 +191,7 @@ RING_INLINE int ring_msg_recv(struct ring *r, void *buf, size_t cap, size_t *len
 		 * makes avail out of range: the general path adopts the head).
 		 * cons_cache: the tail last read, cleaned of the closed bit. */
 		struct ring_shared *s = r->shm;
-		const uint64_t h = r->cons_pos, n = r->n, key = r->create_id, esz = r->esz;
-		const uint32_t flags = r->flags;
+		const uint64_t h = r->cons_pos, n = r->n;
 		uint64_t avail = r->cons_cache - h;
 		const uint64_t off = h & r->mask;
 
@@ -112,18 +213,21 @@ RING_INLINE int ring_msg_recv(struct ring *r, void *buf, size_t cap, size_t *len
 			uint64_t l = RING_MSG_META_LEN(m), rec = RING_MSG_META_REC(m);
 
 			/* h is aligned (own index) and n a multiple of 16, so
-			 * the header itself is inside. */
-			if (ring_pvt_likely(c == RING_MSG_TAG(key, h) &&
-					    RING_MSG_META_TYPE(m) == RING_MSG_T_DATA && l <= esz &&
-					    l <= cap && rec >= RING_MSG_REC(l) && rec <= avail &&
-					    off + rec <= n)) {
-				memcpy(buf, RING_PVT_CAST(const void *, hd + 1), RING_PVT_CAST(size_t, l));
+			 * the header itself is inside. rec is a multiple of 16,
+			 * so l + 16 <= rec says RING_MSG_REC(l) <= rec: the
+			 * payload lies inside its record, the record below the
+			 * tail and before the end of the area. */
+			if (ring_pvt_likely(c == RING_MSG_TAG(r->create_id, h) &&
+					    RING_MSG_META_TYPE(m) == RING_MSG_T_DATA && l <= r->esz &&
+					    l <= cap && l + sizeof(struct ring_msg_hdr) <= rec &&
+					    rec <= avail && off + rec <= n)) {
+				ring_pvt_msg_copy(buf, RING_PVT_CAST(const void *, hd + 1),
+						  RING_PVT_CAST(size_t, l));
 				*len = RING_PVT_CAST(size_t, l);
 				/* R_M2: frees the record after the copy. */
 				ring_pvt_store(&s->cons.head, h + rec, release);
 				r->cons_pos = h + rec;
-				if (flags & RING_F_BLOCKING)
-					ring_pvt_after_pop(r);
+				ring_pvt_after_pop(r);
 				return 0;
 			}
 		}
