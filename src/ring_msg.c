@@ -236,6 +236,26 @@ int ring_msg_reserve(struct ring *r, size_t len, void **ptr)
 	struct ring_msg_hdr *h;
 	int rc;
 
+	/* The common reservation, as ring_msg_send's fast path claims (see
+	 * ring_msg_pvt.h): no padding, room known from the cached head. One
+	 * producer: nothing is stored until the commit. Many: the claim is
+	 * made (intent words, CAS, BUSY). */
+	if (r != NULL && ptr != NULL && len <= r->esz && r->zc_res_cnt == 0) {
+		uint64_t t = r->prod_pos, rec = RING_MSG_REC(len);
+		int ok = 0;
+
+		if (r->mode == RING_PVT_MODE_MSG_SP)
+			ok = t + rec <= r->prod_cache && (t & r->mask) + rec <= r->n;
+		else if (r->mode == RING_PVT_MODE_MSG_MP && r->part != NULL)
+			ok = ring_pvt_msg_claim_mp(r, len, &t);
+		if (ok) {
+			r->zc_res_pos = t;
+			r->zc_res_cnt = rec;
+			r->zc_res_len = len;
+			*ptr = ring_pvt_msg_at(r, t) + 1;
+			return 0;
+		}
+	}
 	if (!is_msg(r) || ptr == NULL)
 		return -EINVAL;
 	rc = msg_start(r, len, &c);
@@ -477,6 +497,21 @@ int ring_msg_peek(struct ring *r, const void **ptr, size_t *len)
 	uint64_t h0, h, m = 0;
 	int rc;
 
+	/* The common case, as ring_msg_recv's fast path finds it
+	 * (ring_pvt_msg_front: A_M1 and A_M3 there). A second peek before the
+	 * release finds the same record again, as the general path does. */
+	if (r != NULL && (r->cmode & ~1u) == RING_PVT_MODE_MSG_SP && ptr != NULL && len != NULL) {
+		struct ring_msg_hdr *hd;
+		uint64_t l, rec;
+
+		if (ring_pvt_msg_front(r, &hd, &l, &rec)) {
+			*ptr = hd + 1;
+			*len = (size_t)l;
+			r->zc_peek_pos = r->cons_pos;
+			r->zc_peek_cnt = rec;
+			return 0;
+		}
+	}
 	if (!is_msg(r) || ptr == NULL || len == NULL)
 		return -EINVAL;
 	rc = ring_pvt_live_join_side(r, 1);

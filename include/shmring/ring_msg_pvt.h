@@ -106,6 +106,100 @@ RING_PVT_INLINE void ring_pvt_msg_copy(void *dst, const void *src, size_t len)
 #pragma GCC diagnostic pop
 #endif
 
+/*
+ * The common many-producer claim of a record for len bytes (len <= max,
+ * checked by the caller, as that no reservation is open and that the
+ * handle has an entry): the tail read (relaxed: the CAS decides) open,
+ * aligned, room for the record before the end of the area as far as the
+ * cached head tells (the second test refuses a tail below it: stale, or the
+ * head moved a lap), the intent words, one CAS. 1 with *tp the claimed
+ * position and the record marked BUSY; 0 when the general path must decide
+ * (msg_claim: padding, a refresh of the head, a lost race, -EPIPE, -EUCLEAN,
+ * -EAGAIN and their counters). Intent words left behind by a lost race are
+ * stored again (or cleared) by msg_claim before anything else.
+ */
+RING_PVT_INLINE int ring_pvt_msg_claim_mp(struct ring *r, size_t len, uint64_t *tp)
+{
+	struct ring_shared *s = r->shm;
+	uint64_t t = ring_pvt_load(&s->prod.tail, relaxed);
+	const uint64_t cache = r->prod_cache;
+	const uint64_t rec = RING_MSG_REC(len), off = t & r->mask;
+
+	if (ring_pvt_likely((t & (RING_CLOSED_BIT | (RING_MSG_ALIGN - 1))) == 0 &&
+			    off + rec <= r->n && t + rec <= cache && cache - t <= r->n)) {
+		struct ring_part *e = r->part;
+
+		/* The intent words before the claim, as msg_claim stores them
+		 * (ring_layout.h): a survivor that finds this process dead with
+		 * the tail past t repairs [t, t + rec). The CAS's release orders
+		 * them before the new tail. */
+		ring_pvt_store(&e->intent, t, release);
+		ring_pvt_store(&e->intent_cnt, rec, release);
+		if (ring_pvt_likely(ring_pvt_cas(&s->prod.tail, &t, t + rec, seq_cst, relaxed))) {
+			ring_pvt_store(&ring_pvt_msg_at(r, t)->commit, RING_MSG_BUSY(r->create_id, t),
+				       relaxed);
+			*tp = t;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The record at the consumer's position in the common case: a committed
+ * data record below the tail (cached, or refreshed here once the cache is
+ * used up), inside the area, its length at most max. 1 with *hp its
+ * header, *lp its length and *recp its size, each loaded once and checked;
+ * 0 when the general path must decide (empty, closed, padding, skipped,
+ * corrupt, unknown position: msg_scan, which also reports and counts).
+ * Both modes: records of a many-producer ring are below the tail from
+ * their claim on, and only their commit word says they are complete.
+ */
+RING_PVT_INLINE int ring_pvt_msg_front(struct ring *r, struct ring_msg_hdr **hp, uint64_t *lp,
+				       uint64_t *recp)
+{
+	/* Own index: cons_pos (RING_PVT_POS_UNKNOWN after attach, which makes
+	 * avail out of range: the general path adopts the head). cons_cache:
+	 * the tail last read, cleaned of the closed bit. */
+	const uint64_t h = r->cons_pos, n = r->n;
+	uint64_t avail = r->cons_cache - h;
+	const uint64_t off = h & r->mask;
+
+	if (avail - 1 >= n && h != RING_PVT_POS_UNKNOWN) {
+		/* A_M1, inline: the cached tail is used up. Closed, empty and
+		 * corrupt tails go to the general path. */
+		uint64_t t = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
+
+		avail = t - h;
+		if (avail - 1 < n)
+			r->cons_cache = t;
+	}
+	if (ring_pvt_likely(avail - 1 < n)) {
+		struct ring_msg_hdr *hd =
+			RING_PVT_CAST(struct ring_msg_hdr *, RING_PVT_CAST(void *, r->slots + off));
+		/* A_M3 */
+		uint64_t c = ring_pvt_load(&hd->commit, acquire);
+		uint64_t m = ring_pvt_load(&hd->meta, relaxed);
+		uint64_t l = RING_MSG_META_LEN(m), rec = RING_MSG_META_REC(m);
+
+		/* h is aligned (own index) and n a multiple of 16, so the
+		 * header itself is inside. rec is a multiple of 16, so
+		 * l + 16 <= rec says RING_MSG_REC(l) <= rec: the payload lies
+		 * inside its record, the record below the tail and before the
+		 * end of the area. */
+		if (ring_pvt_likely(c == RING_MSG_TAG(r->create_id, h) &&
+				    RING_MSG_META_TYPE(m) == RING_MSG_T_DATA && l <= r->esz &&
+				    l + sizeof(struct ring_msg_hdr) <= rec && rec <= avail &&
+				    off + rec <= n)) {
+			*hp = hd;
+			*lp = l;
+			*recp = rec;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
 {
 	const uint32_t mode = r->mode;
@@ -116,13 +210,12 @@ RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
 		 * memory here (the tail's line is the one the consumer polls).
 		 * RING_PVT_POS_UNKNOWN (after attach or ring_close_write)
 		 * fails the room test below: the general path reads the tail. */
-		struct ring_shared *s = r->shm;
-		const uint64_t t = r->prod_pos, n = r->n;
+		const uint64_t t = r->prod_pos;
 		const uint64_t rec = RING_MSG_REC(len), off = t & r->mask;
 
 		/* prod_cache = head last read + slots: never optimistic. The
 		 * record must also end inside the area (else padding first). */
-		if (ring_pvt_likely(t + rec <= r->prod_cache && off + rec <= n)) {
+		if (ring_pvt_likely(t + rec <= r->prod_cache && off + rec <= r->n)) {
 			struct ring_msg_hdr *h =
 				RING_PVT_CAST(struct ring_msg_hdr *, RING_PVT_CAST(void *, r->slots + off));
 
@@ -130,54 +223,29 @@ RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
 			ring_pvt_store(&h->meta, RING_MSG_META(len, RING_MSG_T_DATA, rec), relaxed);
 			ring_pvt_store(&h->commit, RING_MSG_TAG(r->create_id, t), relaxed);
 			/* R_M1: publishes the record. */
-			ring_pvt_store(&s->prod.tail, t + rec, release);
+			ring_pvt_store(&r->shm->prod.tail, t + rec, release);
 			r->prod_pos = t + rec;
 			ring_pvt_after_push(r);
 			return 0;
 		}
 	} else if (mode == RING_PVT_MODE_MSG_MP && len <= r->esz && r->zc_res_cnt == 0 &&
 		   msg != NULL && r->part != NULL) {
-		/* Many producers, the common claim: the tail read (relaxed:
-		 * the CAS decides) open, aligned, room for the record before
-		 * the end of the area as far as the cached head tells (the
-		 * second test refuses a tail below it: stale, or the head
-		 * moved a lap), one CAS. Everything else, a lost race
-		 * included, is src/ring_msg.c's msg_claim, which also tells
-		 * -EUCLEAN, -EPIPE and -EAGAIN apart and counts them. */
-		struct ring_shared *s = r->shm;
-		uint64_t t = ring_pvt_load(&s->prod.tail, relaxed);
-		const uint64_t n = r->n, cache = r->prod_cache, key = r->create_id;
-		const uint64_t rec = RING_MSG_REC(len), off = t & r->mask;
+		uint64_t t;
 
-		if (ring_pvt_likely((t & (RING_CLOSED_BIT | (RING_MSG_ALIGN - 1))) == 0 &&
-				    off + rec <= n && t + rec <= cache && cache - t <= n)) {
-			struct ring_part *e = r->part;
+		if (ring_pvt_likely(ring_pvt_msg_claim_mp(r, len, &t))) {
+			struct ring_msg_hdr *h = ring_pvt_msg_at(r, t);
 
-			/* The intent words before the claim, as msg_claim
-			 * stores them (ring_layout.h): a survivor that finds
-			 * this process dead with the tail past t repairs
-			 * [t, t + rec). The CAS's release orders them before
-			 * the new tail. */
-			ring_pvt_store(&e->intent, t, release);
-			ring_pvt_store(&e->intent_cnt, rec, release);
-			if (ring_pvt_likely(ring_pvt_cas(&s->prod.tail, &t, t + rec, seq_cst, relaxed))) {
-				struct ring_msg_hdr *h = RING_PVT_CAST(
-					struct ring_msg_hdr *, RING_PVT_CAST(void *, r->slots + off));
-
-				ring_pvt_store(&h->commit, RING_MSG_BUSY(key, t), relaxed);
-				ring_pvt_msg_copy(RING_PVT_CAST(void *, h + 1), msg, len);
-				ring_pvt_store(&h->meta, RING_MSG_META(len, RING_MSG_T_DATA, rec), relaxed);
-				/* R_M3: pairs with A_M3: payload and meta are
-				 * visible to a consumer that reads the tag. */
-				ring_pvt_store(&h->commit, RING_MSG_TAG(key, t), release);
-				/* Release: a survivor that reads 0 here finds
-				 * the tag stored before it. */
-				ring_pvt_store(&e->intent_cnt, 0, release);
-				ring_pvt_after_push(r);
-				return 0;
-			}
-			/* Lost the race: the general path stores the intent
-			 * again for its own claim (or clears it). */
+			ring_pvt_msg_copy(RING_PVT_CAST(void *, h + 1), msg, len);
+			ring_pvt_store(&h->meta, RING_MSG_META(len, RING_MSG_T_DATA, RING_MSG_REC(len)),
+				       relaxed);
+			/* R_M3: pairs with A_M3: payload and meta are visible
+			 * to a consumer that reads the tag. */
+			ring_pvt_store(&h->commit, RING_MSG_TAG(r->create_id, t), release);
+			/* Release: a survivor that reads 0 here finds the tag
+			 * stored before it (ring_live.c msg_record_at). */
+			ring_pvt_store(&r->part->intent_cnt, 0, release);
+			ring_pvt_after_push(r);
+			return 0;
 		}
 	}
 	return ring_pvt_msg_send_slow(r, msg, len);
@@ -185,52 +253,21 @@ RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
 
 RING_INLINE int ring_msg_recv(struct ring *r, void *buf, size_t cap, size_t *len)
 {
+	struct ring_msg_hdr *hd;
+	uint64_t l, rec;
+
 	if (ring_pvt_likely((r->cmode & ~1u) == RING_PVT_MODE_MSG_SP && r->zc_peek_cnt == 0 &&
-			    buf != NULL && len != NULL)) {
-		/* Own index: cons_pos (RING_PVT_POS_UNKNOWN after attach, which
-		 * makes avail out of range: the general path adopts the head).
-		 * cons_cache: the tail last read, cleaned of the closed bit. */
-		struct ring_shared *s = r->shm;
-		const uint64_t h = r->cons_pos, n = r->n;
-		uint64_t avail = r->cons_cache - h;
-		const uint64_t off = h & r->mask;
+			    buf != NULL && len != NULL && ring_pvt_msg_front(r, &hd, &l, &rec) &&
+			    l <= cap)) {
+		const uint64_t h = r->cons_pos;
 
-		if (avail - 1 >= n && h != RING_PVT_POS_UNKNOWN) {
-			/* A_M1, inline: the cached tail is used up. Closed, empty
-			 * and corrupt tails go to the general path. */
-			uint64_t t = ring_pvt_load(&s->prod.tail, acquire) & ~RING_CLOSED_BIT;
-
-			avail = t - h;
-			if (avail - 1 < n)
-				r->cons_cache = t;
-		}
-		if (ring_pvt_likely(avail - 1 < n)) {
-			struct ring_msg_hdr *hd =
-				RING_PVT_CAST(struct ring_msg_hdr *, RING_PVT_CAST(void *, r->slots + off));
-			/* A_M3 */
-			uint64_t c = ring_pvt_load(&hd->commit, acquire);
-			uint64_t m = ring_pvt_load(&hd->meta, relaxed);
-			uint64_t l = RING_MSG_META_LEN(m), rec = RING_MSG_META_REC(m);
-
-			/* h is aligned (own index) and n a multiple of 16, so
-			 * the header itself is inside. rec is a multiple of 16,
-			 * so l + 16 <= rec says RING_MSG_REC(l) <= rec: the
-			 * payload lies inside its record, the record below the
-			 * tail and before the end of the area. */
-			if (ring_pvt_likely(c == RING_MSG_TAG(r->create_id, h) &&
-					    RING_MSG_META_TYPE(m) == RING_MSG_T_DATA && l <= r->esz &&
-					    l <= cap && l + sizeof(struct ring_msg_hdr) <= rec &&
-					    rec <= avail && off + rec <= n)) {
-				ring_pvt_msg_copy(buf, RING_PVT_CAST(const void *, hd + 1),
-						  RING_PVT_CAST(size_t, l));
-				*len = RING_PVT_CAST(size_t, l);
-				/* R_M2: frees the record after the copy. */
-				ring_pvt_store(&s->cons.head, h + rec, release);
-				r->cons_pos = h + rec;
-				ring_pvt_after_pop(r);
-				return 0;
-			}
-		}
+		ring_pvt_msg_copy(buf, RING_PVT_CAST(const void *, hd + 1), RING_PVT_CAST(size_t, l));
+		*len = RING_PVT_CAST(size_t, l);
+		/* R_M2: frees the record after the copy. */
+		ring_pvt_store(&r->shm->cons.head, h + rec, release);
+		r->cons_pos = h + rec;
+		ring_pvt_after_pop(r);
+		return 0;
 	}
 	return ring_pvt_msg_recv_slow(r, buf, cap, len);
 }
