@@ -74,7 +74,9 @@ static size_t make_mutated(struct fuzz_in *in, unsigned char **out, int *pristin
 
 	memset(&p, 0, sizeof(p));
 	p.kind = (uint32_t)fi_range(in, RING_KIND_SPSC, RING_KIND_MPMC);
-	p.rule = (uint32_t)fi_range(in, RING_RULE_N1, RING_RULE_COUNT);
+	p.rule = fi_rule(in);
+	if (p.kind == RING_KIND_MPMC && p.rule == RING_RULE_SEQ)
+		p.rule = RING_RULE_COUNT; /* MPMC inputs decode as before RING_RULE_SEQ */
 	p.elem_size = fi_range(in, 1, MAX_ESZ);
 	p.slots = fi_range(in, 1, MAX_SLOTS);
 	p.flags = fi_bool(in) ? RING_F_BLOCKING : 0;

@@ -68,7 +68,11 @@ static inline uint64_t expected_total(const struct ring_hdr *h)
 		return 0;
 	if (h->flags & (RING_F_MSG_MP | RING_F_BCAST_MSG))
 		return 0;
-	if (h->rule != RING_RULE_N1 && h->rule != RING_RULE_COUNT)
+	if (h->rule != RING_RULE_N1 && h->rule != RING_RULE_COUNT && h->rule != RING_RULE_SEQ)
+		return 0;
+	/* Slot-sequenced: SPSC only, n a power of two >= 2. */
+	if (h->rule == RING_RULE_SEQ &&
+	    (h->kind != RING_KIND_SPSC || h->slots < 2 || (h->slots & (h->slots - 1)) != 0))
 		return 0;
 	if (h->kind == RING_KIND_MPMC && h->rule == RING_RULE_N1)
 		return 0;
@@ -82,7 +86,10 @@ static inline uint64_t expected_total(const struct ring_hdr *h)
 		return 0;
 	if (h->slots == 0 || (h->rule == RING_RULE_N1 && h->slots < 2))
 		return 0;
-	stride = h->kind == RING_KIND_SPSC ? h->elem_size : (8 + h->elem_size + 7) / 8 * 8;
+	/* A sequence word per slot except on SPSC rings of the first two
+	 * rules. */
+	stride = h->kind == RING_KIND_SPSC && h->rule != RING_RULE_SEQ ? h->elem_size
+								       : (8 + h->elem_size + 7) / 8 * 8;
 	if (h->stride != stride || h->data_offset != RING_DATA_OFFSET)
 		return 0;
 table:

@@ -56,6 +56,19 @@ static inline uint64_t fi_u64(struct fuzz_in *in)
 	return fi_range(in, 0, UINT64_MAX);
 }
 
+/* A capacity rule (RING_RULE_*), from one byte: even N1, odd COUNT, except
+ * odd bytes with bits 1 and 2 set, RING_RULE_SEQ. The same byte the
+ * harnesses read before RING_RULE_SEQ existed (fi_range(1, 2)), so inputs
+ * that chose N1 still do, and most that chose COUNT. */
+static inline uint32_t fi_rule(struct fuzz_in *in)
+{
+	uint64_t v = fi_range(in, 0, 255);
+
+	if ((v & 1) == 0)
+		return 1u; /* RING_RULE_N1 */
+	return (v & 6) == 6 ? 3u /* RING_RULE_SEQ */ : 2u /* RING_RULE_COUNT */;
+}
+
 static inline uint32_t fi_u32(struct fuzz_in *in)
 {
 	return (uint32_t)fi_range(in, 0, UINT32_MAX);

@@ -3,7 +3,7 @@
  * Operation sequences against a reference FIFO.
  *
  * The input chooses a ring (kind, capacity rule, element size 1..300, slots
- * 1..600, blocking or not, made by ring_init_mem in guarded memory, by
+ * 1..600 (slot-sequenced SPSC: a power of two), blocking or not, made by ring_init_mem in guarded memory, by
  * ring_create_anon or by ring_create_memfd), attaches a second handle to it,
  * then runs a sequence of push / pop / bulk / burst / timed / count / free /
  * close_write / re-attach calls, each on one of the two handles. Every result
@@ -365,15 +365,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fi_init(&in, data, size);
 	memset(&k, 0, sizeof(k));
 	k.p.kind = (uint32_t)fi_range(&in, RING_KIND_SPSC, RING_KIND_MPMC);
-	k.p.rule = (uint32_t)fi_range(&in, RING_RULE_N1, RING_RULE_COUNT);
+	k.p.rule = fi_rule(&in);
+	/* MPMC: what the byte chose before RING_RULE_SEQ existed (its refusal
+	 * there is test_spsc's). */
+	if (k.p.kind == RING_KIND_MPMC && k.p.rule == RING_RULE_SEQ)
+		k.p.rule = RING_RULE_COUNT;
 	k.p.elem_size = fi_range(&in, 1, MAX_ESZ);
 	k.p.slots = fi_range(&in, 1, MAX_SLOTS);
 	k.p.flags = fi_bool(&in) ? RING_F_BLOCKING : 0;
 	k.type = (enum region_type)fi_range(&in, REGION_MEM, REGION_MEMFD);
+	/* Slot-sequenced: the power of two at or below, at least 2 (other
+	 * counts are refused; test_spsc checks that). */
+	while (k.p.kind == RING_KIND_SPSC && k.p.rule == RING_RULE_SEQ &&
+	       (k.p.slots < 2 || (k.p.slots & (k.p.slots - 1)) != 0))
+		k.p.slots = k.p.slots < 2 ? 2 : k.p.slots & (k.p.slots - 1);
 
 	msize = ring_memsize(&k.p);
 	if ((k.p.kind == RING_KIND_MPMC && k.p.rule == RING_RULE_N1) ||
-	    (k.p.rule == RING_RULE_N1 && k.p.slots < 2)) {
+	    (k.p.rule == RING_RULE_N1 && k.p.slots < 2) ||
+	    (k.p.rule == RING_RULE_SEQ &&
+	     (k.p.kind != RING_KIND_SPSC || k.p.slots < 2 || (k.p.slots & (k.p.slots - 1)) != 0))) {
 		struct ring r;
 
 		/* Refused by every constructor, and nothing is attached. */

@@ -198,14 +198,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&p, 0, sizeof(p));
 	p.kind = (uint32_t)fi_range(&in, RING_KIND_SPSC, RING_KIND_MPMC);
 	p.rule = p.kind == RING_KIND_MPMC ? RING_RULE_COUNT
-					  : (uint32_t)fi_range(&in, RING_RULE_N1, RING_RULE_COUNT);
+					  : fi_rule(&in);
 	p.elem_size = fi_range(&in, 1, MAX_ESZ);
 	p.slots = fi_range(&in, p.rule == RING_RULE_N1 ? 2 : 1, MAX_SLOTS);
+	/* Slot-sequenced: the power of two at or below, at least 2. */
+	while (p.rule == RING_RULE_SEQ && (p.slots < 2 || (p.slots & (p.slots - 1)) != 0))
+		p.slots = p.slots < 2 ? 2 : p.slots & (p.slots - 1);
 	p.flags = fi_bool(&in) ? RING_F_BLOCKING : 0;
 	role = fi_bool(&in) ? ROLE_PRODUCER : ROLE_CONSUMER;
 	msize = ring_memsize(&p);
 	FUZZ_CHECK(msize > 0);
-	stride = p.kind == RING_KIND_SPSC ? p.elem_size : (8 + p.elem_size + 7) / 8 * 8;
+	stride = p.kind == RING_KIND_SPSC && p.rule != RING_RULE_SEQ ? p.elem_size
+								     : (8 + p.elem_size + 7) / 8 * 8;
 
 	fuzz_region_get(&g, (size_t)msize);
 	FUZZ_CHECK(ring_init_mem(&me, g.mem, g.len, &p) == 0);

@@ -92,7 +92,13 @@ int ring_pvt_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz
 	 * bytes_geometry's. */
 	if (flags & (RING_F_MSG_MP | RING_F_BCAST_MSG))
 		return -EINVAL;
-	if (rule != RING_RULE_N1 && rule != RING_RULE_COUNT)
+	if (rule != RING_RULE_N1 && rule != RING_RULE_COUNT && rule != RING_RULE_SEQ)
+		return -EINVAL;
+	/* Slot-sequenced rule (ring_layout.h): SPSC only, n a power of two
+	 * and at least 2 (so that "full for p" and "read, free for p + n"
+	 * differ). */
+	if (rule == RING_RULE_SEQ &&
+	    (kind != RING_KIND_SPSC || slots < 2 || (slots & (slots - 1)) != 0))
 		return -EINVAL;
 	/* Broadcast: free-running positions (count rule), an entry for the
 	 * producer and at least one for a consumer; the lossy policy is a
@@ -110,9 +116,12 @@ int ring_pvt_geometry(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz
 		return -EINVAL;
 	if (slots == 0 || (rule == RING_RULE_N1 && slots < 2))
 		return -EINVAL;
-	/* MPMC and broadcast slots: an 8-byte sequence word, then the element
-	 * rounded up to 8 (broadcast payloads are copied in 8-byte words). */
-	stride = kind == RING_KIND_SPSC ? esz : (sizeof(struct ring_mpmc_slot) + esz + 7) & ~UINT64_C(7);
+	/* MPMC, broadcast and slot-sequenced slots: an 8-byte sequence word,
+	 * then the element rounded up to 8 (broadcast payloads are copied in
+	 * 8-byte words). */
+	stride = kind == RING_KIND_SPSC && rule != RING_RULE_SEQ
+			 ? esz
+			 : (sizeof(struct ring_mpmc_slot) + esz + 7) & ~UINT64_C(7);
 	if (max_parts == 0 || max_parts > RING_PARTS_MAX)
 		return -EINVAL;
 	table = (uint64_t)max_parts * sizeof(struct ring_part);
@@ -172,6 +181,14 @@ void ring_pvt_format(void *mem, const struct ring_params *p, const struct ring_g
 			struct ring_mpmc_slot *sl = (struct ring_mpmc_slot *)(void *)(slots + i * g->stride);
 
 			ring_pvt_store(&sl->seq, RING_MPMC_FREE(i), relaxed);
+		}
+	}
+	if (p->rule == RING_RULE_SEQ) {
+		/* Slot i is free for position i (ring_layout.h). */
+		for (i = 0; i < p->slots; i++) {
+			struct ring_seq_slot *sl = (struct ring_seq_slot *)(void *)(slots + i * g->stride);
+
+			ring_pvt_store(&sl->seq, i, relaxed);
 		}
 	}
 	if (p->kind == RING_KIND_BCAST && !(p->flags & RING_F_BCAST_MSG)) {
@@ -238,6 +255,14 @@ uint32_t ring_pvt_mode_of(const struct ring *r)
 		return RING_PVT_MODE_BCAST;
 	if (r->kind == RING_KIND_MPMC)
 		return RING_PVT_MODE_MPMC;
+	/* Slot-sequenced: the inline flavours have no wake check (as MPMC8);
+	 * blocking rings and other sizes take RING_PVT_MODE_SEQ. */
+	if (r->rule == RING_RULE_SEQ && r->esz == 8 && small && !(r->flags & RING_F_BLOCKING))
+		return RING_PVT_MODE_SEQ8;
+	if (r->rule == RING_RULE_SEQ && r->esz == 64 && small && !(r->flags & RING_F_BLOCKING))
+		return RING_PVT_MODE_SEQ64;
+	if (r->rule == RING_RULE_SEQ)
+		return RING_PVT_MODE_SEQ;
 	if (r->rule == RING_RULE_N1 && r->esz == 8 && small)
 		return RING_PVT_MODE_SPSC_N1_8;
 	if (r->rule == RING_RULE_N1 && r->esz == 64 && small)

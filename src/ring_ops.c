@@ -380,6 +380,16 @@ static ssize_t count_snapshot(const struct ring *r)
 		} else {
 			used = t - h2;
 		}
+		/* Slot-sequenced rule: both words are copies published after
+		 * each call (ring_layout.h), so the pair may be off by a call
+		 * of each side in progress: up to n below 0 (the head copy
+		 * ahead of a tail copy not stored yet) or above n. Clamped. */
+		if (r->rule == RING_RULE_SEQ && h1 == h2) {
+			if ((int64_t)used < 0 && 0 - used <= r->n)
+				return 0;
+			if (used > r->cap && used - r->cap <= r->n)
+				return (ssize_t)r->cap;
+		}
 		if (h1 == h2)
 			return used <= r->cap ? (ssize_t)used : -EUCLEAN;
 	}

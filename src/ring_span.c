@@ -15,8 +15,11 @@
 
 static int span_ring(const struct ring *r)
 {
+	/* Slot-sequenced rings: a span would have to skip the sequence word
+	 * of every slot, and its commit to store each: not offered
+	 * (-EINVAL, ring_span.h). */
 	return r != NULL && r->shm != NULL &&
-	       (r->kind == RING_KIND_SPSC || r->kind == RING_KIND_BYTES);
+	       ((r->kind == RING_KIND_SPSC && r->rule != RING_RULE_SEQ) || r->kind == RING_KIND_BYTES);
 }
 
 /* Slot index of position pos (n-1 rule: pos itself, checked < n). */

@@ -14,7 +14,7 @@ else()
 endif()
 set_tests_properties(stress_create_kill PROPERTIES TIMEOUT 300)
 # kill -9 at random points of push, pop, bulk, burst, waits and attach (SPSC
-# both rules, MPMC, many-producer message rings; blocking and spinning): 0 wedged, 0 lost committed
+# all three rules, MPMC, many-producer message rings; blocking and spinning): 0 wedged, 0 lost committed
 # elements beyond the documented ones, 0 duplicates, FIFO per producer.
 # 2100 kills in the dev suite (a few seconds each here), fewer under the
 # sanitizers.
@@ -24,7 +24,7 @@ if(CMAKE_BUILD_TYPE STREQUAL "Asan")
 else()
   set(_kills 350)
 endif()
-foreach(_v "spsc-count;block" "spsc-n1;spin" "mpmc;block" "mpmc;spin" "msg;block" "msg;spin")
+foreach(_v "spsc-count;block" "spsc-n1;spin" "spsc-seq;block" "spsc-seq;spin" "mpmc;block" "mpmc;spin" "msg;block" "msg;spin")
   list(GET _v 0 _kind)
   list(GET _v 1 _wait)
   add_test(NAME stress_kill_${_kind}_${_wait} COMMAND stress_kill ${_kind} ${_wait} ${_kills})

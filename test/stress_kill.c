@@ -2,7 +2,7 @@
 /*
  * kill -9 at random points of push, pop, bulk, burst, the waits and attach.
  *
- *   stress_kill spsc-count|spsc-n1|mpmc|msg block|spin KILLS [SEED]
+ *   stress_kill spsc-count|spsc-n1|spsc-seq|mpmc|msg block|spin KILLS [SEED]
  *
  * A supervisor creates a named ring and keeps workers running: producers and
  * consumers (SPSC: one of each; MPMC: three and two; msg, a message ring
@@ -499,12 +499,14 @@ int main(int argc, char **argv)
 	struct ring_live_info info;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: stress_kill spsc-count|spsc-n1|mpmc|msg block|spin KILLS [SEED]\n");
+		fprintf(stderr, "usage: stress_kill spsc-count|spsc-n1|spsc-seq|mpmc|msg block|spin KILLS [SEED]\n");
 		return 2;
 	}
 	is_mpmc = strcmp(argv[1], "mpmc") == 0;
 	is_msg = strcmp(argv[1], "msg") == 0;
-	rule = strcmp(argv[1], "spsc-n1") == 0 ? RING_RULE_N1 : RING_RULE_COUNT;
+	rule = strcmp(argv[1], "spsc-n1") == 0    ? RING_RULE_N1
+	       : strcmp(argv[1], "spsc-seq") == 0 ? RING_RULE_SEQ
+						  : RING_RULE_COUNT;
 	blocking = strcmp(argv[2], "block") == 0;
 	kills = atol(argv[3]);
 	seed = argc > 4 ? (unsigned)atol(argv[4]) : (unsigned)getpid();

@@ -72,7 +72,7 @@ static int variant(uint32_t rule, uint64_t slots, uint64_t esz, int shared, uint
 	pthread_join(ct, NULL);
 	rc = ps.result != 0 || cs.result != 0;
 	printf("%s rule=%s slots=%llu esz=%llu handles=%s: %llu messages: producer %d, consumer %d\n",
-	       rc ? "FAIL" : "ok", rule == RING_RULE_N1 ? "n-1" : "count",
+	       rc ? "FAIL" : "ok", rule == RING_RULE_N1 ? "n-1" : rule == RING_RULE_SEQ ? "seq" : "count",
 	       (unsigned long long)slots, (unsigned long long)esz, shared ? "shared" : "separate",
 	       (unsigned long long)count, ps.result, cs.result);
 	if (!shared) {
@@ -89,18 +89,23 @@ int main(int argc, char **argv)
 	static const struct {
 		uint64_t slots, esz;
 	} geom[] = {{2, 8}, {7, 8}, {64, 8}, {5, 24}, {1000, 64}};
-	static const uint32_t rules[] = {RING_RULE_N1, RING_RULE_COUNT};
+	static const uint32_t rules[] = {RING_RULE_N1, RING_RULE_COUNT, RING_RULE_SEQ};
 	uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
 	int failed = 0, shared;
 	size_t g, k;
 
 	if (count == 0)
 		return 2;
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < 3; k++)
 		for (g = 0; g < sizeof(geom) / sizeof(geom[0]); g++)
-			for (shared = 0; shared < 2; shared++)
-				failed += variant(rules[k], geom[g].slots, geom[g].esz, shared,
-						  count);
+			for (shared = 0; shared < 2; shared++) {
+				uint64_t n = geom[g].slots;
+
+				/* Slot-sequenced: the power of two at or above. */
+				while (rules[k] == RING_RULE_SEQ && (n & (n - 1)) != 0)
+					n++;
+				failed += variant(rules[k], n, geom[g].esz, shared, count);
+			}
 	printf("%s: %d variant(s) failed\n", failed ? "FAIL" : "PASS", failed);
 	return failed ? 1 : 0;
 }

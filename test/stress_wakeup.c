@@ -348,9 +348,11 @@ static const struct scenario scenarios[] = {
 	{"spsc n-1, 2 slots",            STREAM,   RING_KIND_SPSC, RING_RULE_N1,    2, 1, 1, 2000000, 0, 20000},
 	{"spsc count, 4 slots",          STREAM,   RING_KIND_SPSC, RING_RULE_COUNT, 4, 1, 1, 2000000, 0, 20000},
 	{"spsc count, 1 slot, stalls",   STREAM,   RING_KIND_SPSC, RING_RULE_COUNT, 1, 1, 1, 400000, 64, 5000},
+	{"spsc seq, 2 slots",            STREAM,   RING_KIND_SPSC, RING_RULE_SEQ,   2, 1, 1, 1000000, 0, 20000},
 	{"mpmc 1p1c, 2 slots",           STREAM,   RING_KIND_MPMC, RING_RULE_COUNT, 2, 1, 1, 1500000, 0, 20000},
 	{"mpmc 2p2c, 4 slots",           STREAM,   RING_KIND_MPMC, RING_RULE_COUNT, 4, 2, 2, 500000, 0, 10000},
 	{"ping-pong spsc, 1 slot each",  PINGPONG, RING_KIND_SPSC, RING_RULE_COUNT, 1, 0, 0, 400000, 0, 10000},
+	{"ping-pong spsc seq, 2 slots",  PINGPONG, RING_KIND_SPSC, RING_RULE_SEQ,   2, 0, 0, 200000, 0, 5000},
 	{"ping-pong mpmc, 1 slot each",  PINGPONG, RING_KIND_MPMC, RING_RULE_COUNT, 1, 0, 0, 200000, 0, 5000},
 };
 

@@ -202,6 +202,7 @@ static void both_directions(uint32_t kind, uint32_t rule)
 
 Test(blocking, spsc_count_both_directions, .timeout = 60) { both_directions(RING_KIND_SPSC, RING_RULE_COUNT); }
 Test(blocking, spsc_n1_both_directions, .timeout = 60) { both_directions(RING_KIND_SPSC, RING_RULE_N1); }
+Test(blocking, spsc_seq_both_directions, .timeout = 60) { both_directions(RING_KIND_SPSC, RING_RULE_SEQ); }
 Test(blocking, mpmc_both_directions, .timeout = 60) { both_directions(RING_KIND_MPMC, RING_RULE_COUNT); }
 
 /* Several MPMC consumers asleep at once: each push wakes them all, one of
@@ -319,6 +320,7 @@ static void not_blocking(uint32_t kind, uint32_t rule)
 
 Test(blocking, spsc_without_flag_enotsup, .timeout = 60) { not_blocking(RING_KIND_SPSC, RING_RULE_COUNT); }
 Test(blocking, spsc_n1_without_flag_enotsup, .timeout = 60) { not_blocking(RING_KIND_SPSC, RING_RULE_N1); }
+Test(blocking, spsc_seq_without_flag_enotsup, .timeout = 60) { not_blocking(RING_KIND_SPSC, RING_RULE_SEQ); }
 Test(blocking, mpmc_without_flag_enotsup, .timeout = 60) { not_blocking(RING_KIND_MPMC, RING_RULE_COUNT); }
 
 /* ---- timeouts ----------------------------------------------------------- */
@@ -453,6 +455,7 @@ static void timeouts_plain(uint32_t kind, uint32_t rule)
 
 Test(blocking, timeouts_never_early_spsc, .timeout = 60) { timeouts_plain(RING_KIND_SPSC, RING_RULE_COUNT); }
 Test(blocking, timeouts_never_early_spsc_n1, .timeout = 60) { timeouts_plain(RING_KIND_SPSC, RING_RULE_N1); }
+Test(blocking, timeouts_never_early_spsc_seq, .timeout = 60) { timeouts_plain(RING_KIND_SPSC, RING_RULE_SEQ); }
 Test(blocking, timeouts_never_early_mpmc, .timeout = 60) { timeouts_plain(RING_KIND_MPMC, RING_RULE_COUNT); }
 
 static volatile sig_atomic_t signals_seen;
@@ -577,10 +580,10 @@ static void consume_to_eof(struct ring *r, volatile uint64_t *log, size_t max)
 
 Test(blocking, close_wakes_spsc_consumer, .timeout = 60)
 {
-	static const uint32_t rules[] = {RING_RULE_COUNT, RING_RULE_N1};
+	static const uint32_t rules[] = {RING_RULE_COUNT, RING_RULE_N1, RING_RULE_SEQ};
 	size_t k;
 
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 3; k++) {
 		volatile uint64_t *log = shared_page(4096);
 		struct ring r;
 		pid_t c;
@@ -799,6 +802,7 @@ static void dead_waiter(uint32_t kind, uint32_t rule)
 
 Test(blocking, dead_waiter_spsc, .timeout = 60) { dead_waiter(RING_KIND_SPSC, RING_RULE_COUNT); }
 Test(blocking, dead_waiter_spsc_n1, .timeout = 60) { dead_waiter(RING_KIND_SPSC, RING_RULE_N1); }
+Test(blocking, dead_waiter_spsc_seq, .timeout = 60) { dead_waiter(RING_KIND_SPSC, RING_RULE_SEQ); }
 Test(blocking, dead_waiter_mpmc, .timeout = 60) { dead_waiter(RING_KIND_MPMC, RING_RULE_COUNT); }
 
 /*

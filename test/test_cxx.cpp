@@ -446,6 +446,9 @@ int self_test()
 	check_c_to_cxx(RING_KIND_SPSC, RING_RULE_N1, 2, 13);
 	check_c_to_cxx(RING_KIND_SPSC, RING_RULE_COUNT, 8, 8);
 	check_c_to_cxx(RING_KIND_SPSC, RING_RULE_COUNT, 5, 24);
+	check_c_to_cxx(RING_KIND_SPSC, RING_RULE_SEQ, 8, 8);
+	check_c_to_cxx(RING_KIND_SPSC, RING_RULE_SEQ, 4, 64);
+	check_c_to_cxx(RING_KIND_SPSC, RING_RULE_SEQ, 2, 13);
 	check_c_to_cxx(RING_KIND_MPMC, RING_RULE_COUNT, 8, 8);
 	check_c_to_cxx(RING_KIND_MPMC, RING_RULE_COUNT, 6, 13);
 	check_named();

@@ -239,8 +239,14 @@ Test(lifecycle, bad_params)
 	reject_params(&p, -EINVAL);
 	p = params(RING_KIND_SPSC, 0, 4, 8);
 	reject_params(&p, -EINVAL);
-	p = params(RING_KIND_SPSC, 3, 4, 8);
-	reject_params(&p, -EINVAL);
+	p = params(RING_KIND_SPSC, 4, 4, 8);
+	reject_params(&p, -EINVAL); /* rules 1..3 only */
+	p = params(RING_KIND_SPSC, RING_RULE_SEQ, 6, 8);
+	reject_params(&p, -EINVAL); /* slot-sequenced: a power of two */
+	p = params(RING_KIND_SPSC, RING_RULE_SEQ, 1, 8);
+	reject_params(&p, -EINVAL); /* and at least 2 */
+	p = params(RING_KIND_MPMC, RING_RULE_SEQ, 8, 8);
+	reject_params(&p, -EINVAL); /* SPSC only */
 	p = params(RING_KIND_SPSC, RING_RULE_COUNT, 4, 8);
 	p.flags = RING_F_ALL << 1;
 	reject_params(&p, -EINVAL); /* unknown flag */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPSC ring, both capacity rules, in one process: exact capacity, count/free
+ * SPSC ring, all three capacity rules (n-1, count, slot-sequenced), in one
+ * process: exact capacity, count/free
  * at every step, wraparound over many laps with single, bulk and burst moves
  * (checked against a model), free-running indices across 2^32, odd
  * capacities, element sizes 1..1000 checked byte for byte, end of stream, and
@@ -13,11 +14,34 @@
 #include <stdlib.h>
 
 #include <shmring/ring.h>
+#include <shmring/ring_span.h>
 
 #include "common.h"
 #include "cr_ring.h"
 
-static const uint32_t rules[] = {RING_RULE_N1, RING_RULE_COUNT};
+static const uint32_t rules[] = {RING_RULE_N1, RING_RULE_COUNT, RING_RULE_SEQ};
+#define NRULES 3
+
+/* Slot counts each rule accepts: n-1 needs 2, the slot-sequenced rule a
+ * power of two >= 2. */
+static int rule_takes(uint32_t rule, uint64_t n)
+{
+	if (rule == RING_RULE_SEQ)
+		return n >= 2 && (n & (n - 1)) == 0;
+	return rule != RING_RULE_N1 || n >= 2;
+}
+
+/* n, or for the slot-sequenced rule the next power of two >= max(n, 2). */
+static uint64_t rule_slots(uint32_t rule, uint64_t n)
+{
+	uint64_t m = 2;
+
+	if (rule != RING_RULE_SEQ)
+		return n;
+	while (m < n)
+		m <<= 1;
+	return m;
+}
 
 static struct ring_params spsc(uint32_t rule, uint64_t slots, uint64_t esz, uint32_t flags)
 {
@@ -82,11 +106,11 @@ Test(spsc, n1_holds_n_minus_1_count_holds_n)
 	size_t i, k;
 	uint64_t off;
 
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < NRULES; k++) {
 		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 			uint64_t n = sizes[i];
 
-			if (rules[k] == RING_RULE_N1 && n < 2)
+			if (!rule_takes(rules[k], n))
 				continue;
 			/* Every start position on small rings, a few on big ones. */
 			for (off = 0; off < n; off += n <= 8 ? 1 : n / 3)
@@ -129,11 +153,17 @@ static void traffic(uint32_t rule, uint64_t n, uint64_t esz, uint32_t flags, uin
 
 	cr_assert_not_null(buf);
 	if (start != 0) {
-		/* Only the count rule has free-running indices; an empty ring
-		 * is any tail == head. */
-		cr_assert_eq(rule, RING_RULE_COUNT);
+		/* Only the count and slot-sequenced rules have free-running
+		 * indices; an empty ring is any tail == head (slot-sequenced:
+		 * with the slot of each position p in [start, start + n)
+		 * saying "free for p"). */
+		cr_assert_neq(rule, RING_RULE_N1);
 		atomic_store_explicit(&init.shm->prod.tail, start, memory_order_relaxed);
 		atomic_store_explicit(&init.shm->cons.head, start, memory_order_relaxed);
+		if (rule == RING_RULE_SEQ)
+			for (i = start; i < start + n; i++)
+				atomic_store_explicit(ring_pvt_seq_at(init.slots, i, n - 1, init.stride), i,
+						      memory_order_relaxed);
 	}
 	cr_assert_eq(ring_attach_mem(&prod, mem, len, RING_KIND_SPSC), 0);
 	cr_assert_eq(ring_attach_mem(&cons, mem, len, RING_KIND_ANY), 0);
@@ -238,12 +268,15 @@ Test(spsc, wraparound_many_laps)
 	static const uint64_t sizes[] = {1, 2, 3, 7, 8, 64, 1000};
 	size_t i, k;
 
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < NRULES; k++)
 		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-			if (rules[k] == RING_RULE_N1 && sizes[i] < 2)
+			if (!rule_takes(rules[k], sizes[i]))
 				continue;
 			traffic(rules[k], sizes[i], 8, 0, sizes[i] < 100 ? 2000 : 40, 0);
 		}
+	/* Slot-sequenced: the inline 64-byte flavour and the generic one. */
+	traffic(RING_RULE_SEQ, 4, 64, 0, 500, 0);
+	traffic(RING_RULE_SEQ, 16, 24, 0, 200, 0);
 }
 
 /* The same traffic on rings created for blocking use: the non-blocking
@@ -252,6 +285,7 @@ Test(spsc, wraparound_blocking_flag)
 {
 	traffic(RING_RULE_N1, 7, 8, RING_F_BLOCKING, 500, 0);
 	traffic(RING_RULE_COUNT, 8, 8, RING_F_BLOCKING, 500, 0);
+	traffic(RING_RULE_SEQ, 8, 8, RING_F_BLOCKING, 500, 0);
 }
 
 Test(spsc, element_sizes_byte_for_byte)
@@ -260,10 +294,10 @@ Test(spsc, element_sizes_byte_for_byte)
 	static const uint64_t sizes[] = {3, 7, 16};
 	size_t i, j, k;
 
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < NRULES; k++)
 		for (i = 0; i < sizeof(esz) / sizeof(esz[0]); i++)
 			for (j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++)
-				traffic(rules[k], sizes[j], esz[i], 0, 200, 0);
+				traffic(rules[k], rule_slots(rules[k], sizes[j]), esz[i], 0, 200, 0);
 }
 
 /*
@@ -285,13 +319,17 @@ Test(spsc, count_rule_indices_cross_2_32)
 	/* And across 2^33 + one more boundary deep into the 64-bit range. */
 	traffic(RING_RULE_COUNT, 7, 8, 0, 50, (UINT64_C(1) << 33) - 3);
 	traffic(RING_RULE_COUNT, 8, 8, 0, 50, (UINT64_C(1) << 62) - 3);
+	/* Slot-sequenced: positions and slot words across 2^32 and deep. */
+	traffic(RING_RULE_SEQ, 8, 8, 0, 50, start);
+	traffic(RING_RULE_SEQ, 2, 64, 0, 50, start);
+	traffic(RING_RULE_SEQ, 1024, 8, 0, 3, (UINT64_C(1) << 62) - 3);
 }
 
 Test(spsc, bulk_all_or_nothing_and_burst_partial)
 {
 	size_t k;
 
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < NRULES; k++) {
 		struct ring_params p = spsc(rules[k], 8, 8, 0);
 		uint64_t cap = expected_cap(rules[k], 8), src[16], dst[16], i;
 		struct ring r;
@@ -347,8 +385,8 @@ Test(spsc, close_write_drains_then_epipe)
 {
 	size_t k;
 
-	for (k = 0; k < 2; k++) {
-		struct ring_params p = spsc(rules[k], 7, 8, 0);
+	for (k = 0; k < NRULES; k++) {
+		struct ring_params p = spsc(rules[k], rule_slots(rules[k], 7), 8, 0);
 		struct ring prod, cons;
 		uint64_t v, dst[8], i;
 		size_t len;
@@ -418,8 +456,8 @@ Test(spsc, every_region_type_round_trips)
 {
 	size_t k;
 
-	for (k = 0; k < 2; k++) {
-		struct ring_params p = spsc(rules[k], 5, 8, 0);
+	for (k = 0; k < NRULES; k++) {
+		struct ring_params p = spsc(rules[k], rule_slots(rules[k], 5), 8, 0);
 		struct ring a, b;
 		char name[64];
 		size_t len;
@@ -470,10 +508,10 @@ Test(spsc, every_region_type_round_trips)
  */
 Test(spsc, attach_caches_not_trusted)
 {
-	uint32_t rules[] = {RING_RULE_COUNT, RING_RULE_N1};
+	uint32_t rules[] = {RING_RULE_COUNT, RING_RULE_N1, RING_RULE_SEQ};
 	size_t i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		struct ring_params p = {RING_KIND_SPSC, rules[i], 8, 8, 0, 0, 0, 0};
 		struct ring init, prod, cons;
 		uint64_t v = 0, pushed = 0;
@@ -515,11 +553,12 @@ Test(spsc, role_taken_over_by_fresh_attach)
 	static const uint64_t sizes[] = {7, 8};
 	size_t k, e, z;
 
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < NRULES; k++)
 		for (e = 0; e < 3; e++)
 			for (z = 0; z < 2; z++) {
-				struct ring_params p = spsc(rules[k], sizes[z], esz[e], 0);
-				uint64_t cap = expected_cap(rules[k], sizes[z]), lap, i;
+				uint64_t n = rule_slots(rules[k], sizes[z]);
+				struct ring_params p = spsc(rules[k], n, esz[e], 0);
+				uint64_t cap = expected_cap(rules[k], n), lap, i;
 				unsigned char in[64], out[64];
 				struct ring init, a, c;
 				size_t len;
@@ -562,4 +601,165 @@ Test(spsc, role_taken_over_by_fresh_attach)
 				ring_close(&init);
 				free(mem);
 			}
+}
+
+/* ---- Slot-sequenced rule (RING_RULE_SEQ) only ---------------------------- */
+
+/* SPSC only, n a power of two >= 2; the stride carries the sequence word;
+ * the span calls refuse it. */
+Test(spsc, seq_rule_geometry_and_refusals)
+{
+	static const uint64_t bad_n[] = {1, 3, 6, 1000};
+	struct ring_params p = spsc(RING_RULE_SEQ, 8, 8, 0);
+	struct ring r;
+	size_t i, len;
+	void *mem, *ptr;
+
+	for (i = 0; i < sizeof(bad_n) / sizeof(bad_n[0]); i++) {
+		p.slots = bad_n[i];
+		cr_assert_eq(ring_memsize(&p), -EINVAL, "n %llu", (unsigned long long)bad_n[i]);
+	}
+	p.slots = 8;
+	p.kind = RING_KIND_MPMC;
+	cr_assert_eq(ring_memsize(&p), -EINVAL);
+	p.kind = RING_KIND_BCAST;
+	cr_assert_eq(ring_memsize(&p), -EINVAL);
+	p.kind = RING_KIND_SPSC;
+	p.elem_size = 5;
+	mem = mem_ring(&r, &p, &len);
+	cr_assert_eq(r.stride, 16u, "8-byte sequence word + 5 bytes rounded up to 8");
+	cr_assert_eq(ring_rule(&r), RING_RULE_SEQ);
+	cr_assert_eq(ring_capacity(&r), 8u);
+	cr_assert_eq(ring_span_reserve(&r, 1, &ptr), -EINVAL);
+	cr_assert_eq(ring_span_peek(&r, 1, &ptr), -EINVAL);
+	cr_assert_str_eq(ring_strerror(-EINVAL), ring_strerror(EINVAL));
+	ring_close(&r);
+	free(mem);
+}
+
+/*
+ * A role taker recovers the exact position from the slot words when the
+ * published copies lag (a holder that died between its slot stores and its
+ * index store): tail rewound by up to n, head rewound, head ahead of tail.
+ * Nothing committed is lost or delivered twice; every element in order.
+ */
+Test(spsc, seq_rule_recovers_positions_behind_published_copies)
+{
+	static const uint64_t sizes[] = {2, 8};
+	static const uint64_t esz[] = {8, 64, 24};
+	size_t z, e;
+
+	for (z = 0; z < 2; z++)
+		for (e = 0; e < 3; e++) {
+			uint64_t n = sizes[z], pushed = 0, popped = 0, lag, i, round;
+			struct ring_params p = spsc(RING_RULE_SEQ, n, esz[e], 0);
+			unsigned char in[64], out[64];
+			struct ring init, a, c;
+			size_t len;
+			void *mem = mem_ring(&init, &p, &len);
+
+			for (round = 0; round < 4 * n; round++) {
+				uint64_t k = 1 + round % n; /* elements this round */
+
+				if (k > n - (pushed - popped))
+					k = n - (pushed - popped);
+
+				/* A producer pushes k, then "dies" with its tail
+				 * copy behind by lag <= k. */
+				cr_assert_eq(ring_attach_mem(&a, mem, len, RING_KIND_SPSC), 0);
+				for (i = 0; i < k; i++) {
+					test_fill(in, (size_t)esz[e], pushed);
+					cr_assert_eq(ring_push(&a, in), 0, "n %llu push %llu",
+						     (unsigned long long)n, (unsigned long long)pushed);
+					pushed++;
+				}
+				ring_close(&a);
+				lag = round % (k + 1);
+				ring_pvt_store(&init.shm->prod.tail, pushed - lag, relaxed);
+				/* A consumer pops some, "dies" with its head copy
+				 * behind. */
+				cr_assert_eq(ring_attach_mem(&c, mem, len, RING_KIND_SPSC), 0);
+				for (i = 0; i < (round & 1 ? k : k / 2); i++) {
+					cr_assert_eq(ring_pop(&c, out), 0, "n %llu pop %llu",
+						     (unsigned long long)n, (unsigned long long)popped);
+					test_fill(in, (size_t)esz[e], popped);
+					cr_assert_eq(memcmp(in, out, (size_t)esz[e]), 0, "element %llu",
+						     (unsigned long long)popped);
+					popped++;
+				}
+				ring_close(&c);
+				ring_pvt_store(&init.shm->cons.head, popped - (round % 3 == 0 && i > 0),
+					       relaxed);
+				/* ring_count stays an estimate within [0, n]. */
+				cr_assert_leq(ring_count(&init), (ssize_t)n);
+				cr_assert_geq(ring_count(&init), 0);
+			}
+			/* A new producer fills exactly to capacity from the right
+			 * place, a new consumer drains everything in order. */
+			cr_assert_eq(ring_attach_mem(&a, mem, len, RING_KIND_SPSC), 0);
+			while (pushed - popped < n) {
+				test_fill(in, (size_t)esz[e], pushed);
+				cr_assert_eq(ring_push(&a, in), 0);
+				pushed++;
+			}
+			cr_assert_eq(ring_push(&a, in), -EAGAIN, "exact capacity after recovery");
+			cr_assert_eq(ring_attach_mem(&c, mem, len, RING_KIND_SPSC), 0);
+			while (popped < pushed) {
+				cr_assert_eq(ring_pop(&c, out), 0);
+				test_fill(in, (size_t)esz[e], popped);
+				cr_assert_eq(memcmp(in, out, (size_t)esz[e]), 0);
+				popped++;
+			}
+			cr_assert_eq(ring_pop(&c, out), -EAGAIN);
+			check_count(&c, 0);
+			ring_close(&a);
+			ring_close(&c);
+			ring_close(&init);
+			free(mem);
+		}
+}
+
+/* Garbage in the slot words: -EUCLEAN (or -EAGAIN where the word reads as a
+ * legitimate "not ready"), never a hang or a crash; a new handle's scan
+ * gives up after n steps on words that all say "done". */
+Test(spsc, seq_rule_hostile_slot_words)
+{
+	struct ring_params p = spsc(RING_RULE_SEQ, 4, 8, 0);
+	struct ring init, a, c;
+	uint64_t v = 1, i;
+	size_t len;
+	void *mem = mem_ring(&init, &p, &len);
+
+	cr_assert_eq(ring_attach_mem(&a, mem, len, RING_KIND_SPSC), 0);
+	cr_assert_eq(ring_attach_mem(&c, mem, len, RING_KIND_SPSC), 0);
+	cr_assert_eq(ring_push(&a, &v), 0);
+	cr_assert_eq(ring_pop(&c, &v), 0);
+	/* Position 1's slot: garbage. */
+	ring_pvt_store(ring_pvt_seq_at(init.slots, 1, 3, init.stride), 12345, relaxed);
+	cr_assert_eq(ring_push(&a, &v), -EUCLEAN);
+	cr_assert_eq(ring_push_burst(&a, &v, 1), -EUCLEAN);
+	cr_assert_eq(ring_pop(&c, &v), -EUCLEAN);
+	cr_assert_eq(ring_pop_bulk(&c, &v, 1), -EUCLEAN);
+	/* Every slot "written" for its position: a new producer's scan stops
+	 * after n steps. */
+	for (i = 0; i < 4; i++)
+		ring_pvt_store(ring_pvt_seq_at(init.slots, i, 3, init.stride), i + 1, relaxed);
+	ring_pvt_store(&init.shm->prod.tail, 0, relaxed);
+	ring_pvt_store(&init.shm->cons.head, 0, relaxed);
+	ring_close(&a);
+	cr_assert_eq(ring_attach_mem(&a, mem, len, RING_KIND_SPSC), 0);
+	/* Reads as 4 elements written: position 4's slot holds position 0's
+	 * element, so the ring is full. */
+	cr_assert_eq(ring_push(&a, &v), -EAGAIN);
+	check_count(&a, 4);
+	/* And "read" words everywhere for a new consumer. */
+	for (i = 0; i < 4; i++)
+		ring_pvt_store(ring_pvt_seq_at(init.slots, i, 3, init.stride), i + 4 + 4 * 4, relaxed);
+	ring_close(&c);
+	cr_assert_eq(ring_attach_mem(&c, mem, len, RING_KIND_SPSC), 0);
+	cr_assert_eq(ring_pop(&c, &v), -EUCLEAN);
+	ring_close(&a);
+	ring_close(&c);
+	ring_close(&init);
+	free(mem);
 }

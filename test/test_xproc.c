@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Cross-process SPSC transfers, both capacity rules, every message checked by
+ * Cross-process SPSC transfers, all three capacity rules, every message checked by
  * the receiving process (in order, none lost, none duplicated; larger
  * payloads also by checksum):
  *   (a) over fork: an anonymous ring inherited by a producer child and a
@@ -122,6 +122,12 @@ Test(xproc, fork_anon_count)
 	fork_anon(RING_RULE_COUNT, 1024, 8, 1000000);
 }
 
+Test(xproc, fork_anon_seq)
+{
+	fork_anon(RING_RULE_SEQ, 1024, 8, 1000000);
+	fork_anon(RING_RULE_SEQ, 2, 8, 200000);
+}
+
 Test(xproc, fork_named_n1)
 {
 	fork_named(RING_RULE_N1, 64, 8, 1000000);
@@ -132,6 +138,12 @@ Test(xproc, fork_named_count)
 {
 	fork_named(RING_RULE_COUNT, 100, 8, 1000000);
 	fork_named(RING_RULE_COUNT, 7, 64, 200000);
+}
+
+Test(xproc, fork_named_seq)
+{
+	fork_named(RING_RULE_SEQ, 64, 8, 1000000);
+	fork_named(RING_RULE_SEQ, 8, 64, 200000);
 }
 
 /* ---- (b) two separately started programs ---------------------------------- */
@@ -183,8 +195,15 @@ Test(xproc, spawned_count_1e7)
 	spawned_pair("count", 4096, 8, 10000000);
 }
 
+Test(xproc, spawned_seq)
+{
+	spawned_pair("seq", 4096, 8, 2000000);
+	spawned_pair("seq", 8, 24, 200000);
+}
+
 Test(xproc, spawned_64byte_checksum)
 {
 	spawned_pair("n1", 4096, 64, 1000000);
 	spawned_pair("count", 999, 64, 1000000);
+	spawned_pair("seq", 1024, 64, 500000);
 }

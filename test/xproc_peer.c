@@ -10,7 +10,7 @@
  *                                                  it does not exist yet or is
  *                                                  not ready), unlink it, pop
  *                                                  until -EPIPE, check all
- *     RULE is "n1" or "count"; ESZ is 8 (the sequence number) or 16..64
+ *     RULE is "n1", "count" or "seq"; ESZ is 8 (the sequence number) or 16..64
  *     (sequence, pattern bytes, then an 8-byte checksum of the rest).
  *   - linked into test_xproc (XPROC_PEER_NO_MAIN) for forked children, which
  *     call xproc_produce() / xproc_consume() directly.
@@ -291,7 +291,9 @@ int main(int argc, char **argv)
 	prod = strcmp(argv[1], "prod") == 0;
 	if (!prod && strcmp(argv[1], "cons") != 0)
 		return XPROC_EUSAGE;
-	p.rule = strcmp(argv[3], "n1") == 0 ? RING_RULE_N1 : RING_RULE_COUNT;
+	p.rule = strcmp(argv[3], "n1") == 0    ? RING_RULE_N1
+		 : strcmp(argv[3], "seq") == 0 ? RING_RULE_SEQ
+						: RING_RULE_COUNT;
 	p.elem_size = strtoull(argv[4], NULL, 10);
 	count = strtoull(argv[5], NULL, 10);
 	p.slots = strtoull(argv[6], NULL, 10);

@@ -26,6 +26,7 @@ const char *rule_name(uint32_t rule)
 	switch (rule) {
 	case RING_RULE_N1: return "n1";
 	case RING_RULE_COUNT: return "count";
+	case RING_RULE_SEQ: return "seq";
 	default: return NULL;
 	}
 }

@@ -31,7 +31,7 @@ static const char usage_text[] =
 	"  rm [--force] NAME...             remove rings nobody uses (--force: even so)\n"
 	"  rm --stale [--dry-run] [GLOB...] remove every stale ring (matching GLOB)\n"
 	"  create [OPTIONS] NAME            create a ring (see shmring(1))\n"
-	"      --kind spsc|mpmc|msg|bytes|bcast|bcast-msg  --rule count|n1  --slots N\n"
+	"      --kind spsc|mpmc|msg|bytes|bcast|bcast-msg  --rule count|n1|seq  --slots N\n"
 	"      --elem-size B (msg, bcast-msg: largest message)  --many-producers (msg)\n"
 	"      --lossy (bcast)\n"
 	"      --blocking  --mode OCTAL  --parts N\n"
@@ -533,8 +533,10 @@ static int cmd_create(int argc, char **argv)
 				p.rule = RING_RULE_COUNT;
 			else if (strcmp(optarg, "n1") == 0)
 				p.rule = RING_RULE_N1;
+			else if (strcmp(optarg, "seq") == 0)
+				p.rule = RING_RULE_SEQ;
 			else
-				return usage("--rule: count or n1");
+				return usage("--rule: count, n1 or seq");
 			break;
 		case 's':
 			if (parse_u64(optarg, &p.slots) < 0)

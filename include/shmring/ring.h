@@ -117,7 +117,8 @@ extern "C" {
 /* What a ring is made of; pass to ring_create*, ring_init_mem, ring_memsize. */
 struct ring_params {
 	uint32_t kind;      /* RING_KIND_SPSC, _MPMC, _MSG (ring_msg.h) or _BYTES */
-	uint32_t rule;      /* RING_RULE_N1 (SPSC only) or RING_RULE_COUNT */
+	uint32_t rule;      /* RING_RULE_N1 (SPSC only), RING_RULE_COUNT, or
+			     * RING_RULE_SEQ (SPSC only; see below) */
 	uint64_t slots;     /* n: slots in the ring (n-1 rule: holds n-1);
 			     * message and byte rings: data bytes, a power of two */
 	uint64_t elem_size; /* bytes per element, 1..RING_ELEM_MAX; message
@@ -276,6 +277,12 @@ RING_STATIC_ASSERT(offsetof(struct ring, bc) == 320 && sizeof(struct ring_pvt_bc
  * takes the role (src/ring_live.c), sets the real mode (cmode) and carries
  * on. Costs the fast path nothing: a push reads only mode, a pop only cmode. */
 #define RING_PVT_MODE_JOIN 9u
+/* Slot-sequenced SPSC (RING_RULE_SEQ, ring_seq_pvt.h): SEQ8 / SEQ64 inline,
+ * 8- / 64-byte elements, not blocking (no wake check); SEQ every other
+ * (out of line, with the wake check). */
+#define RING_PVT_MODE_SEQ8 0x30u
+#define RING_PVT_MODE_SEQ64 0x31u
+#define RING_PVT_MODE_SEQ 0x32u
 #define RING_PVT_MODE_MPMC8 0x20u    /* MPMC, 8-byte elements, power-of-two n,
 				      * not blocking (MPMC is every other) */
 
@@ -415,7 +422,20 @@ RING_API const char *ring_strerror(int err);
 
 /* ---- Queries ------------------------------------------------------------ */
 
-/* Elements a user can store: n-1 (n-1 rule) or n (count rule). */
+/*
+ * Capacity rules (struct ring_params.rule), chosen at creation:
+ *   RING_RULE_N1     indices in [0, n); holds n - 1 elements; any n >= 2.
+ *   RING_RULE_COUNT  free-running counts; holds n elements; any n >= 1.
+ *   RING_RULE_SEQ    SPSC only: a sequence word in every slot (slot stride
+ *                    8 + elem_size rounded up to 8); holds exactly n
+ *                    elements; n a power of two, at least 2 (else -EINVAL).
+ *                    A hand-off moves the slot's cache line only: the hot
+ *                    path reads no index word. The shared indices are
+ *                    published once per call, so ring_count()/ring_free()
+ *                    are estimates (see there). The span calls
+ *                    (ring_span.h) return -EINVAL for it.
+ * Elements a user can store: n-1 (n-1 rule) or n (the others).
+ */
 RING_INLINE size_t ring_capacity(const struct ring *r) { return RING_PVT_CAST(size_t, r->cap); }
 RING_INLINE size_t ring_elem_size(const struct ring *r) { return r->esz; }
 RING_INLINE uint32_t ring_kind(const struct ring *r) { return r->kind; }
@@ -427,6 +447,11 @@ RING_INLINE uint32_t ring_flags(const struct ring *r) { return r->flags; }
  * concurrently): a pair of indices that existed at one instant. If the head
  * moves during every one of a bounded number of tries, the last pair read is
  * used: off by what moved (the n-1 rule may then report a full ring).
+ * RING_RULE_SEQ: tail and head are copies each side publishes after each
+ * call, so the result is off from the number of elements at one instant by
+ * at most the elements of the push call and of the pop call in progress
+ * (or left unfinished by a process that died), at most n each; it is
+ * clamped to [0, n].
  * Broadcast rings count per handle (ring_bcast.h): a consumer's own backlog,
  * the producer's distance to its slowest joined consumer; -EINVAL on a
  * handle with no broadcast role.
@@ -508,6 +533,7 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
 #endif
 
 #include "ring_spsc_pvt.h"
+#include "ring_seq_pvt.h"
 #include "ring_mpmc_pvt.h"
 #include "ring_live.h"
 
@@ -543,6 +569,12 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const vo
 		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_N1, 0);
 	case RING_PVT_MODE_SPSC_MOD:
 		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_COUNT, 0);
+	case RING_PVT_MODE_SEQ8: /* bursts */
+		return ring_pvt_seq_enqueue(r, src, cnt, burst, 8, 0);
+	case RING_PVT_MODE_SEQ64:
+		return ring_pvt_seq_enqueue(r, src, cnt, burst, 64, 0);
+	case RING_PVT_MODE_SEQ:
+		return ring_pvt_seq_enqueue(r, src, cnt, burst, 0, 0);
 	case RING_PVT_MODE_MPMC:
 	case RING_PVT_MODE_MPMC8: /* bursts, and single elements that lost */
 		return ring_pvt_mpmc_enqueue(r, src, cnt, burst);
@@ -570,6 +602,12 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_N1, 0);
 	case RING_PVT_MODE_SPSC_MOD:
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_COUNT, 0);
+	case RING_PVT_MODE_SEQ8:
+		return ring_pvt_seq_dequeue(r, dst, cnt, burst, 8, 0);
+	case RING_PVT_MODE_SEQ64:
+		return ring_pvt_seq_dequeue(r, dst, cnt, burst, 64, 0);
+	case RING_PVT_MODE_SEQ:
+		return ring_pvt_seq_dequeue(r, dst, cnt, burst, 0, 0);
 	case RING_PVT_MODE_MPMC:
 	case RING_PVT_MODE_MPMC8:
 		return ring_pvt_mpmc_dequeue(r, dst, cnt, burst);
@@ -603,12 +641,16 @@ RING_INLINE int ring_push(struct ring *r, const void *elem)
 
 	if (ring_pvt_likely(mode == RING_PVT_MODE_SPSC_FAST8))
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_COUNT, 8);
+	else if (mode == RING_PVT_MODE_SEQ8)
+		rc = ring_pvt_seq_enqueue(r, elem, 1, 0, 8, 0);
 	else if (mode == RING_PVT_MODE_SPSC_N1_8)
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_N1, 8);
 	else if (mode == RING_PVT_MODE_MPMC8)
 		rc = ring_pvt_mpmc_push1(r, elem, 1);
 	else if (mode == RING_PVT_MODE_SPSC_FAST64)
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_COUNT, 64);
+	else if (mode == RING_PVT_MODE_SEQ64)
+		rc = ring_pvt_seq_enqueue(r, elem, 1, 0, 64, 0);
 	else if (mode == RING_PVT_MODE_SPSC_N1_64)
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_N1, 64);
 	else
@@ -629,12 +671,16 @@ RING_INLINE int ring_pop(struct ring *r, void *elem)
 
 	if (ring_pvt_likely(mode == RING_PVT_MODE_SPSC_FAST8))
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_COUNT, 8);
+	else if (mode == RING_PVT_MODE_SEQ8)
+		rc = ring_pvt_seq_dequeue(r, elem, 1, 0, 8, 0);
 	else if (mode == RING_PVT_MODE_SPSC_N1_8)
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_N1, 8);
 	else if (mode == RING_PVT_MODE_MPMC8)
 		rc = ring_pvt_mpmc_pop1(r, elem, 1);
 	else if (mode == RING_PVT_MODE_SPSC_FAST64)
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_COUNT, 64);
+	else if (mode == RING_PVT_MODE_SEQ64)
+		rc = ring_pvt_seq_dequeue(r, elem, 1, 0, 64, 0);
 	else if (mode == RING_PVT_MODE_SPSC_N1_64)
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_N1, 64);
 	else

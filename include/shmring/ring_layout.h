@@ -24,9 +24,10 @@
  * padding is a constant of the layout, not of the build. part_offset is the
  * end of the data rounded up to RING_LINE.
  *
- * Slots: SPSC slots are the element bytes alone (stride = elem_size). MPMC
- * slots are an 8-byte sequence word followed by the element, the stride
- * rounded up to 8 so every sequence word is aligned.
+ * Slots: SPSC slots are the element bytes alone (stride = elem_size), except
+ * under the slot-sequenced rule (RING_RULE_SEQ, block below). MPMC, broadcast
+ * and RING_RULE_SEQ slots are an 8-byte sequence word followed by the
+ * element, the stride rounded up to 8 so every sequence word is aligned.
  *
  * Ownership of the blocks by mechanism: the header and the data geometry by
  * src/ring_attach.c; wait and hint lines by src/ring_wait.c; the state line
@@ -67,6 +68,7 @@ extern "C" {
 /* Capacity rules (ring_hdr.rule). */
 #define RING_RULE_N1 1u    /* in/out in [0, n); full when (in+1) % n == out */
 #define RING_RULE_COUNT 2u /* free-running in/out; count = in - out; all n slots */
+#define RING_RULE_SEQ 3u   /* SPSC only: a sequence word per slot; all n slots */
 
 /* Creation flags (ring_hdr.flags). Bits are allocated here, once, for every
  * mechanism; RING_F_ALL lists those the library accepts. */
@@ -534,6 +536,34 @@ struct ring_bmsg_ext {
 };
 #define RING_BMSG_REC(len) (RING_MSG_REC(len) + RING_PVT_CAST(uint64_t, sizeof(struct ring_bmsg_ext)))
 
+/*
+ * ---- Slot-sequenced SPSC (RING_KIND_SPSC, RING_RULE_SEQ) ----
+ * Owned by include/shmring/ring_seq_pvt.h and src/ring_seq.c.
+ *
+ * n (hdr.slots) is a power of two, at least 2; all n slots hold data. Each
+ * slot is struct ring_seq_slot: a sequence word, then the element (stride =
+ * 8 + elem_size rounded up to 8). For the slot of free-running position p:
+ *   seq = p        free: the producer of p may fill it
+ *   seq = p + 1    full: the element of position p is there
+ *   seq = p + n    read: free for the producer of p + n
+ * (p + 1 and p + n differ because n >= 2.) The creator stores seq = i in
+ * slot i. Each side keeps its position in its handle (prod_pos, cons_pos);
+ * the hot path reads no index line.
+ *
+ * prod.tail / cons.head: each side stores its position there (relaxed, the
+ * producer after its slot words, the consumer after its), once per call:
+ * lazily published copies, behind the real positions by at most the
+ * elements of one call in progress (or left unfinished by a process that
+ * died). They serve ring_count, statistics, the progress test of the wait
+ * loop and the start of a role taker's scan (src/ring_seq.c); no slot
+ * access depends on them. RING_CLOSED_BIT in tail marks the end of the
+ * stream as for the other rules.
+ */
+struct ring_seq_slot {
+	RING_ATOMIC(uint64_t) seq; /* p, p + 1 or p + n: see above */
+	/* round8(elem_size) bytes of payload follow */
+};
+
 RING_STATIC_ASSERT(RING_LOCK_FREE_64 && RING_LOCK_FREE_32,
 		   "shared atomics must be lock-free to work across processes");
 RING_STATIC_ASSERT(sizeof(RING_ATOMIC(uint64_t)) == 8, "64-bit atomic size");
@@ -564,6 +594,7 @@ RING_STATIC_ASSERT(offsetof(struct ring_part, intent) == 64, "participant entry 
 RING_STATIC_ASSERT(sizeof(struct ring_shared) == RING_DATA_OFFSET, "layout");
 RING_STATIC_ASSERT(sizeof(struct ring_mpmc_slot) == 8, "MPMC slot header");
 RING_STATIC_ASSERT(sizeof(struct ring_bcast_slot) == 8, "broadcast slot header");
+RING_STATIC_ASSERT(sizeof(struct ring_seq_slot) == 8, "slot-sequenced slot header");
 RING_STATIC_ASSERT(offsetof(struct ring_part, cursor) == 80, "participant entry layout");
 RING_STATIC_ASSERT(offsetof(struct ring_part, op) == 88, "participant entry layout");
 RING_STATIC_ASSERT(sizeof(struct ring_msg_hdr) == RING_MSG_ALIGN, "message record header");

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Zero-copy spans on SPSC rings (RING_KIND_SPSC, either rule) and byte
- * streams (RING_KIND_BYTES): write elements in place, or read them in place,
- * instead of copying them through push/pop.
+ * Zero-copy spans on SPSC rings (RING_KIND_SPSC, the n-1 and count rules;
+ * RING_RULE_SEQ rings, whose slots interleave sequence words with the
+ * elements, get -EINVAL) and byte streams (RING_KIND_BYTES): write elements
+ * in place, or read them in place, instead of copying them through push/pop.
  *
  *   void *p;
  *   ssize_t k = ring_span_reserve(r, n, &p);   up to n free slots, in a row
@@ -23,7 +24,7 @@
  * empty), -EPIPE (reserve or commit: closed; peek: closed and drained),
  * -EUCLEAN (indices inconsistent, or moved under a reservation), -EALREADY
  * (a reservation or peek is already held), -EINVAL (not an SPSC or byte
- * ring, n == 0, NULL ptr; commit/release: nothing held, or k larger than
+ * ring, a RING_RULE_SEQ ring, n == 0, NULL ptr; commit/release: nothing held, or k larger than
  * the span).
  */
 #ifndef SHMRING_RING_SPAN_H
