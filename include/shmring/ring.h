@@ -279,8 +279,12 @@ RING_STATIC_ASSERT(offsetof(struct ring, bc) == 320 && sizeof(struct ring_pvt_bc
 #define RING_PVT_MODE_JOIN 9u
 /* Slot-sequenced SPSC (RING_RULE_SEQ, ring_seq_pvt.h): SEQ8 / SEQ64 inline,
  * 8- / 64-byte elements, not blocking (no wake check); SEQ every other
- * (out of line, with the wake check). */
-#define RING_PVT_MODE_SEQ8 0x30u
+ * (out of line, with the wake check). Bit RING_PVT_MODE_SEQ8_BIT is SEQ8's
+ * alone (no other mode may have it): ring_push/ring_pop test it with one
+ * instruction after FAST8, where an equality test would be folded by gcc
+ * into the jump table of the other modes (about five more instructions). */
+#define RING_PVT_MODE_SEQ8_BIT 0x40u
+#define RING_PVT_MODE_SEQ8 0x40u
 #define RING_PVT_MODE_SEQ64 0x31u
 #define RING_PVT_MODE_SEQ 0x32u
 #define RING_PVT_MODE_MPMC8 0x20u    /* MPMC, 8-byte elements, power-of-two n,
@@ -641,7 +645,7 @@ RING_INLINE int ring_push(struct ring *r, const void *elem)
 
 	if (ring_pvt_likely(mode == RING_PVT_MODE_SPSC_FAST8))
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_COUNT, 8);
-	else if (mode == RING_PVT_MODE_SEQ8)
+	else if (mode & RING_PVT_MODE_SEQ8_BIT)
 		rc = ring_pvt_seq_enqueue(r, elem, 1, 0, 8, 0);
 	else if (mode == RING_PVT_MODE_SPSC_N1_8)
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_N1, 8);
@@ -671,7 +675,7 @@ RING_INLINE int ring_pop(struct ring *r, void *elem)
 
 	if (ring_pvt_likely(mode == RING_PVT_MODE_SPSC_FAST8))
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_COUNT, 8);
-	else if (mode == RING_PVT_MODE_SEQ8)
+	else if (mode & RING_PVT_MODE_SEQ8_BIT)
 		rc = ring_pvt_seq_dequeue(r, elem, 1, 0, 8, 0);
 	else if (mode == RING_PVT_MODE_SPSC_N1_8)
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_N1, 8);

@@ -65,17 +65,20 @@ RING_PVT_INLINE RING_ATOMIC(uint64_t) *ring_pvt_seq_at(unsigned char *slots, uin
  * slow path after it checked the first slot, so a slot found not ready is
  * -EAGAIN here instead of another trip out of line.
  *
- * Bulk (all or none): the last slot is checked first. The consumer frees
+ * Bulk and burst: the last slot is checked first. The consumer frees
  * positions in order, each with R9, so A9 reading "free" in the last one
  * makes every earlier one visible as free too; the slots between are then
- * written without a check. A hostile peer can only make this write slots
- * that are in bounds.
+ * written without a check. If it is not free, a bulk (all or none) fails
+ * and a burst checks each slot in turn. A hostile peer can only make this
+ * write slots that are in bounds.
  */
 RING_PVT_INLINE ssize_t ring_pvt_seq_enqueue(struct ring *r, const void *src, size_t cnt,
 					     int burst, unsigned how, int inner)
 {
 	unsigned char *slots = r->slots;
-	struct ring_shared *s = r->shm;
+	/* The mapping starts RING_DATA_OFFSET before the first slot (attach
+	 * sets both): the index line's address without loading r->shm. */
+	struct ring_shared *s = RING_PVT_CAST(struct ring_shared *, RING_PVT_CAST(void *, slots - RING_DATA_OFFSET));
 	const uint64_t mask = r->mask;
 	const uint64_t stride = how ? how + 8u : r->stride;
 	const uint32_t esz = how ? how : r->esz;
@@ -95,14 +98,20 @@ RING_PVT_INLINE ssize_t ring_pvt_seq_enqueue(struct ring *r, const void *src, si
 		ring_pvt_store(sq, p + 1, release); /* R8 */
 		p += 1;
 	} else {
-		if (!burst) {
-			sq = ring_pvt_seq_at(slots, p + cnt - 1, mask, stride);
-			if (ring_pvt_load(sq, acquire) != p + cnt - 1) /* A9, the last slot */
+		/* The last slot first (A9): free means all are (see above),
+		 * and the loop needs no test; else a bulk fails and a burst
+		 * tests each slot. */
+		int each = 0;
+
+		sq = ring_pvt_seq_at(slots, p + cnt - 1, mask, stride);
+		if (ring_pvt_load(sq, acquire) != p + cnt - 1) {
+			if (!burst)
 				goto slow;
+			each = 1;
 		}
 		for (i = 0; i < cnt; i++) {
 			sq = ring_pvt_seq_at(slots, p + i, mask, stride);
-			if (burst && ring_pvt_load(sq, acquire) != p + i) /* A9 */
+			if (each && ring_pvt_load(sq, acquire) != p + i) /* A9 */
 				break;
 			ring_pvt_copy_elem(RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sq)) + 8,
 					   b + i * esz, esz);
@@ -133,8 +142,9 @@ RING_PVT_INLINE ssize_t ring_pvt_seq_dequeue(struct ring *r, void *dst, size_t c
 					     unsigned how, int inner)
 {
 	unsigned char *slots = r->slots;
-	struct ring_shared *s = r->shm;
-	const uint64_t mask = r->mask, n = r->n;
+	struct ring_shared *s = RING_PVT_CAST(struct ring_shared *, RING_PVT_CAST(void *, slots - RING_DATA_OFFSET));
+	/* n is a power of two under this rule: mask + 1, no load of r->n. */
+	const uint64_t mask = r->mask, n = mask + 1;
 	const uint64_t stride = how ? how + 8u : r->stride;
 	const uint32_t esz = how ? how : r->esz;
 	unsigned char *b = RING_PVT_CAST(unsigned char *, dst);
@@ -153,14 +163,17 @@ RING_PVT_INLINE ssize_t ring_pvt_seq_dequeue(struct ring *r, void *dst, size_t c
 		ring_pvt_store(sq, c + n, release); /* R9 */
 		c += 1;
 	} else {
-		if (!burst) {
-			sq = ring_pvt_seq_at(slots, c + cnt - 1, mask, stride);
-			if (ring_pvt_load(sq, acquire) != c + cnt) /* A8, the last slot */
+		int each = 0; /* as in the enqueue */
+
+		sq = ring_pvt_seq_at(slots, c + cnt - 1, mask, stride);
+		if (ring_pvt_load(sq, acquire) != c + cnt) { /* A8, the last slot */
+			if (!burst)
 				goto slow;
+			each = 1;
 		}
 		for (i = 0; i < cnt; i++) {
 			sq = ring_pvt_seq_at(slots, c + i, mask, stride);
-			if (burst && ring_pvt_load(sq, acquire) != c + i + 1) /* A8 */
+			if (each && ring_pvt_load(sq, acquire) != c + i + 1) /* A8 */
 				break;
 			ring_pvt_copy_elem(b + i * esz,
 					   RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sq)) + 8, esz);
