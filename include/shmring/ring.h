@@ -277,12 +277,15 @@ RING_STATIC_ASSERT(offsetof(struct ring, bc) == 320 && sizeof(struct ring_pvt_bc
  * takes the role (src/ring_live.c), sets the real mode (cmode) and carries
  * on. Costs the fast path nothing: a push reads only mode, a pop only cmode. */
 #define RING_PVT_MODE_JOIN 9u
-/* Slot-sequenced SPSC (RING_RULE_SEQ, ring_seq_pvt.h): SEQ8 / SEQ64 inline,
- * 8- / 64-byte elements, not blocking (no wake check); SEQ every other
- * (out of line, with the wake check). Bit RING_PVT_MODE_SEQ8_BIT is SEQ8's
- * alone (no other mode may have it): ring_push/ring_pop test it with one
- * instruction after FAST8, where an equality test would be folded by gcc
- * into the jump table of the other modes (about five more instructions). */
+/* Slot-sequenced SPSC (RING_RULE_SEQ, ring_seq_pvt.h), not blocking (no
+ * wake check): SEQ8 inline at the call site, SEQ64 in the out-of-line call
+ * with the 64-byte copy as a constant; SEQ every other (blocking rings, other
+ * sizes; with the wake check). Bit RING_PVT_MODE_SEQ8_BIT is SEQ8's alone (no
+ * other mode may have it): ring_push/ring_pop test it with one instruction
+ * after FAST8, where an equality test would be folded by gcc into the
+ * comparison tree of the other modes (about five more instructions), and
+ * the modes after it pay that one test and branch (callgrind: 2 Ir per
+ * call). SEQ64 inline as well cost the n-1 and MPMC flavours more. */
 #define RING_PVT_MODE_SEQ8_BIT 0x40u
 #define RING_PVT_MODE_SEQ8 0x40u
 #define RING_PVT_MODE_SEQ64 0x31u
@@ -653,8 +656,6 @@ RING_INLINE int ring_push(struct ring *r, const void *elem)
 		rc = ring_pvt_mpmc_push1(r, elem, 1);
 	else if (mode == RING_PVT_MODE_SPSC_FAST64)
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_COUNT, 64);
-	else if (mode == RING_PVT_MODE_SEQ64)
-		rc = ring_pvt_seq_enqueue(r, elem, 1, 0, 64, 0);
 	else if (mode == RING_PVT_MODE_SPSC_N1_64)
 		rc = ring_pvt_spsc_enqueue(r, elem, 1, 0, RING_RULE_N1, 64);
 	else
@@ -683,8 +684,6 @@ RING_INLINE int ring_pop(struct ring *r, void *elem)
 		rc = ring_pvt_mpmc_pop1(r, elem, 1);
 	else if (mode == RING_PVT_MODE_SPSC_FAST64)
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_COUNT, 64);
-	else if (mode == RING_PVT_MODE_SEQ64)
-		rc = ring_pvt_seq_dequeue(r, elem, 1, 0, 64, 0);
 	else if (mode == RING_PVT_MODE_SPSC_N1_64)
 		rc = ring_pvt_spsc_dequeue(r, elem, 1, 0, RING_RULE_N1, 64);
 	else
