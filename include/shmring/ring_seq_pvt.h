@@ -21,6 +21,18 @@
  *   R9 (consumer, seq = c + n, release) pairs with A9 (producer's acquire
  *      load that reads p = c + n): the consumer's copy of the element is
  *      complete before the producer overwrites the slot.
+ * Blocking rings (RING_PVT_MODE_SEQ): the publish of the wait protocol
+ * (src/ring_wait.c, src/ring_waitfd.c) is R8 (R9 for room) and the copy of
+ * the position stored after it; both come before F1 in
+ * ring_pvt_after_push_n / _pop_n. A sleeper's retry after its F2 is a
+ * push/pop that loads the slot word (store buffering between the slot word
+ * and *_waiters, as for the index of the other rules); a descriptor waiter's
+ * look is ring_count, which reads the copies, stored before F1 as well. So
+ * either the sleeper (waiter) sees the element (room) or the waker sees it
+ * armed. Close: ring_close_write's RMW on tail, as for the other rules; the
+ * consumer's slow path loads tail (acquire) and then the slot word again
+ * (src/ring_seq.c).
+ *
  * Each sequence word is loaded once and compared with the one value that
  * lets the call go on; any other value (not ready, or garbage from a
  * hostile peer) goes out of line, which tells full/empty from corrupt. A
