@@ -10,6 +10,12 @@
  *                consumers may miss messages, reported as such)
  *   n-spsc       N separate shmring SPSC rings, the producer pushing each
  *                message into each of them in turn
+ *   bmsg         a broadcast message ring (RING_F_BCAST_MSG): messages of
+ *                16..MSG_MAX bytes (length a function of the sequence
+ *                number), back-pressure
+ *   bmsg-lossy   the same with RING_F_BCAST_LOSSY (reference only)
+ *   n-msg        N separate shmring message rings (RING_KIND_MSG), the
+ *                producer sending each message into each of them in turn
  *   iceoryx      iceoryx 2.0 publish/subscribe (C binding), the publisher
  *                waiting for full subscriber queues (WAIT_FOR_CONSUMER /
  *                BLOCK_PRODUCER, so that nothing is lost either); this
@@ -17,6 +23,11 @@
  *
  *   shmbench_bcast [--quick] [--rounds R] [--count M] [--impl SUBSTR]
  *                  [--no-iceoryx]
+ *
+ * Rounds are interleaved (each round runs every implementation at every N
+ * once); the table gives the median over rounds and the worst round's
+ * producer throughput, and the ratio of each broadcast ring to its N-rings
+ * counterpart (fixed-size: n-spsc; messages: n-msg) per round.
  *
  * Per run: producer throughput (messages published per second, from the
  * common start to its last push) and each consumer's (messages it received
@@ -60,9 +71,40 @@
 #define LAT_MAX 20000
 #define PACE_NS 20000
 #define RUN_LIMIT_S 120
+#define MSG_MAX 256          /* largest message of the message variants */
+#define MSG_BYTES (1u << 18) /* their data area */
 
-enum impl { I_BCAST, I_LOSSY, I_NSPSC, I_IOX, NIMPL };
-static const char *const impl_names[NIMPL] = {"bcast", "bcast-lossy", "n-spsc", "iceoryx"};
+enum impl { I_BCAST, I_LOSSY, I_NSPSC, I_BMSG, I_BMSG_LOSSY, I_NMSG, I_IOX, NIMPL };
+static const char *const impl_names[NIMPL] = {"bcast", "bcast-lossy", "n-spsc", "bmsg",
+					      "bmsg-lossy", "n-msg", "iceoryx"};
+
+static int is_msg_impl(enum impl im)
+{
+	return im == I_BMSG || im == I_BMSG_LOSSY || im == I_NMSG;
+}
+
+static int is_lossy(enum impl im)
+{
+	return im == I_LOSSY || im == I_BMSG_LOSSY;
+}
+
+/* One ring per consumer rather than one broadcast ring. */
+static int is_nrings(enum impl im)
+{
+	return im == I_NSPSC || im == I_NMSG;
+}
+
+/* The N-rings counterpart a broadcast ring is compared with. */
+static enum impl base_of(enum impl im)
+{
+	return is_msg_impl(im) ? I_NMSG : I_NSPSC;
+}
+
+/* Length of message seq of the message variants: 16..MSG_MAX. */
+static size_t msg_len(uint64_t seq)
+{
+	return 16 + (size_t)(seq * 37 % (MSG_MAX - 15));
+}
 
 struct msg {
 	uint64_t seq;
@@ -122,8 +164,11 @@ static int shm_produce(enum impl im, int nc, uint64_t count, int paced)
 	unsigned n = 0;
 	int k;
 
-	if (im != I_NSPSC && ring_bcast_producer(&rings[0]) != 0)
+	unsigned char buf[MSG_MAX];
+
+	if (!is_nrings(im) && ring_bcast_producer(&rings[0]) != 0)
 		return 1;
+	memset(buf, 0xa5, sizeof(buf));
 	wait_go();
 	for (i = 0; i < count; i++) {
 		if (paced) {
@@ -133,7 +178,20 @@ static int shm_produce(enum impl im, int nc, uint64_t count, int paced)
 		}
 		m.seq = i;
 		m.ns = paced ? now_ns() : 0;
-		if (im == I_NSPSC) {
+		if (is_msg_impl(im)) {
+			size_t len = msg_len(i);
+
+			memcpy(buf, &m, sizeof(m));
+			buf[len - 1] = (unsigned char)i;
+			if (im == I_NMSG) {
+				for (k = 0; k < nc; k++)
+					while (ring_msg_send(&rings[k], buf, len) != 0)
+						pause_spin(&n);
+			} else {
+				while (ring_bcast_send(&rings[0], buf, len) != 0)
+					pause_spin(&n);
+			}
+		} else if (im == I_NSPSC) {
 			for (k = 0; k < nc; k++)
 				while (ring_push(&rings[k], &m) != 0)
 					pause_spin(&n);
@@ -143,25 +201,56 @@ static int shm_produce(enum impl im, int nc, uint64_t count, int paced)
 		}
 	}
 	ctl->prod_end = now_ns();
+	/* Messages: the end of the stream, so that a lossy consumer that
+	 * missed the last ones learns it (-EPIPE) rather than waiting. */
+	if (is_msg_impl(im))
+		for (k = 0; k < (im == I_NMSG ? nc : 1); k++)
+			ring_close_write(&rings[k]);
 	return 0;
 }
 
 static void shm_consume(enum impl im, int idx, uint64_t count, int paced, struct cres *res)
 {
-	struct ring *r = &rings[im == I_NSPSC ? idx : 0];
+	struct ring *r = &rings[is_nrings(im) ? idx : 0];
 	struct msg m;
 	uint64_t next = 0, missed;
+	unsigned char buf[MSG_MAX];
+	size_t len = 0;
 	unsigned n = 0;
 	int rc;
 
-	if (im != I_NSPSC && ring_bcast_join(r) != 0) {
+	if (!is_nrings(im) && ring_bcast_join(r) != 0) {
 		snprintf(res->err, sizeof(res->err), "join failed");
 		return;
 	}
 	wait_go();
 	while (next < count) {
 		missed = 0;
-		rc = im == I_NSPSC ? ring_pop(r, &m) : ring_bcast_pop(r, &m, &missed);
+		if (is_msg_impl(im)) {
+			rc = im == I_NMSG ? ring_msg_recv(r, buf, sizeof(buf), &len)
+					  : ring_bcast_recv(r, buf, sizeof(buf), &len, &missed);
+			if (rc == -EPIPE && is_lossy(im)) {
+				/* The last ones were missed: the ring counted them. */
+				res->missed = ring_bcast_missed(r);
+				if (res->count + res->missed != count) {
+					snprintf(res->err, sizeof(res->err),
+						 "got %" PRIu64 " + missed %" PRIu64 " != %" PRIu64,
+						 res->count, res->missed, count);
+					return;
+				}
+				break;
+			}
+			if (rc == 0) {
+				memcpy(&m, buf, sizeof(m));
+				if (len != msg_len(m.seq) || buf[len - 1] != (unsigned char)m.seq) {
+					snprintf(res->err, sizeof(res->err),
+						 "message %" PRIu64 ": length %zu or bytes wrong", m.seq, len);
+					return;
+				}
+			}
+		} else {
+			rc = im == I_NSPSC ? ring_pop(r, &m) : ring_bcast_pop(r, &m, &missed);
+		}
 		if (rc == -EAGAIN) {
 			pause_spin(&n);
 			continue;
@@ -178,7 +267,7 @@ static void shm_consume(enum impl im, int idx, uint64_t count, int paced, struct
 		next = m.seq + 1;
 	}
 	res->t_end = now_ns();
-	res->ok = im == I_LOSSY || res->missed == 0;
+	res->ok = is_lossy(im) || res->missed == 0;
 	if (!res->ok)
 		snprintf(res->err, sizeof(res->err), "missed %" PRIu64, res->missed);
 }
@@ -311,6 +400,19 @@ static int setup(enum impl im, int nc)
 
 	if (im == I_IOX)
 		return 0;
+	if (is_msg_impl(im)) {
+		p.slots = MSG_BYTES;
+		p.elem_size = MSG_MAX;
+		if (im == I_NMSG) {
+			p.kind = RING_KIND_MSG;
+			for (k = 0; k < nc; k++)
+				if (ring_create_anon(&rings[k], &p) != 0)
+					return -1;
+			return 0;
+		}
+		p.flags = RING_F_BCAST_MSG | (im == I_BMSG_LOSSY ? RING_F_BCAST_LOSSY : 0);
+		return ring_create_anon(&rings[0], &p);
+	}
 	if (im == I_NSPSC) {
 		p.kind = RING_KIND_SPSC;
 		for (k = 0; k < nc; k++)
@@ -327,7 +429,7 @@ static void teardown(enum impl im, int nc)
 {
 	int k;
 
-	for (k = 0; k < (im == I_NSPSC ? nc : 1); k++)
+	for (k = 0; k < (is_nrings(im) ? nc : 1); k++)
 		ring_close(&rings[k]);
 }
 
@@ -519,8 +621,8 @@ int main(int argc, char **argv)
 		printf("round %d: load after  %s\n", r + 1, la);
 	}
 	iox_roudi_stop();
-	printf("\n%-12s %-5s %12s %12s %12s %10s %9s %9s %s\n", "impl", "N", "prod Mmsg/s",
-	       "cons min", "cons median", "vs n-spsc", "p50 ns", "p99 ns", "CPUs (last round)");
+	printf("\n%-12s %-5s %12s %12s %12s %12s %9s %9s %s\n", "impl", "N", "prod Mmsg/s",
+	       "prod worst", "cons min", "cons median", "p50 ns", "p99 ns", "CPUs (last round)");
 	for (k = 0; k < 4; k++) {
 		for (i = 0; i < NIMPL; i++) {
 			double pm[16], cm[16], cd[16], p5[16], p9[16], ratio[16];
@@ -539,8 +641,8 @@ int main(int argc, char **argv)
 				p9[nok] = l->p99;
 				cpus = o->cpus;
 				nok++;
-				if (out[r][k][I_NSPSC].ok)
-					ratio[nr++] = o->prod_mps / out[r][k][I_NSPSC].prod_mps;
+				if (out[r][k][base_of((enum impl)i)].ok && i != (int)base_of((enum impl)i))
+					ratio[nr++] = o->prod_mps / out[r][k][base_of((enum impl)i)].prod_mps;
 			}
 			if (nok == 0)
 				continue;
@@ -551,14 +653,15 @@ int main(int argc, char **argv)
 			qsort(p9, (size_t)nok, sizeof(double), cmp_d);
 			qsort(ratio, (size_t)nr, sizeof(double), cmp_d);
 			j = nok / 2;
-			printf("%-12s 1->%-2d %12.2f %12.2f %12.2f %10s %9.0f %9.0f %s\n", impl_names[i],
-			       ns[k], pm[j], cm[j], cd[j], "", p5[j], p9[j], cpus);
+			printf("%-12s 1->%-2d %12.2f %12.2f %12.2f %12.2f %9.0f %9.0f %s\n", impl_names[i],
+			       ns[k], pm[j], pm[0], cm[j], cd[j], p5[j], p9[j], cpus);
 			if (nr > 0)
-				printf("%-12s %-5s %12s %12s %12s     x%-5.2f (median of %d rounds, worst x%.2f)\n",
-				       "", "", "", "", "", ratio[nr / 2], nr, ratio[0]);
+				printf("%-12s %-5s vs %-6s x%.2f (median of %d rounds, worst x%.2f)\n", "", "",
+				       impl_names[base_of((enum impl)i)], ratio[nr / 2], nr, ratio[0]);
 		}
 	}
-	printf("\nmedians over rounds; throughput from the common start to each side's last "
-	       "message; p50/p99 over every consumer's samples of the paced run\n");
+	printf("\nmedians over rounds (prod worst: the slowest round); throughput from the common "
+	       "start to each side's last message; p50/p99 over every consumer's samples of the "
+	       "paced run; every message of every run checked (sequence; messages: length, bytes)\n");
 	return bad;
 }

@@ -215,6 +215,10 @@ int ring_bcast_leave(struct ring *r)
 	memset(&r->bc, 0, sizeof(r->bc));
 	r->prod_cache = 0;
 	r->cons_cache = 0;
+	/* Messages: a reservation or peek left open goes with the role (the
+	 * next producer starts from the intent it announced). */
+	r->zc_res_cnt = 0;
+	r->zc_peek_cnt = 0;
 	return 0;
 }
 

@@ -320,6 +320,14 @@ Test(bmsg, zero_copy)
 	send_one(&prod, 20, 5);
 	recv_one(&a, 20, 5, 17);
 	cr_assert_eq(ring_bcast_missed(&a), 18);
+	/* A peek left open goes with the role. */
+	send_one(&prod, 21, 5);
+	cr_assert_eq(ring_bcast_peek(&a, &cp, &l, &m), 0);
+	cr_assert_eq(ring_bcast_leave(&a), 0);
+	cr_assert_eq(ring_bcast_join(&a), 0);
+	cr_assert_eq(ring_bcast_recv(&a, want, sizeof(want), &l, &m), -EAGAIN);
+	send_one(&prod, 22, 6);
+	recv_one(&a, 22, 6, 0);
 	ring_close(&a);
 	ring_close(&prod);
 }
