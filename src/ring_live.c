@@ -318,6 +318,18 @@ static int claim_covers(const struct claim *c, uint64_t q)
  * Unresolved slots of a dead claim: a producer's claimed position still
  * FREE(q) below tail, or a consumer's still FULL(q)/SKIP(q) below head.
  * Returns 1 if any remains. Bounded by the claim (at most n positions).
+ *
+ * The positions of a claim are resolved in order (ring_pvt_mpmc_move), and
+ * the first ones may be a lap or more behind the index while a later one is
+ * not: a producer that claimed [q0, q0 + k) and died after publishing
+ * q0 .. q0 + j - 1 leaves FREE(q0 + j), consumers take the published ones,
+ * producers reuse their slots, and tail reaches q0 + j + n (a full ring,
+ * stuck at q0 + j). The same holds for a consumer's claim and head. So a
+ * position more than a lap behind is skipped, not the end of the scan:
+ * stopping there would call the claim resolved, reclaim() would free the
+ * entry, and with it the only record that lets repair_pass() step over (or
+ * release) the slot: every consumer (or producer) would then stay blocked
+ * at that position for ever.
  */
 static int claim_unresolved(const struct ring *r, const struct claim *c)
 {
@@ -334,8 +346,10 @@ static int claim_unresolved(const struct ring *r, const struct claim *c)
 	for (i = 0; i < c->cnt; i++) {
 		uint64_t q = q0 + i, seq;
 
-		if (ref - q - 1 >= r->n)
-			break; /* not below the index, or more than a lap behind */
+		if (q == ref)
+			break; /* at the index: this and the rest were never claimed */
+		if (ref - q > r->n)
+			continue; /* more than a lap behind: resolved and reused */
 		seq = ring_pvt_load(&ring_pvt_mpmc_slot(r, q)->seq, acquire);
 		if (c->side == 0 ? seq == RING_MPMC_FREE(q)
 				 : seq == RING_MPMC_FULL(q) || seq == RING_MPMC_SKIP(q))

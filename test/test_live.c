@@ -629,6 +629,68 @@ Test(live, mpmc_dead_consumer_slot_released)
 	ring_close(&r);
 }
 
+/*
+ * A dead producer's burst claim [0, 3) with 0 and 1 published: once those
+ * are taken and their slots reused, tail (6) is more than a lap (4) past
+ * the claim's start but position 2 still blocks every consumer. A process
+ * that needs the dead claimant's entry (the table is full) must see the
+ * claim as unresolved: it repairs the slot before it frees the entry, and
+ * never frees the entry while the slot needs it (else nothing records the
+ * claim and the ring stays stuck at 2 for ever).
+ */
+Test(live, mpmc_entry_of_dead_burst_kept_until_repaired)
+{
+	struct ring_params p = params(RING_KIND_MPMC, RING_RULE_COUNT, 4, RING_F_BLOCKING);
+	struct ring_live_info info;
+	struct timespec d;
+	struct ring r;
+	uint64_t v, i;
+	pid_t c;
+
+	p.max_parts = 2; /* ours and the claimant's: a third needs a reclaim */
+	cr_assert_eq(ring_create_anon(&r, &p), 0);
+	cr_assert_eq(ring_join(&r, RING_ROLE_PRODUCER | RING_ROLE_CONSUMER), 0);
+	c = fork_child();
+	if (c == 0) {
+		struct ring_shared *s = r.shm;
+		uint64_t pos = 0;
+
+		CHILD_CHECK(ring_join(&r, RING_ROLE_PRODUCER) == 0);
+		/* A burst push of 3 (intent, claim CAS), dying after 2. */
+		ring_pvt_store(&r.part->intent, RING_INTENT(0, 0, 3), release);
+		CHILD_CHECK(ring_pvt_cas(&s->prod.tail, &pos, 3, release, relaxed));
+		for (i = 0; i < 2; i++) {
+			struct ring_mpmc_slot *sl = ring_pvt_mpmc_slot(&r, i);
+
+			memcpy(ring_pvt_mpmc_payload(sl), &i, 8);
+			ring_pvt_store(&sl->seq, RING_MPMC_FULL(i), release);
+		}
+		_exit(0);
+	}
+	expect_exit(c, 0, "claimant");
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(ring_pop(&r, &v), 0);
+		cr_assert_eq(v, i);
+	}
+	for (i = 3; i < 6; i++)
+		cr_assert_eq(ring_push(&r, &i), 0);
+	cr_assert_eq(ring_push(&r, &i), -EAGAIN, "full: slot 2 still waits for position 2");
+	c = fork_child();
+	if (c == 0) {
+		CHILD_CHECK(ring_join(&r, RING_ROLE_PRODUCER) == 0);
+		_exit(0);
+	}
+	expect_exit(c, 0, "joiner");
+	cr_assert_eq(ring_live_info(&r, &info), 0);
+	cr_assert_eq(info.repairs, 1, "the dead claimant's entry was freed with its claim open");
+	d = after_ms(10000);
+	for (i = 3; i < 6; i++) {
+		cr_assert_eq(ring_pop_wait(&r, &v, &d), 0);
+		cr_assert_eq(v, i);
+	}
+	ring_close(&r);
+}
+
 /* ---- attach options, owner, stale names --------------------------------------- */
 
 Test(live, attach_checks_element_size_and_params)
