@@ -49,10 +49,15 @@ set_tests_properties(stress_wakeup_threads PROPERTIES TIMEOUT 600
 shmring_criterion_test(test_wait_hostile 120 test_wait_hostile.c)
 
 # 16 MPMC consumers asleep: <= 1.1 voluntary context switches per element.
+# Unbounded slices: a sleeper's slice expiry (an idle re-check every 10 ms) is
+# a context switch per slice of elapsed time, not per element, so under load
+# it would count the run's duration; without slices every switch counted
+# follows a wake, and a lost wake-up hangs the run instead.
 shmring_program(wake_count wake_count.c)
 if(NOT SHMRING_TSAN)
   add_test(NAME wake_count_16 COMMAND wake_count 4000 16)
-  set_tests_properties(wake_count_16 PROPERTIES TIMEOUT 120)
+  set_tests_properties(wake_count_16 PROPERTIES TIMEOUT 120
+    ENVIRONMENT SHMRING_TEST_SLICE_MS=0)
 endif()
 
 # Random kill -9 of blocking producers and consumers (SPSC anywhere, MPMC
