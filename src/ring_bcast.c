@@ -291,6 +291,21 @@ static int still_held(struct ring *r, uint64_t lim)
 	return member(e, &c) && c + r->n == lim;
 }
 
+int ring_pvt_bcast_tail_check(struct ring *r, uint64_t p)
+{
+	uint64_t tw = ring_pvt_load(&r->shm->prod.tail, relaxed);
+
+	if (tw & RING_CLOSED_BIT) {
+		ring_pvt_stat_add(r, 0, RING_STAT_CLOSED, 1);
+		return -EPIPE;
+	}
+	if (tw != p)
+		/* Not written by this producer: put back what it published
+		 * (every position below p is done). */
+		ring_pvt_store(&r->shm->prod.tail, p, release);
+	return 0;
+}
+
 uint64_t ring_pvt_bcast_limit(struct ring *r, uint64_t p, uint64_t need, uint64_t cached)
 {
 	uint64_t lim;
@@ -312,21 +327,14 @@ uint64_t ring_pvt_bcast_limit(struct ring *r, uint64_t p, uint64_t need, uint64_
  * -EAGAIN (full), -EPIPE, -EINVAL. Fixes a tail someone else wrote. */
 static ssize_t room(struct ring *r, size_t want)
 {
-	uint64_t p, tw, lim;
+	uint64_t p, lim;
 
 	if (r == NULL || r->shm == NULL || r->bc.role != RING_PVT_BCAST_PRODUCER ||
 	    (r->flags & RING_F_BCAST_MSG))
 		return -EINVAL;
 	p = r->bc.ppos;
-	tw = ring_pvt_load(&r->shm->prod.tail, relaxed);
-	if (tw & RING_CLOSED_BIT) {
-		ring_pvt_stat_add(r, 0, RING_STAT_CLOSED, 1);
+	if (ring_pvt_bcast_tail_check(r, p) != 0)
 		return -EPIPE;
-	}
-	if (tw != p)
-		/* Not written by this producer: put back what it published
-		 * (every position below p is DONE). */
-		ring_pvt_store(&r->shm->prod.tail, p, release);
 	lim = ring_pvt_bcast_limit(r, p, 1, r->prod_cache);
 	r->prod_cache = lim;
 	if (lim == p) {

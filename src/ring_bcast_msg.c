@@ -112,7 +112,7 @@ struct bmsg_claim {
 
 static int claim(struct ring *r, size_t len, struct bmsg_claim *c)
 {
-	uint64_t p, tw, rec, pad, need, lim;
+	uint64_t p, rec, pad, need, lim;
 
 	if (!is_bmsg(r) || r->bc.role != RING_PVT_BCAST_PRODUCER)
 		return -EINVAL;
@@ -121,14 +121,8 @@ static int claim(struct ring *r, size_t len, struct bmsg_claim *c)
 	if (r->zc_res_cnt != 0)
 		return -EALREADY;
 	p = r->bc.ppos;
-	tw = ring_pvt_load(&r->shm->prod.tail, relaxed);
-	if (tw & RING_CLOSED_BIT) {
-		ring_pvt_stat_add(r, 0, RING_STAT_CLOSED, 1);
+	if (ring_pvt_bcast_tail_check(r, p) != 0)
 		return -EPIPE;
-	}
-	if (tw != p)
-		/* Not written by this producer: put back what it published. */
-		ring_pvt_store(&r->shm->prod.tail, p, release);
 	rec = RING_BMSG_REC(len);
 	pad = ring_pvt_rec_pad(r, p, rec);
 	need = pad + rec; /* <= n: rec <= n / 2 and pad < rec (geometry) */

@@ -163,6 +163,9 @@ ssize_t ring_pvt_bcast_count(const struct ring *r);
  * positions (bytes for messages): the slowest joined cursor + n, rescanned
  * unless `cached` (the last limit) is still held; lossy: p + n. */
 uint64_t ring_pvt_bcast_limit(struct ring *r, uint64_t p, uint64_t need, uint64_t cached);
+/* ring_bcast.c: a producer at p about to write: -EPIPE (counted) when the
+ * ring is closed; a tail it did not write is set back to p. Else 0. */
+int ring_pvt_bcast_tail_check(struct ring *r, uint64_t p);
 /* ring_bcast_msg.c: a message producer's handle at tail t; a joiner's
  * first sequence and tail (*tp); a consumer leaving. */
 void ring_pvt_bmsg_producer_start(struct ring *r, uint64_t t);
