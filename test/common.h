@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +54,33 @@ static inline int test_wait_child(pid_t pid)
 	if (WIFSIGNALED(st))
 		return 1000 + WTERMSIG(st);
 	return -1;
+}
+
+/*
+ * The children a test started, each the leader of its own process group:
+ * test_kids_reap() kills each group and the child itself and reaps it (run
+ * on every path out of a test, so no child outlives it); test_kids_forget()
+ * drops one child already reaped.
+ */
+static inline void test_kids_reap(pid_t *kids, unsigned *nkids)
+{
+	unsigned i;
+
+	for (i = 0; i < *nkids; i++) {
+		kill(-kids[i], SIGKILL);
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	*nkids = 0;
+}
+
+static inline void test_kids_forget(pid_t *kids, unsigned *nkids, pid_t pid)
+{
+	unsigned i;
+
+	for (i = 0; i < *nkids; i++)
+		if (kids[i] == pid)
+			kids[i] = kids[--*nkids];
 }
 
 /*

@@ -32,6 +32,8 @@
 
 #include <shmring/shmring.h>
 
+#include "common.h"
+
 #define MAXC 16
 
 static pid_t kids[2 * MAXC];
@@ -39,14 +41,7 @@ static unsigned nkids;
 
 static void reap_all(void)
 {
-	unsigned i;
-
-	for (i = 0; i < nkids; i++) {
-		kill(-kids[i], SIGKILL);
-		kill(kids[i], SIGKILL);
-		waitpid(kids[i], NULL, 0);
-	}
-	nkids = 0;
+	test_kids_reap(kids, &nkids);
 }
 
 static void die(const char *what, int rc)

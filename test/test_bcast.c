@@ -86,24 +86,14 @@ static pid_t spawn(int (*fn)(struct ring *, long), struct ring *r, long arg)
 /* Kill what is left of every child and reap them; runs after each test. */
 static void reap_all(void)
 {
-	unsigned i;
-
-	for (i = 0; i < nkids; i++) {
-		kill(-kids[i], SIGKILL);
-		kill(kids[i], SIGKILL);
-		waitpid(kids[i], NULL, 0);
-	}
-	nkids = 0;
+	test_kids_reap(kids, &nkids);
 }
 
 static int wait_kid(pid_t pid)
 {
-	unsigned i;
 	int st = test_wait_child(pid);
 
-	for (i = 0; i < nkids; i++)
-		if (kids[i] == pid)
-			kids[i] = kids[--nkids];
+	test_kids_forget(kids, &nkids, pid);
 	return st;
 }
 

@@ -72,14 +72,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	unsigned i;
-
-	for (i = 0; i < nkids; i++) {
-		kill(-kids[i], SIGKILL);
-		kill(kids[i], SIGKILL);
-		waitpid(kids[i], NULL, 0);
-	}
-	nkids = 0;
+	test_kids_reap(kids, &nkids);
 	close(ready_pipe[0]);
 	close(ready_pipe[1]);
 }
@@ -104,11 +97,7 @@ static pid_t spawn(int (*fn)(struct ring *), struct ring *r)
 
 static void forget_kid(pid_t pid)
 {
-	unsigned i;
-
-	for (i = 0; i < nkids; i++)
-		if (kids[i] == pid)
-			kids[i] = kids[--nkids];
+	test_kids_forget(kids, &nkids, pid);
 }
 
 /* ---- parameters ------------------------------------------------------------ */
