@@ -18,6 +18,7 @@
 
 #include <valgrind/callgrind.h>
 
+#include "cg_dump.h"
 #include "shmbench.h"
 
 #define CG_N1 2000u
@@ -74,27 +75,6 @@ const struct impl impls_harness[] = {
 
 /* ---- measurement ----------------------------------------------------------- */
 
-/* Instruction total of dump number n of file prefix f, or -1. */
-static long long dump_ir(const char *f, int n)
-{
-	char path[4096], line[512];
-	long long ir = -1;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s.%d", f, n);
-	fp = fopen(path, "r");
-	if (fp == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), fp)) {
-		if (strncmp(line, "summary:", 8) == 0 || strncmp(line, "totals:", 7) == 0) {
-			ir = atoll(line + (line[0] == 's' ? 8 : 7));
-			break;
-		}
-	}
-	fclose(fp);
-	return ir;
-}
-
 static int ndump;
 
 /* Instructions of one loop of iters iterations; *err gets its error count. */
@@ -106,7 +86,7 @@ static long long measure(const struct impl *im, struct chan *c, uint32_t burst, 
 	*err += im->cg_loop(c, burst, iters);
 	CALLGRIND_TOGGLE_COLLECT;
 	CALLGRIND_DUMP_STATS_AT(im->name);
-	return dump_ir(f, ++ndump);
+	return cg_dump_ir(f, ++ndump);
 }
 
 static const struct impl *cg_list[64];

@@ -37,6 +37,8 @@
  */
 #include <shmring/shmring.h>
 
+#include "cg_dump.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
@@ -971,27 +973,6 @@ static uint64_t cg_loop(const struct cg_row *w, uint64_t iters)
 }
 
 #ifdef MSGBENCH_HAVE_VALGRIND
-/* Instruction total of dump number n of file prefix f, or -1. */
-static long long cg_dump_ir(const char *f, int n)
-{
-	char path[4200], line[512];
-	long long ir = -1;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s.%d", f, n);
-	fp = fopen(path, "r");
-	if (fp == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), fp)) {
-		if (strncmp(line, "summary:", 8) == 0 || strncmp(line, "totals:", 7) == 0) {
-			ir = atoll(line + (line[0] == 's' ? 8 : 7));
-			break;
-		}
-	}
-	fclose(fp);
-	return ir;
-}
-
 static long long cg_measure(const struct cg_row *w, uint64_t iters, const char *f, int *nd,
 			    uint64_t *bad)
 {
