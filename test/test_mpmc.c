@@ -196,6 +196,71 @@ Test(mpmc, bulk_all_or_nothing_burst_partial)
 	ring_close(&r);
 }
 
+/*
+ * Bursts walk their slots several at a time: every start slot, every count
+ * and every place where the first slot that is not ready can fall (inside
+ * or after a group, before or after the wrap) gives exactly the ready
+ * prefix, in order. Producers stopped by an unreleased slot (FULL of the
+ * last lap), consumers by an unpublished one (FREE); then the slot is put
+ * right and the rest moves.
+ */
+static void burst_prefixes(uint64_t n, uint64_t esz)
+{
+	struct ring_params p = mpmc(n, esz, 0);
+	unsigned char in[16 * 24], out[16 * 24];
+	uint64_t start, cnt, stop, i;
+	struct ring r;
+
+	cr_assert(n <= 16 && esz <= 24);
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)(i * 7 + 1);
+	cr_assert_eq(ring_create_anon(&r, &p), 0);
+	for (start = 0; start < n; start++)
+		for (cnt = 1; cnt <= n; cnt++)
+			for (stop = 0; stop <= cnt; stop++) {
+				uint64_t base = 1000 * n + start, q = base + stop;
+				ssize_t want = stop ? (ssize_t)stop : -EAGAIN;
+
+				/* Producers: slot of q still holds the last lap's element. */
+				rebase(&r, base);
+				if (stop < cnt)
+					ring_pvt_store(seq_word(&r, q), RING_MPMC_FULL(q - n), relaxed);
+				cr_assert_eq(ring_push_burst(&r, in, cnt), want,
+					     "n %llu start %llu push %llu stop %llu",
+					     (unsigned long long)n, (unsigned long long)start,
+					     (unsigned long long)cnt, (unsigned long long)stop);
+				if (stop < cnt) {
+					ring_pvt_store(seq_word(&r, q), RING_MPMC_FREE(q), relaxed);
+					cr_assert_eq(ring_push_burst(&r, in + stop * esz, cnt - stop),
+						     (ssize_t)(cnt - stop));
+				}
+				check_count(&r, cnt);
+				memset(out, 0, sizeof(out));
+				/* Consumers: slot of q claimed but not yet published. */
+				if (stop < cnt)
+					ring_pvt_store(seq_word(&r, q), RING_MPMC_FREE(q), relaxed);
+				cr_assert_eq(ring_pop_burst(&r, out, cnt), want,
+					     "n %llu start %llu pop %llu stop %llu",
+					     (unsigned long long)n, (unsigned long long)start,
+					     (unsigned long long)cnt, (unsigned long long)stop);
+				if (stop < cnt) {
+					ring_pvt_store(seq_word(&r, q), RING_MPMC_FULL(q), relaxed);
+					cr_assert_eq(ring_pop_burst(&r, out + stop * esz, n),
+						     (ssize_t)(cnt - stop));
+				}
+				cr_assert_eq(memcmp(out, in, cnt * esz), 0,
+					     "n %llu start %llu count %llu stop %llu: wrong bytes",
+					     (unsigned long long)n, (unsigned long long)start,
+					     (unsigned long long)cnt, (unsigned long long)stop);
+				check_count(&r, 0);
+			}
+	ring_close(&r);
+}
+
+Test(mpmc, burst_stops_at_first_unready_slot_8b_pow2) { burst_prefixes(16, 8); }
+Test(mpmc, burst_stops_at_first_unready_slot_8b_other_n) { burst_prefixes(12, 8); }
+Test(mpmc, burst_stops_at_first_unready_slot_24b) { burst_prefixes(8, 24); }
+
 Test(mpmc, close_drains_then_epipe)
 {
 	struct ring_params p = mpmc(8, 8, 0);

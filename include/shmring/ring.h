@@ -582,9 +582,10 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const vo
 		return ring_pvt_seq_enqueue(r, src, cnt, burst, 64, 0);
 	case RING_PVT_MODE_SEQ:
 		return ring_pvt_seq_enqueue(r, src, cnt, burst, 0, 0);
+	case RING_PVT_MODE_MPMC8: /* bursts and bulk: geometry as constants */
+		return ring_pvt_mpmc_enqueue(r, src, cnt, burst, 1);
 	case RING_PVT_MODE_MPMC:
-	case RING_PVT_MODE_MPMC8: /* bursts, and single elements that lost */
-		return ring_pvt_mpmc_enqueue(r, src, cnt, burst);
+		return ring_pvt_mpmc_enqueue(r, src, cnt, burst, 0);
 	case RING_PVT_MODE_JOIN: {
 		int rc = ring_pvt_live_first(r, RING_ROLE_PRODUCER);
 
@@ -615,9 +616,10 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
 		return ring_pvt_seq_dequeue(r, dst, cnt, burst, 64, 0);
 	case RING_PVT_MODE_SEQ:
 		return ring_pvt_seq_dequeue(r, dst, cnt, burst, 0, 0);
-	case RING_PVT_MODE_MPMC:
 	case RING_PVT_MODE_MPMC8:
-		return ring_pvt_mpmc_dequeue(r, dst, cnt, burst);
+		return ring_pvt_mpmc_dequeue(r, dst, cnt, burst, 1);
+	case RING_PVT_MODE_MPMC:
+		return ring_pvt_mpmc_dequeue(r, dst, cnt, burst, 0);
 	case RING_PVT_MODE_JOIN: {
 		int rc = ring_pvt_live_first(r, RING_ROLE_CONSUMER);
 

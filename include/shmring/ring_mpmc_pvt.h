@@ -295,32 +295,54 @@ RING_PVT_INLINE void ring_pvt_mpmc_unclaim(const struct ring_pvt_mpmc_geom *g)
 	ring_pvt_store(&g->part->intent, 0, release);
 }
 
+/* The slot `stride` bytes after sl. */
+RING_PVT_INLINE struct ring_mpmc_slot *ring_pvt_mpmc_step(struct ring_mpmc_slot *sl, size_t bytes)
+{
+	return RING_PVT_CAST(struct ring_mpmc_slot *,
+			     RING_PVT_CAST(void *, RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sl)) + bytes));
+}
+
 /*
  * Ready slots among the m consecutive slots from sl (no wrap inside): each
  * must hold `expect`, the word advancing by 2 a slot (FREE(p + 1) = FREE(p)
  * + 2 modulo 2^64, the low bit untouched). *d: the first mismatch as
- * seq - expected, or 0.
+ * seq - expected, or 0. Two slots a step, in order (each load is still
+ * A3/A4 for its own slot); the count is recovered from the word reached,
+ * (expect - first word) / 2, so the loop keeps no counter besides m.
  */
 RING_PVT_INLINE size_t ring_pvt_mpmc_scan_run(const struct ring_pvt_mpmc_geom *g,
 					      struct ring_mpmc_slot *sl, size_t m, uint64_t expect,
 					      int64_t *d)
 {
-	size_t k;
+	const uint64_t first = expect;
+	const size_t stride = g->stride;
+	uint64_t seq;
 
-	for (k = 0; k < m; k++) {
-		/* A3 (producers) and A4 (consumers), as in the single
-		 * element calls above. */
-		uint64_t seq = ring_pvt_load(&sl->seq, acquire);
-
-		if (seq != expect) {
-			*d = RING_PVT_CAST(int64_t, seq - expect);
-			return k;
-		}
-		expect += 2;
-		sl = RING_PVT_CAST(struct ring_mpmc_slot *,
-				   RING_PVT_CAST(void *, RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sl)) + g->stride));
+	/* A3 (producers) and A4 (consumers), as in the single element calls
+	 * above: one acquire load per slot, in position order. */
+#define RING_PVT_SCAN1(i)                                                              \
+	do {                                                                           \
+		seq = ring_pvt_load(&ring_pvt_mpmc_step(sl, (i) * stride)->seq, acquire); \
+		if (ring_pvt_unlikely(seq != expect))                                  \
+			goto mismatch;                                                 \
+		expect += 2;                                                           \
+	} while (0)
+	for (; m >= 4; m -= 4) {
+		RING_PVT_SCAN1(0);
+		RING_PVT_SCAN1(1);
+		RING_PVT_SCAN1(2);
+		RING_PVT_SCAN1(3);
+		sl = ring_pvt_mpmc_step(sl, 4 * stride);
 	}
-	return m;
+	for (; m != 0; m--) {
+		RING_PVT_SCAN1(0);
+		sl = ring_pvt_mpmc_step(sl, stride);
+	}
+#undef RING_PVT_SCAN1
+	return RING_PVT_CAST(size_t, (expect - first) >> 1);
+mismatch:
+	*d = RING_PVT_CAST(int64_t, seq - expect);
+	return RING_PVT_CAST(size_t, (expect - first) >> 1);
 }
 
 /*
@@ -350,41 +372,75 @@ RING_PVT_INLINE size_t ring_pvt_mpmc_scan(const struct ring_pvt_mpmc_geom *g, ui
 }
 
 /*
+ * Copy k claimed elements in (to_ring) or out of the k consecutive slots
+ * from sl (no wrap inside), from or to b, and store each slot's new word,
+ * `word` for the first and stepping by 2; two slots a step. Each store is
+ * release and follows its own slot's copy: R3 (publishes the element; pairs
+ * with A4) or R4 (frees the slot for the producer one lap on; pairs with A3).
+ */
+RING_PVT_INLINE void ring_pvt_mpmc_move_run(const struct ring_pvt_mpmc_geom *g,
+					    struct ring_mpmc_slot *sl, size_t k, unsigned char *b,
+					    uint64_t word, int to_ring)
+{
+	const size_t stride = g->stride;
+	const uint32_t esz = g->esz;
+
+#define RING_PVT_MOVE1(i)                                                                   \
+	do {                                                                                \
+		struct ring_mpmc_slot *s_ = ring_pvt_mpmc_step(sl, (i) * stride);           \
+		if (to_ring)                                                                \
+			ring_pvt_copy_elem(ring_pvt_mpmc_payload(s_), b + (i) * esz, esz);  \
+		else                                                                        \
+			ring_pvt_copy_elem(b + (i) * esz, ring_pvt_mpmc_payload(s_), esz);  \
+		ring_pvt_store(&s_->seq, word + 2 * (i), release);                          \
+	} while (0)
+	for (; k >= 4; k -= 4) {
+		RING_PVT_MOVE1(0);
+		RING_PVT_MOVE1(1);
+		RING_PVT_MOVE1(2);
+		RING_PVT_MOVE1(3);
+		word += 8;
+		b += 4 * RING_PVT_CAST(size_t, esz);
+		sl = ring_pvt_mpmc_step(sl, 4 * stride);
+	}
+	for (; k != 0; k--) {
+		RING_PVT_MOVE1(0);
+		word += 2;
+		b += esz;
+		sl = ring_pvt_mpmc_step(sl, stride);
+	}
+#undef RING_PVT_MOVE1
+}
+
+/*
  * Copy k claimed elements in or out, from position pos, and store each
  * slot's new word (producers: FULL(pos + i), consumers: FREE(pos + i + n)),
  * starting at `word` and stepping by 2; at most two runs, as in the scan.
- * Each store is release: R3 (publishes the element; pairs with A4) or R4
- * (frees the slot for the producer of pos + i + n; pairs with A3).
  */
 RING_PVT_INLINE void ring_pvt_mpmc_move(const struct ring_pvt_mpmc_geom *g, uint64_t pos,
 					size_t k, unsigned char *b, uint64_t word, int to_ring)
 {
 	uint64_t idx = ring_pvt_mpmc_index(g, pos);
 	size_t first = g->n - idx < k ? RING_PVT_CAST(size_t, g->n - idx) : k;
-	struct ring_mpmc_slot *sl = ring_pvt_mpmc_idx(g, idx);
-	size_t i;
 
-	for (i = 0; i < k; i++) {
-		if (i == first)
-			sl = ring_pvt_mpmc_idx(g, 0);
-		if (to_ring)
-			ring_pvt_copy_elem(ring_pvt_mpmc_payload(sl), b, g->esz);
-		else
-			ring_pvt_copy_elem(b, ring_pvt_mpmc_payload(sl), g->esz);
-		ring_pvt_store(&sl->seq, word, release);
-		word += 2;
-		b += g->esz;
-		sl = RING_PVT_CAST(struct ring_mpmc_slot *,
-				   RING_PVT_CAST(void *, RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sl)) + g->stride));
-	}
+	ring_pvt_mpmc_move_run(g, ring_pvt_mpmc_idx(g, idx), first, b, word, to_ring);
+	if (first < k)
+		ring_pvt_mpmc_move_run(g, ring_pvt_mpmc_idx(g, 0), k - first,
+				       b + first * RING_PVT_CAST(size_t, g->esz),
+				       word + 2 * RING_PVT_CAST(uint64_t, first), to_ring);
 }
 
+/*
+ * Bulk and burst calls (and single elements of the generic flavour). fast8:
+ * the RING_PVT_MODE_MPMC8 flavour, its geometry as constants (8-byte
+ * elements, 16-byte slots, power-of-two n, not blocking).
+ */
 RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, size_t cnt,
-					      int burst)
+					      int burst, int fast8)
 {
 	struct ring_shared *s = r->shm;
-	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r, 0);
-	const uint32_t flags = r->flags;
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r, fast8);
+	const uint32_t flags = fast8 ? 0 : r->flags;
 	struct ring_pvt_mpmc_geom g8 = g;
 	uint64_t pos;
 	unsigned tries = RING_PVT_RETRIES;
@@ -392,7 +448,7 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 	int64_t d;
 
 	if (cnt == 1)
-		return ring_pvt_mpmc_push1(r, src, 0);
+		return ring_pvt_mpmc_push1(r, src, fast8);
 	/* A burst never needs more than n slots: bounds the scan. */
 	if (burst && cnt > g.n)
 		cnt = RING_PVT_CAST(size_t, g.n);
@@ -437,7 +493,10 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 	}
 	/* R3 for each element: see ring_pvt_mpmc_move. 8-byte elements (a
 	 * 16-byte stride) get a loop with both as constants. */
-	if (g.esz == 8) {
+	if (fast8) {
+		ring_pvt_mpmc_move(&g, pos, k, RING_PVT_CAST(unsigned char *, RING_PVT_UNCONST(src)),
+				   RING_MPMC_FULL(pos), 1);
+	} else if (g.esz == 8) {
 		g8.esz = 8;
 		g8.stride = 16;
 		ring_pvt_mpmc_move(&g8, pos, k, RING_PVT_CAST(unsigned char *, RING_PVT_UNCONST(src)),
@@ -451,11 +510,12 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_enqueue(struct ring *r, const void *src, s
 	return RING_PVT_CAST(ssize_t, k);
 }
 
-RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t cnt, int burst)
+RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t cnt, int burst,
+					      int fast8)
 {
 	struct ring_shared *s = r->shm;
-	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r, 0);
-	const uint32_t flags = r->flags;
+	const struct ring_pvt_mpmc_geom g = ring_pvt_mpmc_geom_of(r, fast8);
+	const uint32_t flags = fast8 ? 0 : r->flags;
 	unsigned char *b = RING_PVT_CAST(unsigned char *, dst);
 	struct ring_pvt_mpmc_geom g8 = g;
 	uint64_t pos;
@@ -464,7 +524,7 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t 
 	int64_t d;
 
 	if (cnt == 1)
-		return ring_pvt_mpmc_pop1(r, dst, 0);
+		return ring_pvt_mpmc_pop1(r, dst, fast8);
 	if (burst && cnt > g.n)
 		cnt = RING_PVT_CAST(size_t, g.n);
 	pos = ring_pvt_load(&s->cons.head, relaxed);
@@ -494,7 +554,9 @@ RING_PVT_INLINE ssize_t ring_pvt_mpmc_dequeue(struct ring *r, void *dst, size_t 
 		}
 	}
 	/* R4 for each element: see ring_pvt_mpmc_move. */
-	if (g.esz == 8) {
+	if (fast8) {
+		ring_pvt_mpmc_move(&g, pos, k, b, RING_MPMC_FREE(pos + g.n), 0);
+	} else if (g.esz == 8) {
 		g8.esz = 8;
 		g8.stride = 16;
 		ring_pvt_mpmc_move(&g8, pos, k, b, RING_MPMC_FREE(pos + g.n), 0);
