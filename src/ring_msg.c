@@ -6,8 +6,15 @@
  * inline fast path and the labels of its ordering edges in ring_msg_pvt.h.
  *
  * Producers. One producer (no RING_F_MSG_MP): it writes the record (and the
- * padding before it, if any) above the tail, then publishes both by storing
- * the tail (R_M1). Many producers: a producer claims [t, t + need) by a CAS
+ * padding before it, if any) above the tail, commits each by a release store
+ * of its tag (R_M3), then stores the tail past both (R_M1). The consumer
+ * takes a data record by its commit word alone (ring_msg_pvt.h), so it may
+ * be one record ahead of the tail for the moment between the two stores (or
+ * for good, if the producer died there): msg_refresh reads such a tail as
+ * an empty ring, and a producer that adopts the tail (msg_adopt) starts
+ * after the records committed above it.
+ *
+ * Many producers: a producer claims [t, t + need) by a CAS
  * of the tail from t (need = padding + record), having first recorded
  * (t, need) in its participant entry's intent words; it then writes the
  * padding record (committed at once), the record's commit word as BUSY, the
@@ -18,7 +25,7 @@
  *
  * The consumer reads the record at its head: commit word (A_M3), then meta,
  * checks them (type, length <= max, record inside the area and below the
- * tail), steps over padding and skipped records, copies, and frees the
+ * tail, or past it exactly the size of its length), steps over padding and skipped records, copies, and frees the
  * record by storing the head (R_M2). The bounds of every copy come from
  * those checked words, so a hostile peer gets -EUCLEAN or garbage payload,
  * never an access outside the area or a message larger than the caller's
@@ -87,6 +94,37 @@ static void intent_clear(struct ring *r)
 }
 
 /*
+ * One producer taking up the tail t (its own index unknown: after attach, a
+ * takeover from a dead producer, ring_close_write): the records committed
+ * at and above t that the tail does not cover yet (a producer that died
+ * between its commit and its tail store) may be taken by the consumer at
+ * any moment, by their commit words (ring_msg_pvt.h), so they are adopted:
+ * the position returned is past them, and the next record goes there, its
+ * tail store publishing them too. At most padding and one record are
+ * there; the walk stops at anything that is not a committed, well-formed
+ * record, and after a few steps (a hostile peer).
+ */
+static uint64_t msg_adopt(const struct ring *r, uint64_t t)
+{
+	uint64_t rec_max = RING_MSG_REC(r->esz);
+	unsigned k;
+
+	for (k = 0; k < 4; k++) {
+		const struct ring_msg_hdr *hd = ring_pvt_msg_at(r, t);
+		/* A_M3: pairs with R_M3: meta is the record's. */
+		uint64_t c = ring_pvt_load(&hd->commit, acquire), m;
+
+		if (c != RING_MSG_TAG(r->create_id, t))
+			break;
+		m = ring_pvt_load(&hd->meta, relaxed);
+		if (ring_pvt_rec_type(r, t & r->mask, m, rec_max, 0) < 0)
+			break;
+		t += RING_MSG_META_REC(m);
+	}
+	return t;
+}
+
+/*
  * Claim room for a record of len bytes. One producer: only computes where it
  * goes (the tail moves at publication). Many: the CAS of the tail.
  */
@@ -116,6 +154,8 @@ static int msg_claim(struct ring *r, size_t len, struct msg_claim *c)
 			rc = -EUCLEAN;
 			goto fail;
 		}
+		if (!mp && r->prod_pos == RING_PVT_POS_UNKNOWN)
+			t = msg_adopt(r, t);
 		/* rec <= n / 2 (geometry), so after padding it fits from 0. */
 		pad = ring_pvt_rec_pad(r, t, rec);
 		need = pad + rec;
@@ -155,10 +195,11 @@ static int msg_claim(struct ring *r, size_t len, struct msg_claim *c)
 }
 
 /* A padding record of pad bytes at pos, up to the end of the area. */
-static void msg_put_pad(struct ring *r, uint64_t pos, uint64_t pad, int mp)
+static void msg_put_pad(struct ring *r, uint64_t pos, uint64_t pad)
 {
-	/* Many producers: R_M3. One: published with the record by R_M1. */
-	ring_pvt_rec_put(r, pos, 0, RING_MSG_T_PAD, pad, mp);
+	/* R_M3, in both modes (one producer: the tail follows with the
+	 * record's, R_M1). */
+	ring_pvt_rec_put(r, pos, 0, RING_MSG_T_PAD, pad, 1);
 }
 
 /* Where the record of claim c goes; marks it busy on a many-producer ring. */
@@ -169,7 +210,7 @@ static struct ring_msg_hdr *msg_begin(struct ring *r, const struct msg_claim *c)
 	struct ring_msg_hdr *h = ring_pvt_msg_at(r, p);
 
 	if (c->pad != 0)
-		msg_put_pad(r, c->pos, c->pad, mp);
+		msg_put_pad(r, c->pos, c->pad);
 	if (mp)
 		ring_pvt_store(&h->commit, RING_MSG_BUSY(r->create_id, p), relaxed);
 	return h;
@@ -184,8 +225,9 @@ static void msg_publish(struct ring *r, uint64_t p, uint64_t len, uint64_t rec, 
 		ring_pvt_rec_put(r, p, len, type, rec, 1);
 		intent_clear(r);
 	} else {
-		ring_pvt_rec_put(r, p, len, type, rec, 0);
-		/* R_M1: publishes padding, header and payload. */
+		/* R_M3: the consumer may take the record from here on. */
+		ring_pvt_rec_put(r, p, len, type, rec, 1);
+		/* R_M1: the tail past padding and record. */
 		ring_pvt_store(&r->shm->prod.tail, p + rec, release);
 		r->prod_pos = p + rec;
 	}
@@ -329,8 +371,15 @@ static int msg_refresh(struct ring *r, uint64_t h, uint64_t *avail, int *closed)
 	uint64_t tw = ring_pvt_load(&r->shm->prod.tail, acquire);
 	uint64_t t = tw & ~RING_CLOSED_BIT;
 
-	if (t - h > r->n)
-		return -EUCLEAN;
+	if (t - h > r->n) {
+		/* One producer: the consumer took a record by its commit word
+		 * before the producer stored the tail past it (R_M3 comes
+		 * before R_M1), or the producer died in between. Nothing more
+		 * is published: an empty ring. Further behind: corrupt. */
+		if (is_mp(r) || h - t > RING_MSG_REC(r->esz))
+			return -EUCLEAN;
+		t = h;
+	}
 	r->cons_cache = t;
 	*avail = t - h;
 	*closed = (tw & RING_CLOSED_BIT) != 0;

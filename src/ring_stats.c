@@ -202,6 +202,9 @@ static int collect_indices(const struct word_src *src, const struct view *v, uin
 		*count = (int64_t)used;
 	else if (h1 != h2 && (int64_t)used < 0)
 		*count = 0; /* head moved past the tail read: drained meanwhile */
+	else if (v->kind == RING_KIND_MSG && !(v->flags & RING_F_MSG_MP) && (int64_t)used < 0 &&
+		 0 - used <= v->n)
+		*count = 0; /* one producer: the consumer is a record past the tail (ring_msg.c) */
 	else
 		*count = -EUCLEAN;
 	return 0;

@@ -675,6 +675,14 @@ static void corrupt(int which, uint32_t flags)
 		break;
 	}
 	rc = ring_msg_recv(&r, buf, sizeof(buf), &got);
+	if (which == 6) {
+		/* The record itself is sound, and the consumer takes it by its
+		 * commit word without reading the tail; the next call needs
+		 * the tail and finds it corrupt. */
+		cr_assert_eq(rc, 0, "case 6: %d", rc);
+		cr_assert_eq(got, 40);
+		rc = ring_msg_recv(&r, buf, sizeof(buf), &got);
+	}
 	cr_assert_eq(rc, want, "case %d: %d", which, rc);
 	cr_assert_eq(ring_msg_recv_burst(&r, buf, sizeof(buf), lens, 4), want, "case %d", which);
 	cr_assert_eq(ring_msg_peek(&r, &cp, &got), want, "case %d", which);
@@ -692,6 +700,89 @@ Test(msg, corrupt_records_many_producers)
 {
 	for (int i = 0; i < 9; i++)
 		corrupt(i, RING_F_MSG_MP);
+}
+
+/* ---- One producer that died between its commit and its tail store --------- */
+
+/* What such a producer leaves: a committed data record of len bytes (each
+ * byte `fill`) at the tail, the tail not moved past it. */
+static void commit_above_tail(struct ring *r, size_t len, unsigned char fill)
+{
+	uint64_t t = ring_pvt_load(&r->shm->prod.tail, relaxed);
+	struct ring_msg_hdr *h = (struct ring_msg_hdr *)(void *)(data_of(r) + (t & (r->n - 1)));
+
+	memset(h + 1, fill, len);
+	ring_pvt_store(&h->meta, RING_MSG_META(len, RING_MSG_T_DATA, RING_MSG_REC(len)), relaxed);
+	ring_pvt_store(&h->commit, RING_MSG_TAG(r->shm->hdr.create_id, t), release);
+}
+
+Test(msg, consumer_past_tail_one_producer)
+{
+	struct ring r;
+	struct ring_params p = msgp(1024, 100, 0);
+	size_t len, got = 0;
+	void *mem = mem_ring(&r, &p, &len);
+	unsigned char buf[128];
+	uint64_t t;
+
+	memset(scratch, 7, 100);
+	for (int i = 0; i < 20; i++) { /* past the first lap */
+		cr_assert_eq(ring_msg_send(&r, scratch, 60), 0);
+		cr_assert_eq(ring_msg_recv(&r, buf, sizeof(buf), &got), 0);
+	}
+	t = ring_pvt_load(&r.shm->prod.tail, relaxed);
+	commit_above_tail(&r, 50, 0xAB);
+	/* Taken by its commit word: the consumer is a record past the tail. */
+	cr_assert_eq(ring_msg_recv(&r, buf, sizeof(buf), &got), 0);
+	cr_assert_eq(got, 50);
+	cr_assert_eq(buf[0], 0xAB);
+	cr_assert_eq(buf[49], 0xAB);
+	cr_assert_eq(ring_pvt_load(&r.shm->cons.head, relaxed), t + RING_MSG_REC(50));
+	/* An empty ring, not a corrupt one, for every reader. */
+	cr_assert_eq(ring_msg_recv(&r, buf, sizeof(buf), &got), -EAGAIN);
+	cr_assert_eq(ring_msg_recv_burst(&r, buf, sizeof(buf), &got, 1), -EAGAIN);
+	cr_assert_eq(ring_count(&r), 0);
+	cr_assert_eq(ring_free(&r), (ssize_t)r.cap);
+	/* A producer taking over starts after it. */
+	r.prod_pos = RING_PVT_POS_UNKNOWN;
+	cr_assert_eq(ring_msg_send(&r, scratch, 30), 0);
+	cr_assert_eq(ring_pvt_load(&r.shm->prod.tail, relaxed), t + RING_MSG_REC(50) + RING_MSG_REC(30));
+	cr_assert_eq(ring_msg_recv(&r, buf, sizeof(buf), &got), 0);
+	cr_assert_eq(got, 30);
+	cr_assert_eq(ring_count(&r), 0);
+	/* More than a record behind the head is still corruption. */
+	ring_pvt_store(&r.shm->prod.tail, t - 512, relaxed);
+	cr_assert_eq(ring_msg_recv(&r, buf, sizeof(buf), &got), -EUCLEAN);
+	ring_close(&r);
+	free(mem);
+}
+
+Test(msg, takeover_keeps_committed_record_one_producer)
+{
+	struct ring r;
+	struct ring_params p = msgp(1024, 100, 0);
+	size_t len, got = 0;
+	void *mem = mem_ring(&r, &p, &len);
+	unsigned char buf[128];
+
+	memset(scratch, 5, 100);
+	cr_assert_eq(ring_msg_send(&r, scratch, 40), 0);
+	commit_above_tail(&r, 70, 0xCD); /* not taken yet */
+	r.prod_pos = RING_PVT_POS_UNKNOWN;
+	/* The new producer must not write over it: the consumer may be
+	 * reading it by its commit word at this moment. */
+	cr_assert_eq(ring_msg_send(&r, scratch, 20), 0);
+	cr_assert_eq(ring_msg_recv(&r, buf, sizeof(buf), &got), 0);
+	cr_assert_eq(got, 40);
+	cr_assert_eq(ring_msg_recv(&r, buf, sizeof(buf), &got), 0);
+	cr_assert_eq(got, 70);
+	cr_assert_eq(buf[69], 0xCD);
+	cr_assert_eq(ring_msg_recv(&r, buf, sizeof(buf), &got), 0);
+	cr_assert_eq(got, 20);
+	cr_assert_eq(buf[0], 5);
+	cr_assert_eq(ring_msg_recv(&r, buf, sizeof(buf), &got), -EAGAIN);
+	ring_close(&r);
+	free(mem);
 }
 
 Test(msg, corrupt_producer_indices)

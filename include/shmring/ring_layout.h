@@ -397,8 +397,11 @@ struct ring_part {
  * RING_MSG_BUSY(key, p) there first. The tag is the position mixed with the
  * ring's random key: a word left from an earlier lap or payload bytes at p
  * match it only by a 1 in 2^63 chance, so a consumer never takes an
- * unfinished record of a many-producer ring for a committed one (one
- * producer: the tail publishes, and a wrong tag is corruption).
+ * unfinished record for a committed one, and takes a data record by its
+ * commit word without reading the tail. One producer stores the tail after
+ * the commit words of the records it passes, so head may be one record
+ * past tail (an empty ring) until it does; below the tail, a wrong tag
+ * is corruption there (many producers: not committed yet).
  *
  * Participant words (struct ring_part) of a many-producer message ring: a
  * producer stores intent = the tail it is about to claim from and

@@ -3,35 +3,41 @@
  * Message ring fast path: the common send (room known from the cached head,
  * no padding needed; one producer: the record and a store of the tail; many:
  * the intent words, one CAS of the tail, the record, the commit word) and
- * the common receive (a committed data record below the cached tail,
- * fitting the buffer). Everything else (a lost CAS race, padding, a refresh
- * of the head, every error and so every counter) is src/ring_msg.c's
- * general code, which the fast path hands the whole call to. Internal:
- * include <shmring/ring_msg.h>.
+ * the common receive (a committed data record at the consumer's position,
+ * found by its commit word, fitting the buffer). Everything else (a lost
+ * CAS race, padding, a refresh of the head, an empty ring, every error and
+ * so every counter) is src/ring_msg.c's general code, which the fast path
+ * hands the whole call to. Internal: include <shmring/ring_msg.h>.
  *
- * Ordering (one producer):
- *   R_M1: the producer's release store of tail publishes the record header
- *         and payload written before it. Pairs with A_M1, the consumer's
- *         acquire load of tail (src/ring_msg.c) that refreshes cons_cache.
+ * Ordering:
+ *   R_M3: a producer's release store of a record's commit word, after its
+ *         payload and meta. Pairs with A_M3, the consumer's acquire load
+ *         of it (ring_pvt_msg_front here, msg_scan in src/ring_msg.c): a
+ *         consumer that finds the tag reads the whole record. Both modes.
+ *   R_M1: one producer's release store of tail after the commit word(s)
+ *         (padding and record). Pairs with A_M1, the consumer's acquire
+ *         load of tail in the general path (src/ring_msg.c msg_refresh),
+ *         and tells the general path where the records end.
  *   R_M2: the consumer's release store of head after copying the payload
  *         out. Pairs with A_M2, the producer's acquire load of head that
  *         refreshes prod_cache: bytes below head may be overwritten.
- * Many producers: R_M3, a producer's release store of a record's commit
- * word, pairs with A_M3, the consumer's acquire load of it (done here too,
- * for both modes: on one-producer rings A_M1 already ordered it). The
- * claim CAS (seq_cst, so a release) orders the intent words before the
- * new tail, as in msg_claim; its failure is relaxed: nothing is read
- * through the tail it returns, the general path starts over.
+ * Many producers: the claim CAS (seq_cst, so a release) orders the intent
+ * words before the new tail, as in msg_claim; its failure is relaxed:
+ * nothing is read through the tail it returns, the general path starts
+ * over. A many-producer record is below the tail from its claim on; only
+ * its commit word says it is complete.
  *
  * Each side keeps its own index in the handle (prod_pos: one producer
- * only; cons_pos), as the SPSC rings do: the fast path loads only the other
- * side's words, and those only when its cached copy runs out.
+ * only; cons_pos), as the SPSC rings do: the producer's fast path loads the
+ * head only when its cached copy runs out, the consumer's reads the record
+ * at its position and no index at all.
  *
  * Every word read from shared memory is checked before it decides an
  * address or a size: offsets are reduced modulo the data size and must be
- * 16-byte aligned, a record must lie inside the area and below the tail,
- * its length at most max and within the record; anything else goes to the
- * general code, which reports it.
+ * 16-byte aligned, a record must lie inside the area (and below the cached
+ * tail, or be exactly the size its length makes), its length at most max
+ * and within the record; anything else goes to the general code, which
+ * reports it.
  */
 #ifndef SHMRING_RING_MSG_PVT_H
 #define SHMRING_RING_MSG_PVT_H
@@ -147,37 +153,39 @@ RING_PVT_INLINE int ring_pvt_msg_claim_mp(struct ring *r, size_t len, uint64_t *
 
 /*
  * The record at the consumer's position in the common case: a committed
- * data record below the tail (cached, or refreshed here once the cache is
- * used up), inside the area, its length at most max. 1 with *hp its
+ * data record inside the area, its length at most max. 1 with *hp its
  * header, *lp its length and *recp its size, each loaded once and checked;
  * 0 when the general path must decide (empty, closed, padding, skipped,
  * corrupt, unknown position: msg_scan, which also reports and counts).
- * Both modes: records of a many-producer ring are below the tail from
- * their claim on, and only their commit word says they are complete.
+ *
+ * The record's own commit word says it is there (A_M3), in both modes: a
+ * record is committed only after its payload and meta are written, and its
+ * tag is its position mixed with the ring's key, so no earlier lap's word
+ * or payload byte passes for it (ring_layout.h). The tail is not read here:
+ * the line the producer stores once per message is not pulled across for
+ * every message (the commit word shares its line with the payload, which
+ * moves anyway). Below the tail last read (cons_cache) the record must also
+ * lie below it; past it, its size must be exactly what a producer makes
+ * for its length (RING_MSG_REC), and anything else goes to the general
+ * path, which reads the tail (a record committed shorter on a
+ * many-producer ring, or a hostile one). One producer stores the tail after
+ * the commit word, so the consumer can be up to one record ahead of the
+ * tail it will read there (msg_refresh, msg_adopt in src/ring_msg.c).
  */
 RING_PVT_INLINE int ring_pvt_msg_front(struct ring *r, struct ring_msg_hdr **hp, uint64_t *lp,
 				       uint64_t *recp)
 {
-	/* Own index: cons_pos (RING_PVT_POS_UNKNOWN after attach, which makes
-	 * avail out of range: the general path adopts the head). cons_cache:
-	 * the tail last read, cleaned of the closed bit. */
+	/* Own index: cons_pos (RING_PVT_POS_UNKNOWN after attach: the general
+	 * path adopts the head). cons_cache: the tail last read, cleaned of
+	 * the closed bit; avail is out of range once h passed it. */
 	const uint64_t h = r->cons_pos, n = r->n;
-	uint64_t avail = r->cons_cache - h;
+	const uint64_t avail = r->cons_cache - h;
 	const uint64_t off = h & r->mask;
 
-	if (avail - 1 >= n && h != RING_PVT_POS_UNKNOWN) {
-		/* A_M1, inline: the cached tail is used up. Closed, empty and
-		 * corrupt tails go to the general path. */
-		uint64_t t = ring_pvt_load(&r->shm->prod.tail, acquire) & ~RING_CLOSED_BIT;
-
-		avail = t - h;
-		if (avail - 1 < n)
-			r->cons_cache = t;
-	}
-	if (ring_pvt_likely(avail - 1 < n)) {
+	if (ring_pvt_likely(h != RING_PVT_POS_UNKNOWN)) {
 		struct ring_msg_hdr *hd =
 			RING_PVT_CAST(struct ring_msg_hdr *, RING_PVT_CAST(void *, r->slots + off));
-		/* A_M3 */
+		/* A_M3: pairs with R_M3: payload and meta are written. */
 		uint64_t c = ring_pvt_load(&hd->commit, acquire);
 		uint64_t m = ring_pvt_load(&hd->meta, relaxed);
 		uint64_t l = RING_MSG_META_LEN(m), rec = RING_MSG_META_REC(m);
@@ -185,12 +193,13 @@ RING_PVT_INLINE int ring_pvt_msg_front(struct ring *r, struct ring_msg_hdr **hp,
 		/* h is aligned (own index) and n a multiple of 16, so the
 		 * header itself is inside. rec is a multiple of 16, so
 		 * l + 16 <= rec says RING_MSG_REC(l) <= rec: the payload lies
-		 * inside its record, the record below the tail and before the
-		 * end of the area. */
+		 * inside its record, and off + rec <= n the record inside the
+		 * area. */
 		if (ring_pvt_likely(c == RING_MSG_TAG(r->create_id, h) &&
 				    RING_MSG_META_TYPE(m) == RING_MSG_T_DATA && l <= r->esz &&
-				    l + sizeof(struct ring_msg_hdr) <= rec && rec <= avail &&
-				    off + rec <= n)) {
+				    off + rec <= n &&
+				    (avail - 1 < n ? l + sizeof(struct ring_msg_hdr) <= rec && rec <= avail
+						   : rec == RING_MSG_REC(l)))) {
 			*hp = hd;
 			*lp = l;
 			*recp = rec;
@@ -221,8 +230,9 @@ RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
 
 			ring_pvt_msg_copy(RING_PVT_CAST(void *, h + 1), msg, len);
 			ring_pvt_store(&h->meta, RING_MSG_META(len, RING_MSG_T_DATA, rec), relaxed);
-			ring_pvt_store(&h->commit, RING_MSG_TAG(r->create_id, t), relaxed);
-			/* R_M1: publishes the record. */
+			/* R_M3: the consumer may take the record from here on. */
+			ring_pvt_store(&h->commit, RING_MSG_TAG(r->create_id, t), release);
+			/* R_M1: the tail follows (the general path reads it). */
 			ring_pvt_store(&r->shm->prod.tail, t + rec, release);
 			r->prod_pos = t + rec;
 			ring_pvt_after_push(r);
