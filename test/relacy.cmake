@@ -48,6 +48,9 @@ if(SHMRING_RELACY_INCLUDE)
 
   # SPSC hand-off: R1/A2 (tail), R2/A1 (head).
   shmring_relacy_model(spsc_handoff spsc_handoff.cpp MUTANTS R1 A2 R2 A1)
+  # Message ring hand-off by commit words: R_M3/A_M3 (commit), R_M2/A_M2
+  # (head).
+  shmring_relacy_model(msg_commit msg_commit.cpp MUTANTS RM3 AM3 RM2 AM2)
   # MPMC slot words and the close bit: R3/A4 (publish), R4/A3 (free), the
   # claim CAS that the closed bit fails.
   shmring_relacy_model(mpmc_close mpmc_close.cpp MUTANTS A3 R3 A4 R4 CLAIM)
