@@ -68,8 +68,19 @@ static void child_body(const struct impl *im, struct chan *ch, struct ctl *ctl,
 	}
 	bench_futex_calls = 0;
 	__atomic_add_fetch(&ctl->ready, 1, __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&ctl->go, __ATOMIC_ACQUIRE))
-		sched_yield();
+	/* A SCHED_FIFO child sleeps until go instead of spinning: two
+	 * FIFO children that yield to each other on CPU 0 use up the CPU's
+	 * real-time budget (kernel.sched_rt_runtime_us, 0.95 s a second)
+	 * while they wait, a child not yet FIFO cannot run there until the
+	 * kernel throttles them (about 1 s per run), and a run that starts
+	 * late in such a period is stopped for 50 ms in the middle: 2 M
+	 * messages then take 70 ms whatever the ring (about 30 Mmsg/s). */
+	while (!__atomic_load_n(&ctl->go, __ATOMIC_ACQUIRE)) {
+		if (k->job.fifo)
+			usleep(20);
+		else
+			sched_yield();
+	}
 	switch (k->role) {
 	case R_TX: im->stream_tx(ch, &k->job, res); break;
 	case R_RX: im->stream_rx(ch, &k->job, res); break;

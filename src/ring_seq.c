@@ -21,6 +21,29 @@ static RING_ATOMIC(uint64_t) *seq_word(const struct ring *r, uint64_t pos)
 }
 
 /*
+ * Count a full (producer) / empty (consumer) result, RING_STAT_AGAIN, and
+ * return -EAGAIN. Under this rule each side's stat line has one writer, the
+ * holder of that side's role (a push or pop without the role takes it or
+ * fails before it counts anything; roles are exclusive, ring_live.c), so a
+ * relaxed load and store count exactly, without the locked add of
+ * ring_pvt_stat_result: a producer or consumer polling a full or empty ring
+ * runs this on every try. Statistics order nothing.
+ */
+static ssize_t seq_again(struct ring *r, int consumer)
+{
+#ifdef SHMRING_PVT_NO_STATS
+	(void)r;
+	(void)consumer;
+#else
+	struct ring_stat_line *line = consumer ? &r->shm->cstat : &r->shm->pstat;
+	RING_ATOMIC(uint64_t) *w = &line->words[RING_STAT_AGAIN];
+
+	ring_pvt_store(w, ring_pvt_load(w, relaxed) + 1, relaxed);
+#endif
+	return -EAGAIN;
+}
+
+/*
  * Producer recovery: the position P its predecessor (a dead process, an
  * earlier handle, or this handle before it forgot) reached.
  *
@@ -95,7 +118,7 @@ static int recover_consumer(struct ring *r)
 	return 0;
 }
 
-ssize_t ring_pvt_seq_push_slow(struct ring *r, const void *src, size_t cnt, int burst)
+static RING_PVT_NOINLINE ssize_t seq_push_general(struct ring *r, const void *src, size_t cnt, int burst)
 {
 	uint64_t tw, q, sq;
 	size_t need = burst ? 1 : cnt;
@@ -136,10 +159,10 @@ ssize_t ring_pvt_seq_push_slow(struct ring *r, const void *src, size_t cnt, int 
 		return ring_pvt_stat_result(r, 0, -EUCLEAN);
 	if (ring_pvt_live_replaced(r))
 		return -ESTALE;
-	return ring_pvt_stat_result(r, 0, -EAGAIN);
+	return seq_again(r, 0);
 }
 
-ssize_t ring_pvt_seq_pop_slow(struct ring *r, void *dst, size_t cnt, int burst)
+static RING_PVT_NOINLINE ssize_t seq_pop_general(struct ring *r, void *dst, size_t cnt, int burst)
 {
 	uint64_t tw, q, sq;
 	size_t need = burst ? 1 : cnt;
@@ -180,7 +203,7 @@ ssize_t ring_pvt_seq_pop_slow(struct ring *r, void *dst, size_t cnt, int burst)
 		} else {
 			if (ring_pvt_live_replaced(r))
 				return -ESTALE;
-			return ring_pvt_stat_result(r, 1, -EAGAIN);
+			return seq_again(r, 1);
 		}
 	} else if (sq != q + 1) {
 		return ring_pvt_stat_result(r, 1, -EUCLEAN);
@@ -190,4 +213,55 @@ ssize_t ring_pvt_seq_pop_slow(struct ring *r, void *dst, size_t cnt, int burst)
 
 		return got < 0 ? ring_pvt_stat_result(r, 1, got) : got;
 	}
+}
+
+/*
+ * The entry points of ring_seq_pvt.h's inline calls. A producer or consumer
+ * that polls a full or empty ring comes here on every try, so the honest
+ * full / empty answer is found first, with the loads and tests of the
+ * general path in the same order (role held, own position known, own copy
+ * as written, then the slot word, the closed bit, replacement) and nothing
+ * else; any other state goes to the general path, which repeats them and
+ * tells the cases apart. Orders: A9 / A8 as there; the consumer's tail load
+ * is the same acquire (closed bit) as in seq_pop_general.
+ */
+ssize_t ring_pvt_seq_push_slow(struct ring *r, const void *src, size_t cnt, int burst)
+{
+	uint64_t p = r->prod_pos;
+
+	if (ring_pvt_likely((r->roles & RING_ROLE_PRODUCER) && p != RING_PVT_POS_UNKNOWN &&
+			    ring_pvt_load(&r->shm->prod.tail, relaxed) == p)) {
+		/* The call's last slot (bursts: its first); closed bit clear,
+		 * since tail equals a position. Full: q - n + 1. */
+		uint64_t q = p + (burst ? 1 : cnt) - 1;
+
+		if (ring_pvt_load(seq_word(r, q), acquire) == q - r->n + 1) { /* A9 */
+			if (ring_pvt_live_replaced(r))
+				return -ESTALE;
+			return seq_again(r, 0);
+		}
+	}
+	return seq_push_general(r, src, cnt, burst);
+}
+
+ssize_t ring_pvt_seq_pop_slow(struct ring *r, void *dst, size_t cnt, int burst)
+{
+	uint64_t c = r->cons_pos;
+
+	if (ring_pvt_likely((r->roles & RING_ROLE_CONSUMER) && c != RING_PVT_POS_UNKNOWN &&
+			    ring_pvt_load(&r->shm->cons.head, relaxed) == c)) {
+		uint64_t q = c + (burst ? 1 : cnt) - 1;
+
+		/* Empty (q), and not closed: the acquire load of tail pairs
+		 * with ring_close_write()'s release RMW as in the general
+		 * path, which handles the closed case (it looks at the slot
+		 * again after seeing the bit). */
+		if (ring_pvt_load(seq_word(r, q), acquire) == q && /* A8 */
+		    !(ring_pvt_load(&r->shm->prod.tail, acquire) & RING_CLOSED_BIT)) {
+			if (ring_pvt_live_replaced(r))
+				return -ESTALE;
+			return seq_again(r, 1);
+		}
+	}
+	return seq_pop_general(r, dst, cnt, burst);
 }

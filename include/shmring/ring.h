@@ -562,6 +562,31 @@ extern "C" {
  * and branches stay out of the caller's loop; inside it, each flavour is again
  * specialised by constants.
  */
+/* Slot-sequenced rings: their own function, reached from the two below
+ * by a tail call, so that the copy loops of their bursts
+ * (ring_pvt_seq_fill / _drain) do not crowd the registers of the other
+ * flavours' code in one function (callgrind: the n-1 rule's bursts paid
+ * about 0.7 instructions an element for sharing it). */
+static RING_PVT_NOINLINE ssize_t ring_pvt_seq_enqueue_other(struct ring *r, const void *src,
+								   size_t cnt, int burst)
+{
+	if (r->mode == RING_PVT_MODE_SEQ8)
+		return ring_pvt_seq_enqueue(r, src, cnt, burst, 8, 0);
+	if (r->mode == RING_PVT_MODE_SEQ64)
+		return ring_pvt_seq_enqueue(r, src, cnt, burst, 64, 0);
+	return ring_pvt_seq_enqueue(r, src, cnt, burst, 0, 0);
+}
+
+static RING_PVT_NOINLINE ssize_t ring_pvt_seq_dequeue_other(struct ring *r, void *dst, size_t cnt,
+								   int burst)
+{
+	if (r->cmode == RING_PVT_MODE_SEQ8)
+		return ring_pvt_seq_dequeue(r, dst, cnt, burst, 8, 0);
+	if (r->cmode == RING_PVT_MODE_SEQ64)
+		return ring_pvt_seq_dequeue(r, dst, cnt, burst, 64, 0);
+	return ring_pvt_seq_dequeue(r, dst, cnt, burst, 0, 0);
+}
+
 static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const void *src,
 							       size_t cnt, int burst)
 {
@@ -577,11 +602,9 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_enqueue_other(struct ring *r, const vo
 	case RING_PVT_MODE_SPSC_MOD:
 		return ring_pvt_spsc_enqueue(r, src, cnt, burst, RING_RULE_COUNT, 0);
 	case RING_PVT_MODE_SEQ8: /* bursts */
-		return ring_pvt_seq_enqueue(r, src, cnt, burst, 8, 0);
 	case RING_PVT_MODE_SEQ64:
-		return ring_pvt_seq_enqueue(r, src, cnt, burst, 64, 0);
 	case RING_PVT_MODE_SEQ:
-		return ring_pvt_seq_enqueue(r, src, cnt, burst, 0, 0);
+		return ring_pvt_seq_enqueue_other(r, src, cnt, burst);
 	case RING_PVT_MODE_MPMC8: /* bursts and bulk: geometry as constants */
 		return ring_pvt_mpmc_enqueue(r, src, cnt, burst, 1);
 	case RING_PVT_MODE_MPMC:
@@ -611,11 +634,9 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
 	case RING_PVT_MODE_SPSC_MOD:
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_COUNT, 0);
 	case RING_PVT_MODE_SEQ8:
-		return ring_pvt_seq_dequeue(r, dst, cnt, burst, 8, 0);
 	case RING_PVT_MODE_SEQ64:
-		return ring_pvt_seq_dequeue(r, dst, cnt, burst, 64, 0);
 	case RING_PVT_MODE_SEQ:
-		return ring_pvt_seq_dequeue(r, dst, cnt, burst, 0, 0);
+		return ring_pvt_seq_dequeue_other(r, dst, cnt, burst);
 	case RING_PVT_MODE_MPMC8:
 		return ring_pvt_mpmc_dequeue(r, dst, cnt, burst, 1);
 	case RING_PVT_MODE_MPMC:

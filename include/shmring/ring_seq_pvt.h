@@ -70,6 +70,88 @@ RING_PVT_INLINE RING_ATOMIC(uint64_t) *ring_pvt_seq_at(unsigned char *slots, uin
 }
 
 /*
+ * The copy loops of a bulk or burst call whose last slot was found ready
+ * (A9 / A8 on it, see the callers): cnt slots from position pos, walked as
+ * at most two runs of consecutive slots (to the end of the array, then from
+ * its start), each with a pointer step instead of the position's address
+ * arithmetic per slot, four slots per round. Each slot still gets its own
+ * R8 / R9 store, after its element is copied: the orders are those of the
+ * single-slot path. In bounds by construction (pos & mask, then at most
+ * n - (pos & mask) slots, then the rest of cnt <= n from slot 0), whatever a
+ * peer wrote.
+ */
+#define RING_PVT_SEQ_SLOT_WORD(at) (&RING_PVT_CAST(struct ring_seq_slot *, RING_PVT_CAST(void *, (at)))->seq)
+
+/* Fill len consecutive slots from at; the first one's word becomes v. */
+RING_PVT_INLINE void ring_pvt_seq_fill_run(unsigned char *at, uint64_t stride, uint32_t esz,
+					   const unsigned char *b, uint64_t v, size_t len)
+{
+	for (; len >= 4; len -= 4, at += 4 * stride, b += 4 * esz, v += 4) {
+		ring_pvt_copy_elem(at + 8, b, esz);
+		ring_pvt_store(RING_PVT_SEQ_SLOT_WORD(at), v, release); /* R8 */
+		ring_pvt_copy_elem(at + stride + 8, b + esz, esz);
+		ring_pvt_store(RING_PVT_SEQ_SLOT_WORD(at + stride), v + 1, release); /* R8 */
+		ring_pvt_copy_elem(at + 2 * stride + 8, b + 2 * esz, esz);
+		ring_pvt_store(RING_PVT_SEQ_SLOT_WORD(at + 2 * stride), v + 2, release); /* R8 */
+		ring_pvt_copy_elem(at + 3 * stride + 8, b + 3 * esz, esz);
+		ring_pvt_store(RING_PVT_SEQ_SLOT_WORD(at + 3 * stride), v + 3, release); /* R8 */
+	}
+	for (; len > 0; len--, at += stride, b += esz, v++) {
+		ring_pvt_copy_elem(at + 8, b, esz);
+		ring_pvt_store(RING_PVT_SEQ_SLOT_WORD(at), v, release); /* R8 */
+	}
+}
+
+/* Empty len consecutive slots from at into b; the first one's word becomes v. */
+RING_PVT_INLINE void ring_pvt_seq_drain_run(unsigned char *at, uint64_t stride, uint32_t esz,
+					    unsigned char *b, uint64_t v, size_t len)
+{
+	for (; len >= 4; len -= 4, at += 4 * stride, b += 4 * esz, v += 4) {
+		ring_pvt_copy_elem(b, at + 8, esz);
+		ring_pvt_store(RING_PVT_SEQ_SLOT_WORD(at), v, release); /* R9 */
+		ring_pvt_copy_elem(b + esz, at + stride + 8, esz);
+		ring_pvt_store(RING_PVT_SEQ_SLOT_WORD(at + stride), v + 1, release); /* R9 */
+		ring_pvt_copy_elem(b + 2 * esz, at + 2 * stride + 8, esz);
+		ring_pvt_store(RING_PVT_SEQ_SLOT_WORD(at + 2 * stride), v + 2, release); /* R9 */
+		ring_pvt_copy_elem(b + 3 * esz, at + 3 * stride + 8, esz);
+		ring_pvt_store(RING_PVT_SEQ_SLOT_WORD(at + 3 * stride), v + 3, release); /* R9 */
+	}
+	for (; len > 0; len--, at += stride, b += esz, v++) {
+		ring_pvt_copy_elem(b, at + 8, esz);
+		ring_pvt_store(RING_PVT_SEQ_SLOT_WORD(at), v, release); /* R9 */
+	}
+}
+
+/* Positions pos .. pos + cnt - 1: slot word pos + i + 1 (full). */
+RING_PVT_INLINE void ring_pvt_seq_fill(unsigned char *slots, uint64_t pos, uint64_t mask,
+				       uint64_t stride, uint32_t esz, const unsigned char *b,
+				       size_t cnt)
+{
+	uint64_t first = pos & mask, run = mask + 1 - first;
+
+	if (run >= cnt) {
+		ring_pvt_seq_fill_run(slots + first * stride, stride, esz, b, pos + 1, cnt);
+		return;
+	}
+	ring_pvt_seq_fill_run(slots + first * stride, stride, esz, b, pos + 1, run);
+	ring_pvt_seq_fill_run(slots, stride, esz, b + run * esz, pos + run + 1, cnt - run);
+}
+
+/* Positions pos .. pos + cnt - 1: slot word pos + i + n (read). */
+RING_PVT_INLINE void ring_pvt_seq_drain(unsigned char *slots, uint64_t pos, uint64_t mask,
+					uint64_t stride, uint32_t esz, unsigned char *b, size_t cnt)
+{
+	uint64_t first = pos & mask, n = mask + 1, run = n - first;
+
+	if (run >= cnt) {
+		ring_pvt_seq_drain_run(slots + first * stride, stride, esz, b, pos + n, cnt);
+		return;
+	}
+	ring_pvt_seq_drain_run(slots + first * stride, stride, esz, b, pos + n, run);
+	ring_pvt_seq_drain_run(slots, stride, esz, b + run * esz, pos + run + n, cnt - run);
+}
+
+/*
  * Push up to cnt elements (all of them unless burst), 1 <= cnt <= n. `how`,
  * a constant at every call site: the element size of a RING_PVT_MODE_SEQ8 /
  * SEQ64 handle (not blocking: no wake check), or 0 for any size (the
@@ -111,28 +193,27 @@ RING_PVT_INLINE ssize_t ring_pvt_seq_enqueue(struct ring *r, const void *src, si
 		p += 1;
 	} else {
 		/* The last slot first (A9): free means all are (see above),
-		 * and the loop needs no test; else a bulk fails and a burst
-		 * tests each slot. */
-		int each = 0;
-
+		 * and ring_pvt_seq_fill writes them without a test; else a
+		 * bulk fails and a burst tests each slot. */
 		sq = ring_pvt_seq_at(slots, p + cnt - 1, mask, stride);
-		if (ring_pvt_load(sq, acquire) != p + cnt - 1) {
+		if (ring_pvt_likely(ring_pvt_load(sq, acquire) == p + cnt - 1)) {
+			ring_pvt_seq_fill(slots, p, mask, stride, esz, b, cnt);
+		} else {
 			if (!burst)
 				goto slow;
-			each = 1;
+			for (i = 0; i < cnt; i++) {
+				sq = ring_pvt_seq_at(slots, p + i, mask, stride);
+				if (ring_pvt_load(sq, acquire) != p + i) /* A9 */
+					break;
+				ring_pvt_copy_elem(RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sq)) + 8,
+						   b + i * esz, esz);
+				ring_pvt_store(sq, p + i + 1, release); /* R8 */
+			}
+			if (i == 0)
+				goto slow;
+			cnt = i;
 		}
-		for (i = 0; i < cnt; i++) {
-			sq = ring_pvt_seq_at(slots, p + i, mask, stride);
-			if (each && ring_pvt_load(sq, acquire) != p + i) /* A9 */
-				break;
-			ring_pvt_copy_elem(RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sq)) + 8,
-					   b + i * esz, esz);
-			ring_pvt_store(sq, p + i + 1, release); /* R8 */
-		}
-		if (i == 0)
-			goto slow;
-		cnt = i;
-		p += i;
+		p += cnt;
 	}
 	/* The lazily published copy (ring_layout.h): after the slot words. */
 	ring_pvt_store(&s->prod.tail, p, relaxed);
@@ -175,26 +256,25 @@ RING_PVT_INLINE ssize_t ring_pvt_seq_dequeue(struct ring *r, void *dst, size_t c
 		ring_pvt_store(sq, c + n, release); /* R9 */
 		c += 1;
 	} else {
-		int each = 0; /* as in the enqueue */
-
 		sq = ring_pvt_seq_at(slots, c + cnt - 1, mask, stride);
-		if (ring_pvt_load(sq, acquire) != c + cnt) { /* A8, the last slot */
+		if (ring_pvt_likely(ring_pvt_load(sq, acquire) == c + cnt)) { /* A8, the last slot */
+			ring_pvt_seq_drain(slots, c, mask, stride, esz, b, cnt);
+		} else {
 			if (!burst)
 				goto slow;
-			each = 1;
+			for (i = 0; i < cnt; i++) {
+				sq = ring_pvt_seq_at(slots, c + i, mask, stride);
+				if (ring_pvt_load(sq, acquire) != c + i + 1) /* A8 */
+					break;
+				ring_pvt_copy_elem(b + i * esz,
+						   RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sq)) + 8, esz);
+				ring_pvt_store(sq, c + i + n, release); /* R9 */
+			}
+			if (i == 0)
+				goto slow;
+			cnt = i;
 		}
-		for (i = 0; i < cnt; i++) {
-			sq = ring_pvt_seq_at(slots, c + i, mask, stride);
-			if (each && ring_pvt_load(sq, acquire) != c + i + 1) /* A8 */
-				break;
-			ring_pvt_copy_elem(b + i * esz,
-					   RING_PVT_CAST(unsigned char *, RING_PVT_CAST(void *, sq)) + 8, esz);
-			ring_pvt_store(sq, c + i + n, release); /* R9 */
-		}
-		if (i == 0)
-			goto slow;
-		cnt = i;
-		c += i;
+		c += cnt;
 	}
 	ring_pvt_store(&s->cons.head, c, relaxed); /* lazily published, after R9 */
 	r->cons_pos = c;

@@ -179,8 +179,11 @@ RING_PVT_INLINE void ring_pvt_spsc_forget(struct ring *r, int prod)
 RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, size_t cnt,
 					      int burst, uint32_t rule, int how)
 {
-	struct ring_shared *s = r->shm;
 	unsigned char *slots = r->slots;
+	/* The mapping starts RING_DATA_OFFSET before the first slot (attach
+	 * sets both, src/ring_attach.c): the index lines' address without a
+	 * load of r->shm. */
+	struct ring_shared *s = RING_PVT_CAST(struct ring_shared *, RING_PVT_CAST(void *, slots - RING_DATA_OFFSET));
 	const uint64_t n = r->n, mask = r->mask;
 	uint64_t t = r->prod_pos;
 	uint64_t next;
@@ -280,8 +283,8 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t cnt, int burst,
 					      uint32_t rule, int how)
 {
-	struct ring_shared *s = r->shm;
 	unsigned char *slots = r->slots;
+	struct ring_shared *s = RING_PVT_CAST(struct ring_shared *, RING_PVT_CAST(void *, slots - RING_DATA_OFFSET)); /* as in the enqueue */
 	const uint64_t n = r->n, mask = r->mask;
 	uint64_t h = r->cons_pos;
 	uint64_t next;
