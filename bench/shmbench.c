@@ -334,12 +334,13 @@ static void print_table(FILE *csv, int rounds, double near_max)
 				       unit_of(&cases[c]),
 				       s.n_ok, s.n_dnf, s.n_fail + s.n_skip, ratio);
 				if (csv)
-					fprintf(csv, "%s,%s,%s,%d,%d,%d,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%s,%.6g,%.6g\n",
+					fprintf(csv, "%s,%s,%s,%d,%d,%d,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%s,%.6g,%.6g,%d\n",
 						place_names[p], cases[c].name, impls[i]->name, s.n_ok,
 						s.n_dnf, s.n_fail, s.n_skip, s.v[0], s.v[1], s.v[2],
 						s.v[3], s.v[4], unit_of(&cases[c]),
 						i == prim ? s.ratio_med : NAN,
-						i == prim ? s.ratio_worst : NAN);
+						i == prim ? s.ratio_worst : NAN,
+						(impls[i]->caps & CAP_THREADS) ? 1 : 0);
 			}
 			if (any)
 				printf("\n");
@@ -591,7 +592,7 @@ int main(int argc, char **argv)
 	fprintf(raw, "round,probe_before_ns,probe_after_ns,placement,kept,case,impl,status,"
 		     "v50,p99,p999,max,futex_per_msg,unit,seconds,error\n");
 	fprintf(sum, "placement,case,impl,ok,dnf,failed,skipped,median,p99,p999,max,futex_per_msg,"
-		     "unit,ratio_median,ratio_worst\n");
+		     "unit,ratio_median,ratio_worst,threads\n");
 	printf("shmbench: %d rounds%s, %ld CPUs online, results in %s/\n", o.rounds,
 	       o.quick ? " (quick)" : "", sysconf(_SC_NPROCESSORS_ONLN), o.out);
 
