@@ -74,6 +74,7 @@ struct child_res {
 	uint64_t sum;      /* checksum of every word sent / received */
 	uint64_t t_end;    /* CLOCK_MONOTONIC ns when this child finished */
 	uint64_t futex;    /* futex syscalls made by this child */
+	uint64_t csw;      /* its context switches, voluntary + involuntary (getrusage) */
 	int32_t ok;        /* 1 when every check passed; -1: could not connect (skipped) */
 	char err[116];
 };
@@ -138,6 +139,7 @@ extern const struct impl impls_moody[];
 extern const struct impl impls_ipc[];
 extern const struct impl impls_iox[];
 extern const struct impl impls_block_shmring[];
+extern const struct impl impls_cg_shmring_blk[]; /* callgrind rows only */
 extern const struct impl impls_block[];
 extern const struct impl impls_harness[];
 

@@ -157,3 +157,12 @@ const struct impl impls_block_shmring[] = {
 	 LOOP_FNS(blk)},
 	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
+
+/* Callgrind only (bench/callgrind.c): ring_push/ring_pop on a blocking ring,
+ * the reference of shmring-blk's row (what the _wait calls add to the
+ * operation and its after-push/pop wake check). */
+const struct impl impls_cg_shmring_blk[] = {
+	{"shmring-blk-try", CAP_SHMRING | CAP_EXTRA | CAP_SPSC | CAP_BURST, shm_setup_blk,
+	 shm_teardown, LOOP_FNS(shm)},
+	{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+};

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@ static void child_body(const struct impl *im, struct chan *ch, struct ctl *ctl,
 		       const struct child *k, int idx)
 {
 	struct child_res *res = &ctl->res[idx];
+	struct rusage ru0, ru1;
 
 	if (k->cpu >= 0 && pin_cpu(k->cpu) != 0) {
 		child_fail(res, "cannot pin to CPU %d", k->cpu);
@@ -81,6 +83,9 @@ static void child_body(const struct impl *im, struct chan *ch, struct ctl *ctl,
 		else
 			sched_yield();
 	}
+	/* Switches of the timed part only (the start line yields). Threads
+	 * (CAP_THREADS) count their own, RUSAGE_THREAD. */
+	getrusage(RUSAGE_THREAD, &ru0);
 	switch (k->role) {
 	case R_TX: im->stream_tx(ch, &k->job, res); break;
 	case R_RX: im->stream_rx(ch, &k->job, res); break;
@@ -91,6 +96,8 @@ static void child_body(const struct impl *im, struct chan *ch, struct ctl *ctl,
 	}
 	res->t_end = now_ns();
 	res->futex = __atomic_load_n(&bench_futex_calls, __ATOMIC_RELAXED);
+	getrusage(RUSAGE_THREAD, &ru1);
+	res->csw = (uint64_t)(ru1.ru_nvcsw - ru0.ru_nvcsw + ru1.ru_nivcsw - ru0.ru_nivcsw);
 	if (im->child_fini)
 		im->child_fini(ch, (int)k->role);
 }
@@ -351,6 +358,7 @@ int run_case(const struct bcase *bc, const struct impl *im, const struct counts 
 			if (st == ST_OK) {
 				out->v[0] = (double)count * 1e3 / (double)(t_end - ctl->t_go);
 				out->v[4] = (double)(ctl->res[0].futex + ctl->res[1].futex) / (double)count;
+				out->v[5] = (double)(ctl->res[0].csw + ctl->res[1].csw) / (double)count;
 			}
 			break;
 		case K_PINGPONG:
@@ -362,6 +370,7 @@ int run_case(const struct bcase *bc, const struct impl *im, const struct counts 
 				out->v[2] = pct(ctl->samples, count, 0.999);
 				out->v[3] = tsc_to_ns(ctl->samples[count - 1]);
 				out->v[4] = (double)(ctl->res[0].futex + ctl->res[1].futex) / (double)count;
+				out->v[5] = (double)(ctl->res[0].csw + ctl->res[1].csw) / (double)count;
 			}
 			break;
 		case K_MPMC: {

@@ -300,8 +300,9 @@ static void print_table(FILE *csv, int rounds, double near_max)
 		for (r = 0; r < rounds; r++)
 			if (kept[r] && place_of(probe_before[r], near_max) == p)
 				printf(" %d (%.0f/%.0f ns)", r + 1, probe_before[r], probe_after[r]);
-		printf("\n%-29s %-15s %9s %8s %8s %8s %7s %-6s %-9s %s\n", "case", "impl", "median",
-		       "p99", "p99.9", "max", "futex/m", "unit", "ok/dnf/x", "vs best peer: med worst");
+		printf("\n%-29s %-15s %9s %8s %8s %8s %7s %7s %-6s %-9s %s\n", "case", "impl", "median",
+		       "p99", "p99.9", "max", "futex/m", "csw/m", "unit", "ok/dnf/x",
+		       "vs best peer: med worst");
 		for (c = 0; c < NCASE; c++) {
 			int prim = primary_of(&cases[c]);
 			int any = 0;
@@ -327,19 +328,20 @@ static void print_table(FILE *csv, int rounds, double near_max)
 					snprintf(ratio, sizeof(ratio), "(no peer finished)");
 				else
 					ratio[0] = 0;
-				printf("%-29s %-15s %9s %8s %8s %8s %7s %-6s %d/%d/%-5d %s\n",
+				printf("%-29s %-15s %9s %8s %8s %8s %7s %7s %-6s %d/%d/%-5d %s\n",
 				       cases[c].name, impls[i]->name, s.n_ok ? b[0] : "DNF",
 				       lat ? b[1] : "", lat ? b[2] : "", lat ? b[3] : "",
 				       cases[c].kind >= K_IDLE && (impls[i]->caps & CAP_BLOCK) ? b[4] : "",
+				       cases[c].kind != K_MPMC && s.n_ok ? b[5] : "",
 				       unit_of(&cases[c]),
 				       s.n_ok, s.n_dnf, s.n_fail + s.n_skip, ratio);
 				if (csv)
-					fprintf(csv, "%s,%s,%s,%d,%d,%d,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%s,%.6g,%.6g,%d\n",
+					fprintf(csv, "%s,%s,%s,%d,%d,%d,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%s,%.6g,%.6g,%.6g,%d\n",
 						place_names[p], cases[c].name, impls[i]->name, s.n_ok,
 						s.n_dnf, s.n_fail, s.n_skip, s.v[0], s.v[1], s.v[2],
 						s.v[3], s.v[4], unit_of(&cases[c]),
 						i == prim ? s.ratio_med : NAN,
-						i == prim ? s.ratio_worst : NAN,
+						i == prim ? s.ratio_worst : NAN, s.v[5],
 						(impls[i]->caps & CAP_THREADS) ? 1 : 0);
 			}
 			if (any)
@@ -590,9 +592,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fprintf(raw, "round,probe_before_ns,probe_after_ns,placement,kept,case,impl,status,"
-		     "v50,p99,p999,max,futex_per_msg,unit,seconds,error\n");
+		     "v50,p99,p999,max,futex_per_msg,unit,seconds,error,csw_per_msg\n");
 	fprintf(sum, "placement,case,impl,ok,dnf,failed,skipped,median,p99,p999,max,futex_per_msg,"
-		     "unit,ratio_median,ratio_worst,threads\n");
+		     "unit,ratio_median,ratio_worst,csw_per_msg,threads\n");
 	printf("shmbench: %d rounds%s, %ld CPUs online, results in %s/\n", o.rounds,
 	       o.quick ? " (quick)" : "", sysconf(_SC_NPROCESSORS_ONLN), o.out);
 
@@ -661,11 +663,11 @@ int main(int argc, char **argv)
 
 				if (!ran[r][c][i])
 					continue;
-				fprintf(raw, "%d,%.1f,%.1f,%s,%d,%s,%s,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%s,%.3f,\"%s\"\n",
+				fprintf(raw, "%d,%.1f,%.1f,%s,%d,%s,%s,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%s,%.3f,\"%s\",%.6g\n",
 					r + 1, probe_before[r], probe_after[r],
 					placement(probe_before[r], o.near_max), kept[r], cases[c].name,
 					impls[i]->name, stn[x->status], x->v[0], x->v[1], x->v[2],
-					x->v[3], x->v[4], unit_of(&cases[c]), x->secs, x->err);
+					x->v[3], x->v[4], unit_of(&cases[c]), x->secs, x->err, x->v[5]);
 			}
 		}
 	}

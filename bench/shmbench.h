@@ -33,7 +33,8 @@ struct counts {
 
 enum { ST_OK, ST_FAIL, ST_DNF, ST_SKIP };
 
-#define NV 5 /* v[0] the figure (throughput or p50), v[1..3] p99 p99.9 max, v[4] futex/msg */
+#define NV 6 /* v[0] the figure (throughput or p50), v[1..3] p99 p99.9 max, v[4] futex/msg,
+	      * v[5] context switches per message (both sides; not MPMC) */
 
 struct result {
 	int status;

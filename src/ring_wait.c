@@ -127,6 +127,26 @@
  * the development machine, a wake ~20 µs). Skipped when the peer was last
  * seen on this CPU, where it cannot run while we spin. */
 #define RING_PVT_SPINS 200
+/* Instead, with the peer last seen on this CPU: tries each after a
+ * sched_yield(), before the first sleep. A runnable peer on this CPU runs at
+ * the yield and fills (drains) the ring until it has to wait in turn, and
+ * then yields back: a whole ring moves per pair of switches, with no futex
+ * wait, no wake and no membarrier, where sleeping at once let the woken
+ * side preempt at the first element and move a few per switch. A peer that
+ * is not runnable makes each yield return at once (a system call, well
+ * under a microsecond): the tries cost a few microseconds of CPU before the
+ * sleep, once per wait call. Only where the other side is one process
+ * (SPSC, byte and single-producer message rings): with many producers or
+ * consumers the hint words describe whichever ran last, and the yields
+ * would only hand the CPU round a crowd that keeps failing. */
+#define RING_PVT_YIELDS 16
+
+/* One process on each side, so that the peer's CPU word is that peer's. */
+static int one_peer(const struct ring *r)
+{
+	return r->kind == RING_KIND_SPSC || r->kind == RING_KIND_BYTES ||
+	       (r->kind == RING_KIND_MSG && !(r->flags & RING_F_MSG_MP));
+}
 
 /* Longest single futex sleep, 10 ms: the worst-case delay a waker or closer
  * that dies between its publish and its wake causes, and the period at which
@@ -439,7 +459,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 	uint64_t mark, mark2;
 	int64_t backoff = RING_PVT_BACKOFF0_NS, dl_ns = 0, end, slice;
 	struct timespec until;
-	int i, spins, unproductive = 0, lc, short_slice, fr, e, armed;
+	int i, spins, yield, unproductive = 0, lc, short_slice, fr, e, armed;
 
 	if (r == NULL || r->shm == NULL)
 		return -EINVAL;
@@ -458,16 +478,19 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 	seqw = consumer ? &w->cons_seq : &w->prod_seq;
 	fxw = consumer ? &w->cons_fxw : &w->prod_fxw;
 	/* Spinning waits for a peer running elsewhere. A peer last seen on
-	 * this very CPU cannot run while we spin: go to sleep at once. The CPU
-	 * words are hints a hostile peer may fake; they change only how long
-	 * we spin. */
+	 * this very CPU cannot run while we spin: yield to it instead (one
+	 * peer), or go to sleep at once. The CPU words are hints a hostile
+	 * peer may fake; they change only how long we spin or how often we
+	 * yield, both bounded. */
 	cpu = note_cpu(consumer ? &r->shm->hint.cons_cpu : &r->shm->hint.prod_cpu);
-	spins = cpu != 0 && ring_pvt_load(consumer ? &r->shm->hint.prod_cpu : &r->shm->hint.cons_cpu,
-					  relaxed) == cpu
-			? 0
-			: RING_PVT_SPINS;
+	yield = cpu != 0 && ring_pvt_load(consumer ? &r->shm->hint.prod_cpu : &r->shm->hint.cons_cpu,
+					  relaxed) == cpu;
+	spins = !yield ? RING_PVT_SPINS : one_peer(r) ? RING_PVT_YIELDS : 0;
 	for (i = 0; i < spins; i++) {
-		ring_pvt_cpu_relax();
+		if (yield)
+			(void)sched_yield();
+		else
+			ring_pvt_cpu_relax();
 		rc = try_op(r, ctx);
 		if (!not_ready(rc))
 			return rc;

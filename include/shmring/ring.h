@@ -489,7 +489,8 @@ RING_API int ring_close_write(struct ring *r);
  * and ring_pop_wait() (inline, below) and the variants here. `deadline` is an
  * absolute CLOCK_MONOTONIC time, or NULL to wait without limit. The call
  * tries the operation first (a ready ring costs what ring_push/ring_pop
- * cost), spins briefly, then sleeps on a futex until the other side moves,
+ * cost), spins briefly (or, when its one peer last ran on this CPU, tries
+ * after each of a few sched_yield() calls), then sleeps on a futex until the other side moves,
  * the deadline passes or the ring is closed; signals do not end the wait
  * early. No single sleep lasts longer than 10 ms: a process that dies
  * between making an element (room) available and waking the sleepers delays
