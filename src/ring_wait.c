@@ -5,7 +5,8 @@
  * Words (struct ring_wait_line), per direction; consumers waiting for data
  * shown, producers waiting for room use prod_seq/prod_waiters the same way:
  *   cons_seq      the futex word consumers sleep on; wakers bump it
- *   cons_waiters  two 16-bit counts (RING_WAIT_ARMED/RING_WAIT_WOKEN):
+ *   cons_waiters  two 16-bit counts (RING_WAIT_ARMED/RING_WAIT_WOKEN, kept
+ *                 as armed and armed - woken, see ring_layout.h):
  *                 armed, the consumers between "arm" and "leave" below,
  *                 each adding and later removing its own 1; woken, the
  *                 wakes issued to them and not yet used up. A sleeper
@@ -19,7 +20,8 @@
  *   F2: fence(seq_cst);                     compiler barrier when F2 is a
  *       membarrier(GLOBAL_EXPEDITED)        membarrier (see below)
  *   try the pop again                   w = load(cons_waiters)
- *   futex_wait(cons_seq, s, slice)      if armed(w) > woken(w):   (rare)
+ *   futex_wait(cons_seq, s, slice)      if armed(w) > woken(w):   (rare;
+ *                                           one compare, RING_WAIT_PENDING)
  *   leave: armed -= 1, and woken -= 1       t = min(k, armed - woken)
  *          if woken > 0 (CAS)               woken += t (CAS)        seq_cst
  *   (repeat)                                cons_seq += 1           seq_cst
@@ -216,6 +218,7 @@ static int membarrier_ready(void)
 void ring_pvt_wait_attach(struct ring *r)
 {
 	r->wake_fence = 0;
+	r->wake_light = 0;
 	if (!(r->flags & RING_F_BLOCKING))
 		return;
 #ifdef SHMRING_TEST_HOOKS
@@ -225,6 +228,7 @@ void ring_pvt_wait_attach(struct ring *r)
 	}
 #endif
 	r->wake_fence = membarrier_ready() ? 0 : 1;
+	r->wake_light = r->wake_fence == 0;
 }
 
 /* The sleeper's half of the asymmetric fence: 0, or -1 if wakers that
@@ -360,9 +364,13 @@ int ring_pvt_wait_arm(RING_ATOMIC(uint32_t) *waiters)
 	int i;
 
 	for (i = 0; i < RING_PVT_CAS_TRIES; i++) {
-		if (RING_WAIT_ARMED(w) == RING_WAIT_MAX)
+		uint32_t a = RING_WAIT_ARMED(w), k = RING_WAIT_WOKEN(w);
+
+		if (a == RING_WAIT_MAX)
 			return -1;
-		if (ring_pvt_cas(waiters, &w, w + 1, seq_cst, relaxed)) {
+		if (k > a)
+			k = a; /* only a hostile word gets here */
+		if (ring_pvt_cas(waiters, &w, RING_WAIT_WORD(a + 1, k), seq_cst, relaxed)) {
 			RING_PVT_HOOK(RING_HOOK_ARMED);
 			return 0;
 		}

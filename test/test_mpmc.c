@@ -523,7 +523,7 @@ Test(mpmc, skip_step_wakes_waiting_producers)
 	ring_pvt_store(&r.shm->prod.tail, 1, relaxed);
 	ring_pvt_store(seq_word(&r, 0), RING_MPMC_SKIP(0), release);
 	cr_assert_eq(ring_push(&r, &v), -EAGAIN); /* the one slot is taken */
-	ring_pvt_store(&r.shm->wait.prod_waiters, 1, seq_cst);
+	ring_pvt_store(&r.shm->wait.prod_waiters, RING_WAIT_WORD(1, 0), seq_cst);
 	seq0 = ring_pvt_load(&r.shm->wait.prod_seq, seq_cst);
 	cr_assert_eq(ring_pop(&r, &v), -EAGAIN); /* steps over 0, nothing to deliver */
 	/* One armed, now one wake counted for it. */

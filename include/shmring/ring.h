@@ -222,7 +222,11 @@ struct ring {
 	 * wakers issue F1 as a fence (no membarrier registration), see
 	 * ring_common_pvt.h. */
 	uint32_t wake_fence;
-	uint8_t pad2[4];
+	/* Read-only after attach: 1 if the ring is RING_F_BLOCKING and
+	 * wake_fence is 0, the one test of the inline ring_push_wait /
+	 * ring_pop_wait before their inline try (ring_pvt_wait_attach). */
+	uint8_t wake_light;
+	uint8_t pad2[3];
 	/* Read-only after attach: slot arithmetic that does not fit the first
 	 * line. Its own line, so that neither side's writes share it. */
 	struct ring_pvt_idx {
@@ -771,18 +775,27 @@ RING_INLINE ssize_t ring_pop_burst(struct ring *r, void *dst, size_t n)
 /*
  * Push one element, waiting for room (see ring_pvt_push_wait above for the
  * semantics and errors). The first try is inline and does nothing but the
- * push: while the ring has room a call costs what ring_push() costs.
+ * push: while the ring has room a call costs what ring_push() costs, plus
+ * one test. (Where this process's wakers need a fence, no membarrier(2),
+ * the first try is the out-of-line call's.)
  * -EBUSY (lost races) is never returned: the wait retries.
  */
 RING_INLINE int ring_push_wait(struct ring *r, const void *elem,
 				   const struct timespec *deadline)
 {
-	if (ring_pvt_likely(r != NULL && (r->flags & RING_F_BLOCKING) && elem != NULL &&
+	/* wake_light: blocking, and wakers need no fence (ring_wait.c). The
+	 * rest (not blocking, wakers that fence) takes the call, whose first
+	 * step is the same try. */
+	if (ring_pvt_likely(r != NULL && r->wake_light && elem != NULL &&
 			    (deadline == NULL || RING_PVT_CAST(unsigned long, deadline->tv_nsec) < 1000000000UL))) {
-		int rc = ring_push(r, elem);
+		ssize_t rc;
 
+		if (ring_pvt_likely(r->mode == RING_PVT_MODE_SPSC_FAST8))
+			rc = ring_pvt_spsc_enqueue_w(r, elem, 1, 0, RING_RULE_COUNT, 8, 1);
+		else
+			rc = ring_push(r, elem);
 		if (ring_pvt_likely(rc != -EAGAIN && rc != -EBUSY))
-			return rc;
+			return rc < 0 ? RING_PVT_CAST(int, rc) : 0;
 	}
 	return ring_pvt_push_wait(r, elem, deadline);
 }
@@ -790,12 +803,16 @@ RING_INLINE int ring_push_wait(struct ring *r, const void *elem,
 /* Pop one element, waiting for one; as ring_push_wait. */
 RING_INLINE int ring_pop_wait(struct ring *r, void *elem, const struct timespec *deadline)
 {
-	if (ring_pvt_likely(r != NULL && (r->flags & RING_F_BLOCKING) && elem != NULL &&
+	if (ring_pvt_likely(r != NULL && r->wake_light && elem != NULL &&
 			    (deadline == NULL || RING_PVT_CAST(unsigned long, deadline->tv_nsec) < 1000000000UL))) {
-		int rc = ring_pop(r, elem);
+		ssize_t rc;
 
+		if (ring_pvt_likely(r->cmode == RING_PVT_MODE_SPSC_FAST8))
+			rc = ring_pvt_spsc_dequeue_w(r, elem, 1, 0, RING_RULE_COUNT, 8, 1);
+		else
+			rc = ring_pop(r, elem);
 		if (ring_pvt_likely(rc != -EAGAIN && rc != -EBUSY))
-			return rc;
+			return rc < 0 ? RING_PVT_CAST(int, rc) : 0;
 	}
 	return ring_pvt_pop_wait(r, elem, deadline);
 }

@@ -165,7 +165,8 @@ void ring_pvt_test_hook(int point); /* defined by the test program */
  * registered for membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) (r->wake_fence
  * == 0), F1 is only a compiler barrier: the sleeper's membarrier call stands
  * in for it, so a busy ring pays no fence per operation. A non-blocking ring
- * pays one flag test.
+ * pays one flag test; a blocking one that test, the wake_fence test and one
+ * compare of the waiter word (RING_WAIT_PENDING).
  */
 RING_PVT_INLINE void ring_pvt_wake_check(struct ring *r, RING_ATOMIC(uint32_t) *waiters,
 					 int consumers, size_t n)
@@ -179,8 +180,47 @@ RING_PVT_INLINE void ring_pvt_wake_check(struct ring *r, RING_ATOMIC(uint32_t) *
 		ring_pvt_signal_fence(seq_cst); /* F1, the light half of membarrier */
 	/* A sleeper armed that no wake covers yet. */
 	w = ring_pvt_load(waiters, relaxed);
-	if (ring_pvt_unlikely(RING_WAIT_ARMED(w) > RING_WAIT_WOKEN(w)))
+	if (ring_pvt_unlikely(RING_WAIT_PENDING(w)))
 		ring_pvt_wake(r, consumers, n);
+}
+
+/*
+ * The same on a handle known to have wake_light set (ring_push_wait and
+ * ring_pop_wait test it before their inline try): no flag or wake_fence
+ * test, and s is the caller's copy of r->shm, read before its stores (an
+ * element copy may alias the handle, so a field read after it is loaded
+ * again).
+ */
+RING_PVT_INLINE void ring_pvt_wake_check_light(struct ring *r, RING_ATOMIC(uint32_t) *waiters,
+					       int consumers, size_t n)
+{
+	uint32_t w;
+
+	RING_PVT_HOOK(RING_HOOK_PUBLISHED);
+	ring_pvt_signal_fence(seq_cst); /* F1, the light half of membarrier */
+	w = ring_pvt_load(waiters, relaxed);
+	if (ring_pvt_unlikely(RING_WAIT_PENDING(w)))
+		ring_pvt_wake(r, consumers, n);
+}
+
+/* After a push (pop) of n: light 0, test the handle (any ring); 1, the
+ * caller established r->wake_light. */
+RING_PVT_INLINE void ring_pvt_after_push_w(struct ring *r, struct ring_shared *s, int light,
+					   size_t n)
+{
+	if (light)
+		ring_pvt_wake_check_light(r, &s->wait.cons_waiters, 1, n);
+	else if (r->flags & RING_F_BLOCKING)
+		ring_pvt_wake_check(r, &s->wait.cons_waiters, 1, n);
+}
+
+RING_PVT_INLINE void ring_pvt_after_pop_w(struct ring *r, struct ring_shared *s, int light,
+					  size_t n)
+{
+	if (light)
+		ring_pvt_wake_check_light(r, &s->wait.prod_waiters, 0, n);
+	else if (r->flags & RING_F_BLOCKING)
+		ring_pvt_wake_check(r, &s->wait.prod_waiters, 0, n);
 }
 
 RING_PVT_INLINE void ring_pvt_after_push_n(struct ring *r, size_t n)

@@ -154,15 +154,30 @@ struct ring_cons_line {
  * (src/ring_wait.c has the protocol). *_seq: the futex word one side sleeps
  * on, bumped by each wake. *_waiters: two counts of that side's sleepers,
  * RING_WAIT_ARMED (armed to sleep; each sleeper adds and removes its own 1)
- * and RING_WAIT_WOKEN (wakes issued to them and not yet used up). The hot
- * path only reads *_waiters, which stays cached in both sides' caches while
- * nobody sleeps.
+ * and RING_WAIT_WOKEN (wakes issued to them and not yet used up), stored as
+ * armed (low 16 bits) and armed - woken (high 16 bits: the armed sleepers no
+ * wake covers yet), so that the hot path's one test, "does a sleeper need a
+ * wake", is w > RING_WAIT_MAX. The hot path only reads *_waiters, which
+ * stays cached in both sides' caches while nobody sleeps. A hostile word
+ * decodes to some pair of counts: it costs wake calls or sleeps up to the
+ * slice (src/ring_wait.c), nothing else.
  */
 #define RING_WAIT_MAX 0xffffu
 #define RING_WAIT_ARMED(w) (RING_PVT_CAST(uint32_t, w) & RING_WAIT_MAX)
-#define RING_WAIT_WOKEN(w) (RING_PVT_CAST(uint32_t, w) >> 16)
-#define RING_WAIT_WORD(armed, woken) \
-	(RING_PVT_CAST(uint32_t, armed) | RING_PVT_CAST(uint32_t, woken) << 16)
+#define RING_WAIT_UNCOVERED(w) (RING_PVT_CAST(uint32_t, w) >> 16)
+#define RING_WAIT_WOKEN(w) ring_pvt_wait_woken(RING_PVT_CAST(uint32_t, w))
+/* woken <= armed (the writers keep it so). */
+#define RING_WAIT_WORD(armed, woken)                                          \
+	((RING_PVT_CAST(uint32_t, armed) & RING_WAIT_MAX) |                   \
+	 ((RING_PVT_CAST(uint32_t, armed) - RING_PVT_CAST(uint32_t, woken)) & \
+	  RING_WAIT_MAX) << 16)
+/* Is an armed sleeper left that no wake covers? */
+#define RING_WAIT_PENDING(w) (RING_PVT_CAST(uint32_t, w) > RING_WAIT_MAX)
+
+RING_PVT_INLINE uint32_t ring_pvt_wait_woken(uint32_t w)
+{
+	return (RING_WAIT_ARMED(w) - RING_WAIT_UNCOVERED(w)) & RING_WAIT_MAX;
+}
 
 /*
  * Readiness descriptors (src/ring_waitfd.c, include/shmring/ring_waitfd.h):

@@ -164,7 +164,9 @@ RING_PVT_INLINE void ring_pvt_spsc_forget(struct ring *r, int prod)
 /*
  * Push up to cnt elements (all of them unless burst); cnt <= capacity. `rule`
  * and `how` are constants at every call site (see RING_PVT_DISPATCH), so
- * each flavour compiles to its own straight-line code.
+ * each flavour compiles to its own straight-line code; so is `light`: 1 only
+ * where the caller tested r->wake_light (ring_push_wait), see
+ * ring_pvt_after_push_w.
  *
  * Own index: the handle's prod_pos, never loaded from shared memory here
  * (that line is the one the consumer polls; loading it put a coherence miss
@@ -176,8 +178,8 @@ RING_PVT_INLINE void ring_pvt_spsc_forget(struct ring *r, int prod)
  * element copy goes through unsigned char, which may alias the handle, so a
  * field read after it would be loaded again.
  */
-RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, size_t cnt,
-					      int burst, uint32_t rule, int how)
+RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue_w(struct ring *r, const void *src, size_t cnt,
+						int burst, uint32_t rule, int how, int light)
 {
 	unsigned char *slots = r->slots;
 	/* The mapping starts RING_DATA_OFFSET before the first slot (attach
@@ -273,15 +275,21 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, s
 	 * sees this tail sees them. */
 	ring_pvt_store(&s->prod.tail, next, release);
 	r->prod_pos = next;
-	ring_pvt_after_push(r);
+	ring_pvt_after_push_w(r, s, light, cnt);
 	return RING_PVT_CAST(ssize_t, cnt);
+}
+
+RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue(struct ring *r, const void *src, size_t cnt,
+					      int burst, uint32_t rule, int how)
+{
+	return ring_pvt_spsc_enqueue_w(r, src, cnt, burst, rule, how, 0);
 }
 
 /* Pop up to cnt elements (all of them unless burst); see the enqueue. The
  * own index is the handle's cons_pos, adopted from head by the slow path
  * (ring_pvt_spsc_avail) when RING_PVT_POS_UNKNOWN. */
-RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t cnt, int burst,
-					      uint32_t rule, int how)
+RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue_w(struct ring *r, void *dst, size_t cnt, int burst,
+						uint32_t rule, int how, int light)
 {
 	unsigned char *slots = r->slots;
 	struct ring_shared *s = RING_PVT_CAST(struct ring_shared *, RING_PVT_CAST(void *, slots - RING_DATA_OFFSET)); /* as in the enqueue */
@@ -372,8 +380,14 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t 
 	 * sees this head, so only after these reads. */
 	ring_pvt_store(&s->cons.head, next, release);
 	r->cons_pos = next;
-	ring_pvt_after_pop(r);
+	ring_pvt_after_pop_w(r, s, light, cnt);
 	return RING_PVT_CAST(ssize_t, cnt);
+}
+
+RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue(struct ring *r, void *dst, size_t cnt, int burst,
+					      uint32_t rule, int how)
+{
+	return ring_pvt_spsc_dequeue_w(r, dst, cnt, burst, rule, how, 0);
 }
 
 #ifdef __cplusplus

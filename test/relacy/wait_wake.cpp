@@ -10,12 +10,13 @@
  *   s = load(seq)       seq_cst      store(tail, 1)      release
  *   armed += 1 (CAS)    seq_cst      F1
  *   F2                               w = load(waiters)
- *   retry: load(tail)   acquire      if armed(w) > woken(w):
+ *   retry: load(tail)   acquire      if armed(w) > woken(w) (w > 0xffff):
  *   futex_wait(seq, s)                   woken += 1 (CAS)  seq_cst
  *                                        seq += 1          seq_cst
  *                                        futex_wake
  *
- * The word holds both counts (armed low, woken high) as in the library; a
+ * The word holds both counts as in the library (ring_layout.h): armed low,
+ * armed - woken high, so arming adds 0x10001 and a wake takes 0x10000; a
  * sleeper leaving takes back its 1 and one outstanding wake. fxw counts
  * the futex sleepers (R7: added before the arm; the giving-up consumer, like
  * a readiness-descriptor waiter, never adds to it); the waker issues its
@@ -111,8 +112,8 @@ struct wait_wake : rl::test_suite<wait_wake, 3> {
 #endif
 		unsigned w = waiters($).load(rl::mo_relaxed);
 		poll();
-		while ((w & 0xffff) > (w >> 16)) {
-			if (waiters($).compare_exchange_weak(w, w + 0x10000, rl::mo_seq_cst,
+		while (w > 0xffff) {
+			if (waiters($).compare_exchange_weak(w, w - 0x10000, rl::mo_seq_cst,
 							   rl::mo_relaxed)) {
 				seq($).fetch_add(1, MO(SEQ, rl::mo_seq_cst));
 				bumped = 1;
@@ -133,7 +134,7 @@ struct wait_wake : rl::test_suite<wait_wake, 3> {
 
 		if (!MUT_FXW)
 			fxw($).fetch_add(1, rl::mo_seq_cst); /* R7 */
-		waiters($).fetch_add(1, rl::mo_seq_cst);
+		waiters($).fetch_add(0x10001, rl::mo_seq_cst);
 		sleeper_barrier();
 		if (tail($).load(rl::mo_acquire) != 0) {
 			leave();
@@ -154,21 +155,22 @@ struct wait_wake : rl::test_suite<wait_wake, 3> {
 		unsigned w = waiters($).load(rl::mo_relaxed), a, k;
 
 		do {
-			a = (w & 0xffff) - 1;
-			k = w >> 16;
+			a = w & 0xffff;
+			k = (a - (w >> 16)) & 0xffff; /* woken */
+			a--;
 			if (k > 0)
 				k--;
 			if (k > a)
 				k = a;
-		} while (!waiters($).compare_exchange_weak(w, a | k << 16, rl::mo_seq_cst,
-							 rl::mo_relaxed));
+		} while (!waiters($).compare_exchange_weak(w, a | ((a - k) & 0xffff) << 16,
+							 rl::mo_seq_cst, rl::mo_relaxed));
 	}
 
 	/* Arms and gives up at once, as a consumer whose retry succeeded (on
 	 * another element) or whose slice ended. */
 	void passer()
 	{
-		waiters($).fetch_add(1, rl::mo_seq_cst);
+		waiters($).fetch_add(0x10001, rl::mo_seq_cst);
 		if (MUT_FLAG)
 			waiters($).store(0, rl::mo_seq_cst);
 		else

@@ -88,6 +88,7 @@
 	X(offsetof(struct ring, zc_res_len)) \
 	X(offsetof(struct ring, zc_peek_pos)) X(offsetof(struct ring, zc_peek_cnt)) \
 	X(offsetof(struct ring, bc)) X(sizeof(struct ring_pvt_bcast))           \
+	X(offsetof(struct ring, wake_fence)) X(offsetof(struct ring, wake_light)) \
 	X(offsetof(struct ring_pvt_bcast, cpos)) X(offsetof(struct ring_pvt_bcast, role)) \
 	X(sizeof(struct ring_bcast_slot)) X(offsetof(struct ring_part, op))     \
 	X(RING_F_BCAST_LOSSY) X(RING_BCAST_BUSY(UINT64_C(5)))                   \
