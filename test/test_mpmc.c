@@ -261,6 +261,48 @@ Test(mpmc, burst_stops_at_first_unready_slot_8b_pow2) { burst_prefixes(16, 8); }
 Test(mpmc, burst_stops_at_first_unready_slot_8b_other_n) { burst_prefixes(12, 8); }
 Test(mpmc, burst_stops_at_first_unready_slot_24b) { burst_prefixes(8, 24); }
 
+/* ring_push_mpmc / ring_pop_mpmc: the MPMC calls on the common MPMC ring,
+ * on the other MPMC flavour and on an SPSC ring (out of line there) give
+ * what ring_push / ring_pop give: every element in order, -EAGAIN when
+ * full and when empty, -EPIPE after the close. */
+static void mpmc_calls_on(const struct ring_params *p)
+{
+	uint64_t in[3] = {0}, out[3], i, n = p->slots;
+	struct ring r;
+
+	cr_assert_eq(ring_create_anon(&r, p), 0);
+	for (i = 0; i < n; i++) {
+		in[0] = 500 + i;
+		cr_assert_eq(ring_push_mpmc(&r, in), 0, "push %llu", (unsigned long long)i);
+	}
+	cr_assert_eq(ring_push_mpmc(&r, in), -EAGAIN);
+	for (i = 0; i < n; i++) {
+		memset(out, 0, sizeof(out));
+		cr_assert_eq(ring_pop_mpmc(&r, out), 0);
+		cr_assert_eq(out[0], 500 + i);
+	}
+	cr_assert_eq(ring_pop_mpmc(&r, out), -EAGAIN);
+	cr_assert_eq(ring_close_write(&r), 0);
+	cr_assert_eq(ring_push_mpmc(&r, in), -EPIPE);
+	cr_assert_eq(ring_pop_mpmc(&r, out), -EPIPE);
+	ring_close(&r);
+}
+
+Test(mpmc, mpmc_calls_any_ring)
+{
+	struct ring_params p8 = mpmc(8, 8, 0), p24 = mpmc(6, 24, 0), pb = mpmc(8, 8, RING_F_BLOCKING);
+	struct ring_params ps = {RING_KIND_SPSC, RING_RULE_COUNT, 8, 8, 0, 0, 0, 0};
+	struct ring z;
+
+	mpmc_calls_on(&p8);
+	mpmc_calls_on(&p24);
+	mpmc_calls_on(&pb);
+	mpmc_calls_on(&ps);
+	memset(&z, 0, sizeof(z));
+	cr_assert_eq(ring_push_mpmc(&z, &z), -EINVAL); /* zeroed handle */
+	cr_assert_eq(ring_pop_mpmc(&z, &z), -EINVAL);
+}
+
 Test(mpmc, close_drains_then_epipe)
 {
 	struct ring_params p = mpmc(8, 8, 0);

@@ -720,6 +720,37 @@ RING_INLINE int ring_pop(struct ring *r, void *elem)
 }
 
 /*
+ * ring_push and ring_pop with the MPMC flavour tested first (mode in the
+ * name, as ck_ring_enqueue_mpmc): for code that knows its ring is MPMC, on
+ * the common ring (8-byte elements, power-of-two slots, not blocking) the
+ * call skips the tests ring_push makes for the SPSC flavours. Any other
+ * handle (other MPMC rings, SPSC, a handle still to take its role) is
+ * served out of line as by ring_push: same results and errors, on any ring.
+ * Returns 0, -EAGAIN, -EBUSY, -EPIPE, -EUCLEAN, -EINVAL, as ring_push / ring_pop.
+ */
+RING_INLINE int ring_push_mpmc(struct ring *r, const void *elem)
+{
+	ssize_t rc;
+
+	if (ring_pvt_likely(r->mode == RING_PVT_MODE_MPMC8))
+		rc = ring_pvt_mpmc_push1(r, elem, 1);
+	else
+		rc = ring_pvt_enqueue_other(r, elem, 1, 0);
+	return rc < 0 ? RING_PVT_CAST(int, rc) : 0;
+}
+
+RING_INLINE int ring_pop_mpmc(struct ring *r, void *elem)
+{
+	ssize_t rc;
+
+	if (ring_pvt_likely(r->cmode == RING_PVT_MODE_MPMC8))
+		rc = ring_pvt_mpmc_pop1(r, elem, 1);
+	else
+		rc = ring_pvt_dequeue_other(r, elem, 1, 0);
+	return rc < 0 ? RING_PVT_CAST(int, rc) : 0;
+}
+
+/*
  * Push all n elements (n * elem_size bytes at src) or none.
  * Returns n, -EAGAIN (fewer than n free), -EBUSY (MPMC), -EPIPE, -EUCLEAN,
  * -EINVAL (n == 0 or n > capacity: could never succeed).
