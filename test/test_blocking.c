@@ -928,11 +928,17 @@ Test(blocking, waitfd_dead_waiter, .timeout = 60)
 	if (child == 0) {
 		if (ring_waitfd_open(&f, &r, RING_WAITFD_DATA) < 0 || ring_waitfd_arm(&f) < 0)
 			_exit(1);
-		/* Woken once by the parent's first push (which takes the copy). */
+		/* Woken once by the parent's first push (which takes the copy).
+		 * rearmed[1] tells the parent that the next sleep is the poll:
+		 * a push that lands while the arm still runs its barrier and
+		 * re-check is seen by that re-check, which then disarms, and
+		 * the push's wake finds no waiter (no copy taken). */
 		while (ring_pop(&r, &v) != 0) {
 			pfd.fd = f.fd;
 			pfd.events = POLLIN;
+			rearmed[1] = 1;
 			(void)poll(&pfd, 1, ring_waitfd_timeout_ms(&f));
+			rearmed[1] = 0;
 			ring_waitfd_consume(&f);
 			if (ring_pop(&r, &v) == 0)
 				break;
@@ -964,6 +970,13 @@ Test(blocking, waitfd_dead_waiter, .timeout = 60)
 		sched_yield();
 	}
 	cr_assert_neq(w, NULL, "the child never armed");
+	/* Asleep in its poll (see the child), so that this push's wake is
+	 * what wakes it. A slice that ends first re-arms it, also fine. */
+	while (!rearmed[1] || test_proc_state(child) != 'S')
+		if (test_proc_state(child) == 'Z')
+			cr_assert_fail("the child exited: status %d", test_wait_child(child));
+		else
+			sched_yield();
 	cr_assert_eq(ring_push(&r, &v), 0);
 	if (wait_flag(rearmed, child) != 0) {
 		kill(child, SIGKILL);
