@@ -1021,3 +1021,94 @@ Test(blocking, waitfd_dead_waiter, .timeout = 60)
 	cr_assert_eq(ring_waitfd_close(&mine), 0);
 	ring_close(&r);
 }
+
+/*
+ * A waker that may not take a copy of the waiter's eventfd: the producer
+ * runs as another user (uid 65534), so pidfd_getfd(2) is refused
+ * (PTRACE_MODE_ATTACH_REALCREDS) and the waker sends nothing. The waiter
+ * still gets every element, one timeout at a time, and its descriptor is
+ * never made readable. With RING_WAITFD_SOCKET, the mode ring_waitfd.h
+ * gives for peers of different users, the same producer reaches it. Each
+ * push is made while the consumer sleeps in its poll (flag and state S),
+ * then waits for that element's receipt.
+ */
+static void waitfd_other_user_waker(uint32_t opt)
+{
+	struct ring_params p = {RING_KIND_SPSC, RING_RULE_COUNT, 8, 64, RING_F_BLOCKING, 8, 0, 0};
+	volatile uint64_t *sh;
+	struct ring r;
+	struct ring_waitfd f;
+	struct pollfd pfd;
+	uint64_t v, want = 0;
+	int readable = 0, rc;
+	pid_t child;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root, to run the producer as another user");
+	sh = shared_page(4096);
+	cr_assert_eq(ring_create_anon(&r, &p), 0);
+	child = fork_child();
+	if (child == 0) {
+		pid_t parent = getppid();
+
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(10);
+		/* A change of credentials clears the parent-death signal. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(11);
+		if (ring_join(&r, RING_ROLE_PRODUCER) != 0)
+			_exit(12);
+		for (v = 0; v < 20; v++) {
+			while (sh[0] == 0 || test_proc_state(parent) != 'S')
+				sched_yield();
+			if (ring_push(&r, &v) != 0)
+				_exit(13);
+			while (sh[1] != v + 1)
+				sched_yield();
+		}
+		_exit(0);
+	}
+	cr_assert_eq(ring_join(&r, RING_ROLE_CONSUMER), 0);
+	cr_assert_geq(ring_waitfd_open(&f, &r, RING_WAITFD_DATA | opt), 0);
+	while (want < 20) {
+		rc = ring_pop(&r, &v);
+		if (rc == 0) {
+			cr_assert_eq(v, want, "got %llu, expected %llu", (unsigned long long)v,
+				     (unsigned long long)want);
+			sh[1] = ++want;
+			continue;
+		}
+		cr_assert_eq(rc, -EAGAIN, "pop: %s", ring_strerror(rc));
+		rc = ring_waitfd_arm(&f);
+		cr_assert_geq(rc, 0, "arm: %s", ring_strerror(rc));
+		if (rc == 1)
+			continue;
+		pfd.fd = f.fd;
+		pfd.events = POLLIN;
+		sh[0] = 1;
+		rc = poll(&pfd, 1, ring_waitfd_timeout_ms(&f));
+		sh[0] = 0;
+		cr_assert_geq(rc, 0, "poll: %s", strerror(errno));
+		readable += rc > 0;
+		cr_assert_eq(ring_waitfd_consume(&f), 0);
+	}
+	expect_exit(child, 0, "producer as another user");
+	if (opt & RING_WAITFD_SOCKET)
+		cr_assert_gt(readable, 0, "no datagram from the other user's producer");
+	else
+		cr_assert_eq(readable, 0, "eventfd made readable %d times by a waker refused its copy",
+			     readable);
+	cr_assert_eq(ring_waitfd_close(&f), 0);
+	ring_close(&r);
+}
+
+Test(blocking, waitfd_waker_refused_copy, .timeout = 60)
+{
+	waitfd_other_user_waker(0);
+}
+
+Test(blocking, waitfd_socket_other_user, .timeout = 60)
+{
+	waitfd_other_user_waker(RING_WAITFD_SOCKET);
+}
