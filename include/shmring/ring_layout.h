@@ -50,7 +50,7 @@ extern "C" {
 /* "SHMRING\0" read as a little-endian 64-bit word. */
 #define RING_MAGIC UINT64_C(0x00474e49524d4853)
 /* Bumped on any change to this file's layout or to the meaning of a word. */
-#define RING_LAYOUT_VERSION 2u
+#define RING_LAYOUT_VERSION 3u
 /* Value of ring_hdr.ready once the creator has written every other field. */
 #define RING_READY UINT32_C(0x59444552) /* "REDY" */
 
