@@ -1034,7 +1034,7 @@ Test(blocking, waitfd_dead_waiter, .timeout = 60)
  */
 static void waitfd_other_user_waker(uint32_t opt)
 {
-	struct ring_params p = {RING_KIND_SPSC, RING_RULE_COUNT, 8, 64, RING_F_BLOCKING, 8, 0, 0};
+	struct ring_params p = {RING_KIND_SPSC, RING_RULE_COUNT, 64, 8, RING_F_BLOCKING, 0, 0, 0};
 	volatile uint64_t *sh;
 	struct ring r;
 	struct ring_waitfd f;
