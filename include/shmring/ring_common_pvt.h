@@ -168,20 +168,33 @@ void ring_pvt_test_hook(int point); /* defined by the test program */
  * pays one flag test; a blocking one that test, the wake_fence test and one
  * compare of the waiter word (RING_WAIT_PENDING).
  */
+/* The mapping starts RING_DATA_OFFSET before the first slot (attach sets
+ * both, src/ring_attach.c): the shared lines' address from r->slots, which
+ * the fast paths hold anyway, without a load of r->shm. */
+RING_PVT_INLINE struct ring_shared *ring_pvt_shm_of(unsigned char *slots)
+{
+	return RING_PVT_CAST(struct ring_shared *, RING_PVT_CAST(void *, slots - RING_DATA_OFFSET));
+}
+
+/* The common end of both checks: a sleeper armed that no wake covers yet. */
+RING_PVT_INLINE void ring_pvt_wake_if_pending(struct ring *r, RING_ATOMIC(uint32_t) *waiters,
+					      int consumers, size_t n)
+{
+	uint32_t w = ring_pvt_load(waiters, relaxed);
+
+	if (ring_pvt_unlikely(RING_WAIT_PENDING(w)))
+		ring_pvt_wake(r, consumers, n);
+}
+
 RING_PVT_INLINE void ring_pvt_wake_check(struct ring *r, RING_ATOMIC(uint32_t) *waiters,
 					 int consumers, size_t n)
 {
-	uint32_t w;
-
 	RING_PVT_HOOK(RING_HOOK_PUBLISHED);
 	if (ring_pvt_unlikely(r->wake_fence))
 		ring_pvt_fence(seq_cst); /* F1 */
 	else
 		ring_pvt_signal_fence(seq_cst); /* F1, the light half of membarrier */
-	/* A sleeper armed that no wake covers yet. */
-	w = ring_pvt_load(waiters, relaxed);
-	if (ring_pvt_unlikely(RING_WAIT_PENDING(w)))
-		ring_pvt_wake(r, consumers, n);
+	ring_pvt_wake_if_pending(r, waiters, consumers, n);
 }
 
 /*
@@ -194,13 +207,9 @@ RING_PVT_INLINE void ring_pvt_wake_check(struct ring *r, RING_ATOMIC(uint32_t) *
 RING_PVT_INLINE void ring_pvt_wake_check_light(struct ring *r, RING_ATOMIC(uint32_t) *waiters,
 					       int consumers, size_t n)
 {
-	uint32_t w;
-
 	RING_PVT_HOOK(RING_HOOK_PUBLISHED);
 	ring_pvt_signal_fence(seq_cst); /* F1, the light half of membarrier */
-	w = ring_pvt_load(waiters, relaxed);
-	if (ring_pvt_unlikely(RING_WAIT_PENDING(w)))
-		ring_pvt_wake(r, consumers, n);
+	ring_pvt_wake_if_pending(r, waiters, consumers, n);
 }
 
 /* After a push (pop) of n: light 0, test the handle (any ring); 1, the

@@ -170,9 +170,7 @@ RING_PVT_INLINE ssize_t ring_pvt_seq_enqueue(struct ring *r, const void *src, si
 					     int burst, unsigned how, int inner)
 {
 	unsigned char *slots = r->slots;
-	/* The mapping starts RING_DATA_OFFSET before the first slot (attach
-	 * sets both): the index line's address without loading r->shm. */
-	struct ring_shared *s = RING_PVT_CAST(struct ring_shared *, RING_PVT_CAST(void *, slots - RING_DATA_OFFSET));
+	struct ring_shared *s = ring_pvt_shm_of(slots);
 	const uint64_t mask = r->mask;
 	const uint64_t stride = how ? how + 8u : r->stride;
 	const uint32_t esz = how ? how : r->esz;
@@ -235,7 +233,7 @@ RING_PVT_INLINE ssize_t ring_pvt_seq_dequeue(struct ring *r, void *dst, size_t c
 					     unsigned how, int inner)
 {
 	unsigned char *slots = r->slots;
-	struct ring_shared *s = RING_PVT_CAST(struct ring_shared *, RING_PVT_CAST(void *, slots - RING_DATA_OFFSET));
+	struct ring_shared *s = ring_pvt_shm_of(slots);
 	/* n is a power of two under this rule: mask + 1, no load of r->n. */
 	const uint64_t mask = r->mask, n = mask + 1;
 	const uint64_t stride = how ? how + 8u : r->stride;

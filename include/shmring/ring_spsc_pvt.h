@@ -182,10 +182,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue_w(struct ring *r, const void *src,
 						int burst, uint32_t rule, int how, int light)
 {
 	unsigned char *slots = r->slots;
-	/* The mapping starts RING_DATA_OFFSET before the first slot (attach
-	 * sets both, src/ring_attach.c): the index lines' address without a
-	 * load of r->shm. */
-	struct ring_shared *s = RING_PVT_CAST(struct ring_shared *, RING_PVT_CAST(void *, slots - RING_DATA_OFFSET));
+	struct ring_shared *s = ring_pvt_shm_of(slots);
 	const uint64_t n = r->n, mask = r->mask;
 	uint64_t t = r->prod_pos;
 	uint64_t next;
@@ -292,7 +289,7 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue_w(struct ring *r, void *dst, size_
 						uint32_t rule, int how, int light)
 {
 	unsigned char *slots = r->slots;
-	struct ring_shared *s = RING_PVT_CAST(struct ring_shared *, RING_PVT_CAST(void *, slots - RING_DATA_OFFSET)); /* as in the enqueue */
+	struct ring_shared *s = ring_pvt_shm_of(slots);
 	const uint64_t n = r->n, mask = r->mask;
 	uint64_t h = r->cons_pos;
 	uint64_t next;
