@@ -11,8 +11,10 @@
  * like a lost race for ever); the futex word bumped and woken every few
  * microseconds (every sleep returns at once); the same with the producer
  * index changing too (looks like progress); the waiter count cleared.
- * CPU time is what is bounded, not elapsed time: a loaded machine gives the
- * waiter less CPU, never more.
+ * CPU time is what is bounded, not elapsed time, so a slow machine does not
+ * fail it; ctest runs the suite alone and one test at a time (SERIAL in
+ * test/block.cmake), because each of the waiter's wakes costs more CPU while
+ * other processes load both CPUs.
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
