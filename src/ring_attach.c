@@ -263,6 +263,12 @@ uint32_t ring_pvt_mode_of(const struct ring *r)
 		return RING_PVT_MODE_SEQ64;
 	if (r->rule == RING_RULE_SEQ)
 		return RING_PVT_MODE_SEQ;
+	/* n-1 rule, power-of-two n: the count rule's inline flavours, whose
+	 * common path is the same code (see RING_PVT_MODE_SPSC_FAST8). */
+	if (r->rule == RING_RULE_N1 && r->mask != 0 && r->esz == 8 && small)
+		return RING_PVT_MODE_SPSC_FAST8;
+	if (r->rule == RING_RULE_N1 && r->mask != 0 && r->esz == 64 && small)
+		return RING_PVT_MODE_SPSC_FAST64;
 	if (r->rule == RING_RULE_N1 && r->esz == 8 && small)
 		return RING_PVT_MODE_SPSC_N1_8;
 	if (r->rule == RING_RULE_N1 && r->esz == 64 && small)

@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 {
 	static const struct {
 		uint64_t slots, esz;
-	} geom[] = {{2, 8}, {7, 8}, {64, 8}, {5, 24}, {1000, 64}};
+	} geom[] = {{2, 8}, {7, 8}, {64, 8}, {5, 24}, {16, 64}, {1000, 64}};
 	static const uint32_t rules[] = {RING_RULE_N1, RING_RULE_COUNT, RING_RULE_SEQ};
 	uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
 	int failed = 0, shared;

@@ -149,6 +149,49 @@ Test(hostile, n1_indices_out_of_range_pow2) { n1_hostile(8, 8); }
 Test(hostile, n1_indices_out_of_range_odd) { n1_hostile(5, 24); }
 Test(hostile, n1_indices_out_of_range_two_slots) { n1_hostile(2, 1); }
 
+/*
+ * n-1 rule, power-of-two n (the inline FAST flavours, shared with the count
+ * rule): a consumer in mid-stream whose tail turns into a value >= n that is
+ * still within capacity of its head. The inline refresh may take it (the
+ * pops then read slots pos & mask: garbage, in bounds, which ASan checks
+ * here); within n more pops the consumer gets -EUCLEAN, and the producer,
+ * which then sees a head >= n, within n pushes. Nothing is written out of
+ * bounds and nothing spins.
+ */
+static void n1_fast_tail_past_n(uint64_t esz)
+{
+	const uint64_t n = 8;
+	struct ring_params p = params(RING_KIND_SPSC, RING_RULE_N1, n, esz, 0);
+	unsigned char *buf = calloc(n, esz);
+	struct ring prod, c;
+	size_t len;
+	void *mem;
+	int i, rc = 0;
+
+	cr_assert_not_null(buf);
+	mem = mem_ring(&prod, &p, &len);
+	cr_assert_eq(ring_attach_mem(&c, mem, len, RING_KIND_SPSC), 0);
+	for (i = 0; i < 5; i++)
+		cr_assert_eq(ring_push(&prod, buf), 0);
+	for (i = 0; i < 5; i++)
+		cr_assert_eq(ring_pop(&c, buf), 0);
+	/* head 5: tails 8..12 are >= n but at most cap (7) ahead. */
+	ring_pvt_store(&prod.shm->prod.tail, n + 4, relaxed);
+	for (i = 0; i <= (int)n && (rc = ring_pop(&c, buf)) == 0; i++)
+		;
+	cr_assert_eq(rc, -EUCLEAN, "pop after %d: %s", i, ring_strerror(rc));
+	for (i = 0; i <= (int)n && (rc = ring_push(&prod, buf)) == 0; i++)
+		;
+	cr_assert_eq(rc, -EUCLEAN, "push after %d: %s", i, ring_strerror(rc));
+	ring_close(&c);
+	ring_close(&prod);
+	free(mem);
+	free(buf);
+}
+
+Test(hostile, n1_fast_tail_past_n_8) { n1_fast_tail_past_n(8); }
+Test(hostile, n1_fast_tail_past_n_64) { n1_fast_tail_past_n(64); }
+
 /* ---- MPMC: bulk pop after a close, a claimed slot still being written ----- */
 
 static RING_ATOMIC(uint64_t) *seq_word(const struct ring *r, uint64_t pos)

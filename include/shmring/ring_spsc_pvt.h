@@ -190,7 +190,11 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_enqueue_w(struct ring *r, const void *src,
 	if (rule == RING_RULE_COUNT) {
 		/* prod_cache is the position at which the ring fills given the
 		 * head last read, which is <= the real head: never optimistic.
-		 * RING_PVT_POS_UNKNOWN is above any such position. */
+		 * RING_PVT_POS_UNKNOWN is above any such position. An n-1 ring
+		 * of a FAST mode comes here too (RING_PVT_MODE_SPSC_FAST8):
+		 * its prod_cache is ring_pvt_n1_plimit, so next <= n - 1 and
+		 * the index does not wrap here; refreshing and wrapping are
+		 * the out-of-line call's, which takes the n-1 branch below. */
 		next = t + cnt;
 		if (ring_pvt_unlikely(next > r->prod_cache)) {
 			ssize_t room;
@@ -299,7 +303,17 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue_w(struct ring *r, void *dst, size_
 		 * RING_PVT_POS_UNKNOWN is above it, and the refresh's range
 		 * test fails for it whatever an honest tail holds. A corrupt
 		 * tail that passes the test makes the pop read slots reduced
-		 * modulo n: garbage, never out of bounds. */
+		 * modulo n: garbage, never out of bounds.
+		 * An n-1 ring of a FAST mode (power-of-two n) comes here too:
+		 * its cons_cache is ring_pvt_n1_climit, and the refresh below
+		 * is that of the n-1 branch. An honest in t < n passes the
+		 * test exactly when h < t and next <= t (then t - h <= n - 1
+		 * = cap), so cons_cache = t is climit's value and the pop does
+		 * not wrap; a producer that wrapped (t < h) or an empty ring
+		 * fails it and goes out of line, to the n-1 branch. A corrupt
+		 * t >= n that passes is as above (slots pos & mask, in bounds)
+		 * and leaves cons_pos >= n, which the n-1 slow path rejects
+		 * (-EUCLEAN, spsc_consistent). */
 		next = h + cnt;
 		if (ring_pvt_unlikely(next > r->cons_cache)) {
 			/* A2: pairs with R1: the slots before t are written.
