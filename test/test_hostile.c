@@ -28,6 +28,15 @@
 #include <shmring/ring.h>
 
 #include "common.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define RING_TEST_POISON(p, len) ASAN_POISON_MEMORY_REGION((p), (len))
+#define RING_TEST_UNPOISON(p, len) ASAN_UNPOISON_MEMORY_REGION((p), (len))
+#else
+#define RING_TEST_POISON(p, len) ((void)(p), (void)(len))
+#define RING_TEST_UNPOISON(p, len) ((void)(p), (void)(len))
+#endif
 #include "cr_ring.h"
 
 static struct ring_params params(uint32_t kind, uint32_t rule, uint64_t slots, uint64_t esz,
@@ -152,45 +161,80 @@ Test(hostile, n1_indices_out_of_range_two_slots) { n1_hostile(2, 1); }
 /*
  * n-1 rule, power-of-two n (the inline FAST flavours, shared with the count
  * rule): a consumer in mid-stream whose tail turns into a value >= n that is
- * still within capacity of its head. The inline refresh may take it (the
- * pops then read slots pos & mask: garbage, in bounds, which ASan checks
- * here); within n more pops the consumer gets -EUCLEAN, and the producer,
- * which then sees a head >= n, within n pushes. Nothing is written out of
- * bounds and nothing spins.
+ * still within capacity of its head. The inline refresh may take it (its
+ * pops then read slots pos & mask: garbage, in bounds). The slot array is
+ * followed by the rest of the ring's memory, where a read past it would go
+ * unseen: under ASan that rest is poisoned while the pops run, so any
+ * access to it fails the test.
+ *
+ * Fixed: the tail stays put; the consumer gets -EUCLEAN within n pops, and
+ * the producer, which then sees a head >= n, within n pushes.
+ * Moving (`hostile` 1): before each call the tail is set again to the
+ * consumer's position + n - 1, and every pop call (single, burst, bulk,
+ * ring_pop_mpmc, which enter the n-1 code out of line) must stay in bounds
+ * and end in -EUCLEAN or garbage, never an access past the slots.
  */
-static void n1_fast_tail_past_n(uint64_t esz)
+static void n1_fast_tail_past_n(uint64_t esz, int moving)
 {
 	const uint64_t n = 8;
 	struct ring_params p = params(RING_KIND_SPSC, RING_RULE_N1, n, esz, 0);
-	unsigned char *buf = calloc(n, esz);
+	ssize_t len = ring_memsize(&p);
+	unsigned char *one = malloc(esz), *many = malloc(n * esz), *mem;
 	struct ring prod, c;
-	size_t len;
-	void *mem;
 	int i, rc = 0;
+	size_t after_slots;
+	ssize_t got;
 
-	cr_assert_not_null(buf);
-	mem = mem_ring(&prod, &p, &len);
-	cr_assert_eq(ring_attach_mem(&c, mem, len, RING_KIND_SPSC), 0);
+	cr_assert_gt(len, 0);
+	mem = malloc((size_t)len);
+	cr_assert(one != NULL && many != NULL && mem != NULL);
+	memset(one, 0, esz);
+	memset(many, 0, n * esz);
+	cr_assert_eq(ring_init_mem(&prod, mem, (size_t)len, &p), 0);
+	cr_assert_eq(ring_attach_mem(&c, mem, (size_t)len, RING_KIND_SPSC), 0);
 	for (i = 0; i < 5; i++)
-		cr_assert_eq(ring_push(&prod, buf), 0);
+		cr_assert_eq(ring_push(&prod, one), 0);
 	for (i = 0; i < 5; i++)
-		cr_assert_eq(ring_pop(&c, buf), 0);
-	/* head 5: tails 8..12 are >= n but at most cap (7) ahead. */
-	ring_pvt_store(&prod.shm->prod.tail, n + 4, relaxed);
-	for (i = 0; i <= (int)n && (rc = ring_pop(&c, buf)) == 0; i++)
-		;
-	cr_assert_eq(rc, -EUCLEAN, "pop after %d: %s", i, ring_strerror(rc));
-	for (i = 0; i <= (int)n && (rc = ring_push(&prod, buf)) == 0; i++)
-		;
-	cr_assert_eq(rc, -EUCLEAN, "push after %d: %s", i, ring_strerror(rc));
+		cr_assert_eq(ring_pop(&c, one), 0);
+	cr_assert_leq(c.slots + n * esz, mem + len);
+	after_slots = (size_t)(mem + len - (c.slots + n * esz));
+	RING_TEST_POISON(c.slots + n * esz, after_slots);
+	if (!moving) {
+		/* head 5: tails 8..12 are >= n but at most cap (7) ahead. */
+		ring_pvt_store(&prod.shm->prod.tail, n + 4, relaxed);
+		for (i = 0; i <= (int)n && (rc = ring_pop(&c, one)) == 0; i++)
+			;
+		cr_assert_eq(rc, -EUCLEAN, "pop after %d: %s", i, ring_strerror(rc));
+		for (i = 0; i <= (int)n && (rc = ring_push(&prod, one)) == 0; i++)
+			;
+		cr_assert_eq(rc, -EUCLEAN, "push after %d: %s", i, ring_strerror(rc));
+	} else {
+		for (i = 0; i < 200; i++) {
+			uint64_t h = c.cons_pos;
+
+			ring_pvt_store(&prod.shm->prod.tail, h + n - 1, relaxed);
+			switch (i % 4) {
+			case 0: got = ring_pop(&c, one); break;
+			case 1: got = ring_pop_burst(&c, many, n - 2); break;
+			case 2: got = ring_pop_bulk(&c, many, 2); break;
+			default: got = ring_pop_mpmc(&c, one); break;
+			}
+			cr_assert(got >= 0 || got == -EUCLEAN || got == -EAGAIN, "call %d: %s", i,
+				  ring_strerror((int)got));
+		}
+	}
+	RING_TEST_UNPOISON(c.slots + n * esz, after_slots);
 	ring_close(&c);
 	ring_close(&prod);
 	free(mem);
-	free(buf);
+	free(many);
+	free(one);
 }
 
-Test(hostile, n1_fast_tail_past_n_8) { n1_fast_tail_past_n(8); }
-Test(hostile, n1_fast_tail_past_n_64) { n1_fast_tail_past_n(64); }
+Test(hostile, n1_fast_tail_past_n_8) { n1_fast_tail_past_n(8, 0); }
+Test(hostile, n1_fast_tail_past_n_64) { n1_fast_tail_past_n(64, 0); }
+Test(hostile, n1_fast_tail_moving_past_n_8) { n1_fast_tail_past_n(8, 1); }
+Test(hostile, n1_fast_tail_moving_past_n_64) { n1_fast_tail_past_n(64, 1); }
 
 /* ---- MPMC: bulk pop after a close, a claimed slot still being written ----- */
 

@@ -207,7 +207,9 @@ struct ring {
 	uint64_t zc_res_cnt;
 	uint64_t zc_res_len;
 	/* Consumer-private (SPSC): count rule, the producer index as last
-	 * read; n-1 rule, ring_pvt_n1_climit of it (empty, or the wrap). */
+	 * read; n-1 rule, ring_pvt_n1_climit of it (empty, or the wrap), or
+	 * under a FAST mode an index read that passed the inline refresh's
+	 * test (>= n only if corrupt: see ring_pvt_dequeue_other). */
 	uint64_t cons_cache;
 	/* The consumer's own index (head); RING_PVT_POS_UNKNOWN after attach. */
 	uint64_t cons_pos;
@@ -272,10 +274,12 @@ RING_STATIC_ASSERT(offsetof(struct ring, bc) == 320 && sizeof(struct ring_pvt_bc
  * position below the handle's cache (prod_cache, cons_cache), the slot
  * pos & mask, then the index store. Under the n-1 rule the positions stay
  * in [0, n) and the caches are the n-1 limits (ring_pvt_n1_plimit /
- * _climit, <= n - 1), so that path never wraps an index; the refreshes and
- * the wrap are the rule's, out of line (ring_pvt_enqueue_other /
- * _dequeue_other test r->rule), except the consumer's inline refresh, which
- * is right for both (ring_pvt_spsc_dequeue_w). One mode for both rules
+ * _climit, <= n - 1, unless a corrupt tail was taken: see
+ * ring_pvt_dequeue_other), so that path never wraps an index; the
+ * refreshes and the wrap are the rule's, out of line (ring_pvt_enqueue_other
+ * / _dequeue_other test r->rule), except the consumer's inline refresh,
+ * which is right for both (ring_pvt_spsc_dequeue_w). 64-byte bulk and
+ * burst calls are out of line, each rule's own. One mode for both rules
  * gives the n-1 rule the first test of ring_push/ring_pop instead of the
  * third (callgrind: 53 -> 46 instructions per pair). */
 #define RING_PVT_MODE_SPSC_FAST8 1u
@@ -643,8 +647,17 @@ static RING_PVT_NOINLINE ssize_t ring_pvt_dequeue_other(struct ring *r, void *ds
 	switch (r->cmode) {
 	case RING_PVT_MODE_SPSC_FAST8: /* the FAST modes come here when empty */
 	case RING_PVT_MODE_SPSC_FAST64:
-		if (r->rule == RING_RULE_N1) /* and to refresh or wrap */
+		if (r->rule == RING_RULE_N1) { /* and to refresh or wrap */
+			/* Only a corrupt tail taken by the inline refresh
+			 * (ring_pvt_spsc_dequeue_w) leaves a limit >= n, and
+			 * cons_pos at most that: the n-1 code indexes slots
+			 * by position, unmasked, so it starts with a refresh,
+			 * whose range test (in < n, then spsc_consistent for
+			 * a cons_pos >= n) gives -EUCLEAN. */
+			if (ring_pvt_unlikely(r->cons_cache >= r->n))
+				r->cons_cache = 0;
 			return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_N1, 0);
+		}
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_COUNT, 1);
 	case RING_PVT_MODE_SPSC_MASK:
 		return ring_pvt_spsc_dequeue(r, dst, cnt, burst, RING_RULE_COUNT, 1);

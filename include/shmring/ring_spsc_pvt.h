@@ -312,8 +312,10 @@ RING_PVT_INLINE ssize_t ring_pvt_spsc_dequeue_w(struct ring *r, void *dst, size_
 		 * not wrap; a producer that wrapped (t < h) or an empty ring
 		 * fails it and goes out of line, to the n-1 branch. A corrupt
 		 * t >= n that passes is as above (slots pos & mask, in bounds)
-		 * and leaves cons_pos >= n, which the n-1 slow path rejects
-		 * (-EUCLEAN, spsc_consistent). */
+		 * and leaves cons_cache >= n and cons_pos up to it; the n-1
+		 * code, which indexes slots unmasked, is entered only through
+		 * ring_pvt_dequeue_other, which then makes it refresh first,
+		 * and its range tests give -EUCLEAN. */
 		next = h + cnt;
 		if (ring_pvt_unlikely(next > r->cons_cache)) {
 			/* A2: pairs with R1: the slots before t are written.
