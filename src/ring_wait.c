@@ -77,8 +77,10 @@
  * - A waker dying after its publish and before its futex_wake (the fence,
  *   the load, the bump, the syscall), or a closer dying between setting the
  *   closed bit and its wakes: no futex wake comes. Sleepers never sleep
- *   longer than RING_PVT_SLICE_NS in one futex_wait, then retry. That slice
- *   is the worst-case delay a dying waker (or closer) causes.
+ *   longer than one slice in one futex_wait, then retry: RING_PVT_SLICE_NS
+ *   (10 ms), doubling while slices run out with nothing to do, up to
+ *   RING_PVT_SLICE_MAX_NS (40 ms, after 30 ms idle). That slice is the
+ *   worst-case delay a dying waker (or closer) causes.
  * - A waker dying between its CAS on the counts and its futex_wake leaves
  *   a wake counted that never came: the sleeper it covered, and any sleeper
  *   later pushes skip because of it, retry within a slice; leaving, they
@@ -102,8 +104,8 @@
  * counts as an unproductive wake below. A wait whose tries keep failing
  * without either index (tail, head) moving does not spin: after such a
  * wake, or a run of unproductive wakes, it sleeps for a backoff that doubles
- * up to the slice, so a waiting process burns a bounded share of CPU
- * whatever is written into the ring.
+ * up to the longest slice, so a waiting process burns a bounded share of CPU
+ * whatever is written into the ring (test_wait_hostile: under 1 %).
  *
  * Liveness: ring_pvt_live_wait_check() (src/ring_live.c) runs before the
  * first sleep and whenever a slice or backoff sleep ends; it may end the wait
@@ -150,14 +152,24 @@ static int one_peer(const struct ring *r)
 	       (r->kind == RING_KIND_MSG && !(r->flags & RING_F_MSG_MP));
 }
 
-/* Longest single futex sleep, 10 ms: the worst-case delay a waker or closer
- * that dies between its publish and its wake causes, and the period at which
- * a waiter judges its peers (ring_pvt_live_wait_check); an idle waiter pays
- * one wake-up and try per slice (100 a second). */
+/* A futex sleep's first slice, 10 ms: the worst-case delay a waker or
+ * closer that dies between its publish and its wake causes while the ring
+ * is in use, and the period at which a waiter judges its peers
+ * (ring_pvt_live_wait_check). A waiter whose slices keep running out with
+ * nothing to do doubles its slice, up to RING_PVT_SLICE_MAX_NS; a wake-up
+ * brings it back to the first. Each slice costs one wake-up and try, which
+ * on a virtual machine is 30-110 us of CPU: 100 a second for ever would be
+ * close to 1 % of a CPU for an idle waiter; 25 a second is a quarter of
+ * it. */
 #define RING_PVT_SLICE_NS 10000000L
+/* Longest slice, 40 ms (after 10 + 20 ms asleep with nothing to do): the
+ * worst-case delay a dying waker causes a waiter that had been idle that
+ * long, and the longest backoff sleep. */
+#define RING_PVT_SLICE_MAX_NS 40000000L
 /* Slice of a sleeper whose membarrier call failed. */
 #define RING_PVT_SHORT_SLICE_NS 1000000L
-/* Backoff after unproductive wakes: from 1 ms, doubling, up to the slice. */
+/* Backoff after unproductive wakes: from 1 ms, doubling, up to
+ * RING_PVT_SLICE_MAX_NS. */
 #define RING_PVT_BACKOFF0_NS 1000000L
 /* Unproductive wakes in a row (indices moving) before backing off. */
 #define RING_PVT_UNPRODUCTIVE_MAX 8
@@ -465,7 +477,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 	ssize_t rc;
 	uint32_t s, cpu;
 	uint64_t mark, mark2;
-	int64_t backoff = RING_PVT_BACKOFF0_NS, dl_ns = 0, end, slice;
+	int64_t backoff = RING_PVT_BACKOFF0_NS, dl_ns = 0, end, slice, idle_slice;
 	struct timespec until;
 	int i, spins, yield, unproductive = 0, lc, short_slice, fr, e, armed;
 
@@ -507,6 +519,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 	if (lc < 0)
 		return lc;
 	mark = ring_pvt_progress_mark(r);
+	idle_slice = ring_pvt_slice_ns();
 	for (;;) {
 		/* Checked by this process's clock on every pass, whatever ended
 		 * the last sleep: -ETIMEDOUT never comes before the deadline. */
@@ -542,7 +555,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 				continue;
 			}
 		}
-		slice = short_slice ? RING_PVT_SHORT_SLICE_NS : ring_pvt_slice_ns();
+		slice = short_slice ? RING_PVT_SHORT_SLICE_NS : idle_slice;
 		end = slice == 0 ? INT64_MAX : end + slice; /* 0: unbounded (test builds) */
 		if (deadline != NULL && dl_ns < end)
 			end = dl_ns;
@@ -570,6 +583,15 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 		rc = try_op(r, ctx);
 		if (!not_ready(rc))
 			return rc;
+		/* A slice that ran out with nothing to do: the next one is
+		 * twice as long, up to the longest; any wake-up (a push, a
+		 * close, a hostile bump: judged below) starts again from the
+		 * first. 0 (unbounded, test builds) stays 0. */
+		if (e == ETIMEDOUT && idle_slice < RING_PVT_SLICE_MAX_NS)
+			idle_slice = idle_slice * 2 < RING_PVT_SLICE_MAX_NS ? idle_slice * 2
+									 : RING_PVT_SLICE_MAX_NS;
+		else if (fr == 0 || e == EAGAIN)
+			idle_slice = ring_pvt_slice_ns();
 		mark2 = ring_pvt_progress_mark(r);
 		/* Woken and still not ready. Fine while the indices move
 		 * (another process took the element); with neither index
@@ -579,7 +601,7 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 		if ((fr == 0 || e == EAGAIN) &&
 		    (mark2 == mark || ++unproductive >= RING_PVT_UNPRODUCTIVE_MAX)) {
 			backoff_sleep(backoff, deadline);
-			if (backoff < RING_PVT_SLICE_NS)
+			if (backoff < RING_PVT_SLICE_MAX_NS)
 				backoff *= 2;
 			unproductive = 0;
 			lc = ring_pvt_live_wait_check(r, consumer);
