@@ -147,7 +147,7 @@ static const char *unit_of(const struct bcase *bc)
 	return higher_better(bc) ? "Mmsg/s" : "ns";
 }
 
-/* Placement of a round from its probe: 0 near, 1 far, 2 unknown. */
+/* Placement from a probe: 0 near, 1 far, 2 unknown. */
 static const char *const place_names[] = {"near", "far", "unknown"};
 
 static int place_of(double ns, double near_max)
@@ -174,8 +174,24 @@ struct opts {
 
 static struct result res[MAX_ROUNDS][NCASE][MAX_IMPL];
 static int ran[MAX_ROUNDS][NCASE][MAX_IMPL];
-static double probe_before[MAX_ROUNDS], probe_after[MAX_ROUNDS];
-static int kept[MAX_ROUNDS];
+/* The placement probe runs before and after each case of each round, and a
+ * case's run in a round is kept when both probes give the same placement:
+ * the vCPUs here move every 25 s or so, shorter than a round, and the
+ * peers of one case, whose ratios are compared, run within seconds. */
+static double probe_before[MAX_ROUNDS][NCASE], probe_after[MAX_ROUNDS][NCASE];
+static int kept[MAX_ROUNDS][NCASE];
+
+/* Kept runs of case c (or of every case: c < 0) in placement p. */
+static int kept_in(int rounds, double near_max, int p, int c)
+{
+	int r, k, n = 0;
+
+	for (r = 0; r < rounds; r++)
+		for (k = 0; k < NCASE; k++)
+			n += (c < 0 || k == c) && kept[r][k] &&
+			     place_of(probe_before[r][k], near_max) == p;
+	return n;
+}
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -245,7 +261,7 @@ static void summarise(int place, int rounds, double near_max, int c, int i,
 	memset(s, 0, sizeof(*s));
 	s->n_ratio = 0;
 	for (r = 0; r < rounds; r++) {
-		if (!kept[r] || place_of(probe_before[r], near_max) != place ||
+		if (!kept[r][c] || place_of(probe_before[r][c], near_max) != place ||
 		    !ran[r][c][i])
 			continue;
 		switch (res[r][c][i].status) {
@@ -289,17 +305,20 @@ static void print_table(FILE *csv, int rounds, double near_max)
 	int p, c, i, r;
 
 	for (p = 0; p < 3; p++) {
-		int nk = 0;
+		int nk = kept_in(rounds, near_max, p, -1);
 
-		for (r = 0; r < rounds; r++)
-			if (kept[r] && place_of(probe_before[r], near_max) == p)
-				nk++;
 		if (nk == 0)
 			continue;
-		printf("\n=== placement %s: %d kept round(s):", place_names[p], nk);
-		for (r = 0; r < rounds; r++)
-			if (kept[r] && place_of(probe_before[r], near_max) == p)
-				printf(" %d (%.0f/%.0f ns)", r + 1, probe_before[r], probe_after[r]);
+		printf("\n=== placement %s: %d kept case runs (the ok column counts each "
+		       "case's rounds):", place_names[p], nk);
+		for (r = 0; r < rounds; r++) {
+			int k, any = 0;
+
+			for (k = 0; k < NCASE; k++)
+				any |= kept[r][k] && place_of(probe_before[r][k], near_max) == p;
+			if (any)
+				printf(" %d", r + 1);
+		}
 		printf("\n%-29s %-15s %9s %8s %8s %8s %7s %7s %-6s %-9s %s\n", "case", "impl", "median",
 		       "p99", "p99.9", "max", "futex/m", "csw/m", "unit", "ok/dnf/x",
 		       "vs best peer: med worst");
@@ -362,14 +381,12 @@ static void write_plot(const char *dir, int rounds, double near_max)
 		"#c49c94", "#17becf", "#bcbd22", "#000000"};
 #define NPALETTE ((int)(sizeof(palette) / sizeof(palette[0])))
 	char colors[2][MAX_IMPL * 9];
-	int best = -1, p, r, c, i, k, pass, ncols[2], nrows[2];
+	int best = -1, p, c, i, k, pass, ncols[2], nrows[2];
 	FILE *f;
 
 	for (p = 0; p < 3; p++) {
-		int nk = 0;
+		int nk = kept_in(rounds, near_max, p, -1);
 
-		for (r = 0; r < rounds; r++)
-			nk += kept[r] && place_of(probe_before[r], near_max) == p;
 		if (nk > best) {
 			best = nk;
 			place = p;
@@ -600,13 +617,14 @@ int main(int argc, char **argv)
 
 	for (r = 0; r < o.rounds; r++) {
 		uint64_t t0 = now_ns();
+		int nrun = 0, nkept = 0, nplace[3] = {0, 0, 0};
 
-		probe_before[r] = probe_c2c();
 		for (c = 0; c < NCASE; c++) {
 			int k;
 
 			if (o.case_filter && !strstr(cases[c].name, o.case_filter))
 				continue;
+			probe_before[r][c] = probe_c2c();
 			/* Rotate the order each round so no implementation
 			 * always runs first (or right after a heavy one). */
 			for (k = 0; k < nimpl; k++) {
@@ -647,15 +665,17 @@ int main(int argc, char **argv)
 					       impls[i]->name, x->err);
 				}
 			}
+			probe_after[r][c] = probe_c2c();
+			kept[r][c] = place_of(probe_before[r][c], o.near_max) ==
+				     place_of(probe_after[r][c], o.near_max);
+			nrun++;
+			nkept += kept[r][c];
+			nplace[place_of(probe_before[r][c], o.near_max)] += kept[r][c];
+			dropped += !kept[r][c];
 		}
-		probe_after[r] = probe_c2c();
-		kept[r] = place_of(probe_before[r], o.near_max) ==
-			  place_of(probe_after[r], o.near_max);
-		dropped += !kept[r];
-		printf("round %d/%d: %.1f s, probe %.0f -> %.0f ns (%s)%s\n", r + 1, o.rounds,
-		       (double)(now_ns() - t0) / 1e9, probe_before[r], probe_after[r],
-		       placement(probe_before[r], o.near_max),
-		       kept[r] ? "" : ": placement changed, round dropped");
+		printf("round %d/%d: %.1f s, %d of %d cases kept (near %d, far %d, unknown %d)%s\n",
+		       r + 1, o.rounds, (double)(now_ns() - t0) / 1e9, nkept, nrun, nplace[0],
+		       nplace[1], nplace[2], nkept < nrun ? "; the others' placement changed" : "");
 		for (c = 0; c < NCASE; c++) {
 			for (i = 0; i < nimpl; i++) {
 				const struct result *x = &res[r][c][i];
@@ -664,8 +684,8 @@ int main(int argc, char **argv)
 				if (!ran[r][c][i])
 					continue;
 				fprintf(raw, "%d,%.1f,%.1f,%s,%d,%s,%s,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%s,%.3f,\"%s\",%.6g\n",
-					r + 1, probe_before[r], probe_after[r],
-					placement(probe_before[r], o.near_max), kept[r], cases[c].name,
+					r + 1, probe_before[r][c], probe_after[r][c],
+					placement(probe_before[r][c], o.near_max), kept[r][c], cases[c].name,
 					impls[i]->name, stn[x->status], x->v[0], x->v[1], x->v[2],
 					x->v[3], x->v[4], unit_of(&cases[c]), x->secs, x->err, x->v[5]);
 			}
@@ -676,7 +696,8 @@ int main(int argc, char **argv)
 	       "ok/dnf/x = rounds verified / did not finish in time / failed or skipped\n");
 	print_table(sum, o.rounds, o.near_max);
 	if (dropped)
-		printf("%d round(s) dropped: the placement probe changed during the round\n", dropped);
+		printf("%d case run(s) dropped: the placement probe changed during the case\n",
+		       dropped);
 	fclose(raw);
 	fclose(sum);
 	write_plot(o.out, o.rounds, o.near_max);
