@@ -510,10 +510,12 @@ RING_API int ring_close_write(struct ring *r);
  * cost), spins briefly (or, when its one peer last ran on this CPU, tries
  * after each of a few sched_yield() calls), then sleeps on a futex until the other side moves,
  * the deadline passes or the ring is closed; signals do not end the wait
- * early. No single sleep lasts longer than 10 ms: a process that dies
- * between making an element (room) available and waking the sleepers delays
- * them by at most that. Each push (pop) wakes at most as many sleepers as it
- * made elements (slots) available. After each sleep, dead claimants' MPMC
+ * early. No single sleep lasts longer than one slice: 10 ms, doubling to at
+ * most 40 ms while slices run out with nothing to do (a wake-up starts again
+ * at 10 ms). A process that dies between making an element (room) available
+ * and waking the sleepers delays them by at most that. Each push (pop) wakes
+ * at most as many sleepers as it made elements (slots) available. After
+ * each sleep, dead claimants' MPMC
  * slots are repaired and the peers are judged, so a wait whose peers are all
  * verified dead returns -ECONNRESET (a consumer once the ring is drained;
  * -EPIPE for rings created with RING_F_PIPE) within about one slice of the
