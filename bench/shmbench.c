@@ -181,15 +181,23 @@ static int ran[MAX_ROUNDS][NCASE][MAX_IMPL];
 static double probe_before[MAX_ROUNDS][NCASE], probe_after[MAX_ROUNDS][NCASE];
 static int kept[MAX_ROUNDS][NCASE];
 
-/* Kept runs of case c (or of every case: c < 0) in placement p. */
-static int kept_in(int rounds, double near_max, int p, int c)
+/* Kept case runs of round r in placement p. */
+static int kept_in(int r, double near_max, int p)
 {
-	int r, k, n = 0;
+	int c, n = 0;
+
+	for (c = 0; c < NCASE; c++)
+		n += kept[r][c] && place_of(probe_before[r][c], near_max) == p;
+	return n;
+}
+
+/* ... and of every round. */
+static int kept_all(int rounds, double near_max, int p)
+{
+	int r, n = 0;
 
 	for (r = 0; r < rounds; r++)
-		for (k = 0; k < NCASE; k++)
-			n += (c < 0 || k == c) && kept[r][k] &&
-			     place_of(probe_before[r][k], near_max) == p;
+		n += kept_in(r, near_max, p);
 	return n;
 }
 
@@ -305,20 +313,15 @@ static void print_table(FILE *csv, int rounds, double near_max)
 	int p, c, i, r;
 
 	for (p = 0; p < 3; p++) {
-		int nk = kept_in(rounds, near_max, p, -1);
+		int nk = kept_all(rounds, near_max, p);
 
 		if (nk == 0)
 			continue;
 		printf("\n=== placement %s: %d kept case runs (the ok column counts each "
 		       "case's rounds):", place_names[p], nk);
-		for (r = 0; r < rounds; r++) {
-			int k, any = 0;
-
-			for (k = 0; k < NCASE; k++)
-				any |= kept[r][k] && place_of(probe_before[r][k], near_max) == p;
-			if (any)
+		for (r = 0; r < rounds; r++)
+			if (kept_in(r, near_max, p))
 				printf(" %d", r + 1);
-		}
 		printf("\n%-29s %-15s %9s %8s %8s %8s %7s %7s %-6s %-9s %s\n", "case", "impl", "median",
 		       "p99", "p99.9", "max", "futex/m", "csw/m", "unit", "ok/dnf/x",
 		       "vs best peer: med worst");
@@ -385,7 +388,7 @@ static void write_plot(const char *dir, int rounds, double near_max)
 	FILE *f;
 
 	for (p = 0; p < 3; p++) {
-		int nk = kept_in(rounds, near_max, p, -1);
+		int nk = kept_all(rounds, near_max, p);
 
 		if (nk > best) {
 			best = nk;

@@ -515,11 +515,11 @@ RING_API int ring_close_write(struct ring *r);
  * at 10 ms). A process that dies between making an element (room) available
  * and waking the sleepers delays them by at most that. Each push (pop) wakes
  * at most as many sleepers as it made elements (slots) available. After
- * each sleep, dead claimants' MPMC
- * slots are repaired and the peers are judged, so a wait whose peers are all
- * verified dead returns -ECONNRESET (a consumer once the ring is drained;
- * -EPIPE for rings created with RING_F_PIPE) within about one slice of the
- * death; a wait for a peer that never attached goes on.
+ * each sleep, dead claimants' MPMC slots are repaired and the peers are
+ * judged, so a wait whose peers are all verified dead returns -ECONNRESET
+ * (a consumer once the ring is drained; -EPIPE for rings created with
+ * RING_F_PIPE) within about one slice of the death; a wait for a peer that
+ * never attached goes on.
  * Errors: -ENOTSUP (ring created without RING_F_BLOCKING), -ETIMEDOUT
  * (deadline passed, nothing moved; never returned before it), -EPIPE, -EUCLEAN,
  * -ECONNRESET, -ESTALE, -EINVAL (bad tv_nsec, NULL buffer), or the errno of
