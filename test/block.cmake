@@ -1,23 +1,6 @@
 # ---- blocking layer: wake/close death, hostile words, wake counts ----------
-# A copy of the library built with SHMRING_TEST_HOOKS: ring_pvt_test_hook()
-# is called at each step of the wake and close paths (the test program
-# defines it), and SHMRING_TEST_SLICE_MS can make sleeps unbounded. Never
-# installed; release builds of the library have no hooks.
-list(GET SHMRING_LIB_TARGETS 0 _shmring_hook_from)
-get_target_property(_shmring_hook_src ${_shmring_hook_from} SOURCES)
-list(TRANSFORM _shmring_hook_src PREPEND ${PROJECT_SOURCE_DIR}/src/)
-add_library(shmring_testhooks STATIC ${_shmring_hook_src})
-shmring_setup_library(shmring_testhooks)
-set_target_properties(shmring_testhooks PROPERTIES OUTPUT_NAME shmring_testhooks)
-target_compile_definitions(shmring_testhooks PUBLIC SHMRING_STATIC_DEFINE SHMRING_TEST_HOOKS)
-
-# A test program against the hooked library.
-function(shmring_hooked_program name)
-  add_executable(${name} ${ARGN})
-  target_link_libraries(${name} PRIVATE shmring_testhooks Threads::Threads shmring_warnings)
-  target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-  target_compile_definitions(${name} PRIVATE _GNU_SOURCE)
-endfunction()
+# The hooked library (shmring_testhooks) and shmring_hooked_program are
+# defined in test/CMakeLists.txt.
 
 if(NOT SHMRING_TSAN)
   # Kill or stop the waker/closer/sleeper at each hook: nobody stranded.
@@ -31,7 +14,7 @@ endif()
 # so a lost wake-up hangs the run and the TIMEOUT fails it. The process run
 # makes >= 10^7 blocking hand-offs (about a minute here); the threaded run is
 # the one ThreadSanitizer can follow.
-shmring_hooked_program(stress_wakeup stress_wakeup.c)
+shmring_hooked_program(stress_wakeup stress_wakeup.c hook_none.c)
 if(NOT SHMRING_TSAN)
   add_test(NAME stress_wakeup COMMAND stress_wakeup)
   set_tests_properties(stress_wakeup PROPERTIES TIMEOUT 900
@@ -56,7 +39,7 @@ shmring_criterion_test(test_wait_hostile 120 SERIAL test_wait_hostile.c)
 # a context switch per slice of elapsed time, not per element, so under load
 # it would count the run's duration; without slices every switch counted
 # follows a wake, and a lost wake-up hangs the run instead.
-shmring_program(wake_count wake_count.c)
+shmring_hooked_program(wake_count wake_count.c hook_none.c)
 if(NOT SHMRING_TSAN)
   add_test(NAME wake_count_16 COMMAND wake_count 4000 16)
   set_tests_properties(wake_count_16 PROPERTIES TIMEOUT 120
@@ -83,7 +66,7 @@ endif()
 # this program and an exec'd peer, every wait an epoll_wait, bursts and idle
 # gaps on both sides; again with unbounded timeouts (a lost wake-up hangs,
 # the watchdog and TIMEOUT fail it). Fewer under the sanitizers.
-shmring_hooked_program(waitfd_stream waitfd_stream.c)
+shmring_hooked_program(waitfd_stream waitfd_stream.c hook_none.c)
 if(NOT SHMRING_TSAN)
   if(CMAKE_BUILD_TYPE MATCHES "^(Asan|Tsan)$")
     set(_waitfd_msgs 200000)

@@ -38,10 +38,8 @@
 
 #include <shmring/ring.h>
 
-/* Linked against the hooked library (test/block.cmake) for its
- * SHMRING_TEST_SLICE_MS switch; no kill points here. */
-void ring_pvt_test_hook(int point);
-void ring_pvt_test_hook(int point) { (void)point; }
+/* Linked against the hooked library with hook_none.c (test/block.cmake)
+ * for its SHMRING_TEST_SLICE_MS switch; no kill points here. */
 
 #define MAX_WORKERS 4
 

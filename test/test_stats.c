@@ -231,7 +231,10 @@ static void wait_wake_case(uint32_t kind)
 		usleep(1000);
 	}
 	cr_assert_geq(st.cons.waits, 1, "consumer never slept");
-	usleep(10000); /* let it reach the futex; a wake before is also fine */
+	/* Let it reach the futex; a wake before is also fine (its futex_wait
+	 * returns at once). Its sleep has no slice (SHMRING_TEST_SLICE_MS=0,
+	 * test/ops.cmake), so it cannot leave and re-arm around the push. */
+	usleep(10000);
 	cr_assert_eq(ring_push(&r, &v), 0);
 	cr_assert_eq(test_wait_child(pid), 0);
 	cr_assert_eq(ring_stats(&r, &st), 0);

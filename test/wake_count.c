@@ -7,10 +7,11 @@
  * (getrusage of each consumer: ru_nvcsw voluntary, ru_nivcsw involuntary)
  * per element are printed, and the run fails if the voluntary ones (sleeps
  * that blocked, each following a wake) exceed 1.1 per element. A wake-all
- * protocol costs about one per sleeping consumer (16) per element. ctest runs
- * it with SHMRING_TEST_SLICE_MS=0 (test/block.cmake): bounded sleeps would
- * add one switch per consumer per 10 ms slice of elapsed time, which counts
- * the run's duration (the machine's load), not the wakes.
+ * protocol costs about one per sleeping consumer (16) per element. Linked
+ * against the hooked library, and ctest runs it with SHMRING_TEST_SLICE_MS=0
+ * (test/block.cmake): bounded sleeps would add one switch per consumer per
+ * slice of elapsed time, which counts the run's duration (the machine's
+ * load), not the wakes.
  *
  *   wake_count [ELEMENTS [CONSUMERS]]    defaults 4000 and 16
  */
