@@ -56,6 +56,21 @@ static inline int test_wait_child(pid_t pid)
 	return -1;
 }
 
+/* Wait until child pid has stopped (SIGSTOP, raised or sent): 0, or -1 if
+ * it ended instead. A test that goes on while a child "should" be stopped
+ * must know it is: a SIGCONT sent before the stop is lost, and the child
+ * then stays stopped for ever. */
+static inline int test_wait_stopped(pid_t pid)
+{
+	int st;
+	pid_t w;
+
+	do
+		w = waitpid(pid, &st, WUNTRACED);
+	while (w < 0 && errno == EINTR);
+	return w == pid && WIFSTOPPED(st) ? 0 : -1;
+}
+
 /*
  * The children a test started, each the leader of its own process group:
  * test_kids_reap() kills each group and the child itself and reaps it (run

@@ -562,8 +562,7 @@ static void stopped_consumer(uint32_t flags)
 	wait_ready();
 	cr_assert_eq(ring_bcast_producer(&prod), 0);
 	cr_assert_eq(kill(kid, SIGSTOP), 0);
-	cr_assert_eq(waitpid(kid, &st, WUNTRACED), kid);
-	cr_assert(WIFSTOPPED(st));
+	cr_assert_eq(test_wait_stopped(kid), 0);
 	/* While it is stopped it reads nothing: at most 16 go in. */
 	for (i = 0; i < 200; i++) {
 		v = pushed;

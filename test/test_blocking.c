@@ -89,6 +89,32 @@ static int wait_asleep(const pid_t *pids, int n, RING_ATOMIC(uint32_t) *flag)
 	}
 }
 
+/*
+ * The n sleepers asleep with their counts armed, and stopped there: a
+ * sleeper whose slice runs out leaves (its count goes) and re-arms, so
+ * "asleep" alone does not say that all n are counted at one moment. Each is
+ * stopped, then the word is read: stopped, none can leave. Retried while
+ * one was caught between a leave and its re-arm. The caller continues or
+ * kills them.
+ */
+static void stop_asleep(const pid_t *pids, int n, RING_ATOMIC(uint32_t) *flag)
+{
+	int i, tries;
+
+	for (tries = 0;; tries++) {
+		cr_assert_eq(wait_asleep(pids, n, flag), 0, "a sleeper ended");
+		for (i = 0; i < n; i++) {
+			cr_assert_eq(kill(pids[i], SIGSTOP), 0);
+			cr_assert_eq(test_wait_stopped(pids[i]), 0, "a sleeper ended");
+		}
+		if (RING_WAIT_ARMED(word(flag)) == (uint32_t)n)
+			return;
+		cr_assert_lt(tries, 1000, "never all %d armed: word %#x", n, (unsigned)word(flag));
+		for (i = 0; i < n; i++)
+			cr_assert_eq(kill(pids[i], SIGCONT), 0);
+	}
+}
+
 static void push_seq(struct ring *r, uint64_t seq)
 {
 	unsigned char e[ESZ];
@@ -750,11 +776,13 @@ static void dead_waiter(uint32_t kind, uint32_t rule)
 		}
 		both[n++] = live;
 	}
-	cr_assert_eq(wait_asleep(both, n, &w->cons_waiters), 0);
+	stop_asleep(both, n, &w->cons_waiters);
 	kill(dead, SIGKILL);
 	expect_exit(dead, 1000 + SIGKILL, "waiter killed asleep");
 	cr_assert_eq(RING_WAIT_ARMED(word(&w->cons_waiters)), (uint32_t)n,
 		     "the dead waiter's count is gone");
+	if (live > 0)
+		cr_assert_eq(kill(live, SIGCONT), 0);
 
 	/* The next push wakes (the live MPMC sleeper gets it) and counts a
 	 * wake for the dead sleeper's 1 too, so later pushes with nobody
@@ -937,7 +965,10 @@ Test(blocking, waitfd_dead_waiter, .timeout = 60)
 			pfd.fd = f.fd;
 			pfd.events = POLLIN;
 			rearmed[1] = 1;
-			(void)poll(&pfd, 1, ring_waitfd_timeout_ms(&f));
+			/* No timeout: a poll that timed out would disarm and
+			 * re-arm, and a push in between would find no waiter
+			 * to take a copy for; the parent's push wakes it. */
+			(void)poll(&pfd, 1, -1);
 			rearmed[1] = 0;
 			ring_waitfd_consume(&f);
 			if (ring_pop(&r, &v) == 0)
@@ -971,7 +1002,7 @@ Test(blocking, waitfd_dead_waiter, .timeout = 60)
 	}
 	cr_assert_neq(w, NULL, "the child never armed");
 	/* Asleep in its poll (see the child), so that this push's wake is
-	 * what wakes it. A slice that ends first re-arms it, also fine. */
+	 * what wakes it. */
 	while (!rearmed[1] || test_proc_state(child) != 'S')
 		if (test_proc_state(child) == 'Z')
 			cr_assert_fail("the child exited: status %d", test_wait_child(child));

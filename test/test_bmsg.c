@@ -408,7 +408,6 @@ static void stopped(uint32_t flags)
 	unsigned char buf[128] = {0};
 	pid_t kid;
 	char ch;
-	int st;
 	unsigned i, sent = 0;
 
 	cr_assert_eq(ring_create_anon(&prod, &p), 0);
@@ -416,7 +415,7 @@ static void stopped(uint32_t flags)
 	cr_assert_eq(read(ready_pipe[0], &ch, 1), 1);
 	cr_assert_eq(ring_bcast_producer(&prod), 0);
 	cr_assert_eq(kill(kid, SIGSTOP), 0);
-	cr_assert_eq(waitpid(kid, &st, WUNTRACED), kid);
+	cr_assert_eq(test_wait_stopped(kid), 0);
 	for (i = 0; i < 100; i++)
 		sent += ring_bcast_send(&prod, buf, 50) == 0;
 	if (flags & RING_F_BCAST_LOSSY)

@@ -473,6 +473,7 @@ Test(live, waiting_is_not_death)
 		_exit(0);
 	}
 	cr_assert_eq(ring_pop_wait(&r, &v, NULL), 0);
+	cr_assert_eq(test_wait_stopped(c), 0, "the producer did not stop");
 	d = after_ms(50);
 	cr_assert_eq(ring_pop_wait(&r, &v, &d), -ETIMEDOUT, "a stopped producer is alive");
 	kill(c, SIGCONT);
@@ -523,6 +524,8 @@ static pid_t claim_and_stop(struct ring *r, int consumer, int stop, struct gate 
 		_exit(0);
 	}
 	gate_wait(g);
+	if (stop)
+		cr_assert_eq(test_wait_stopped(c), 0, "the claimant did not stop");
 	return c;
 }
 

@@ -879,7 +879,7 @@ static void reserver_dies(uint32_t flags, int stop)
 	cr_assert_eq(ring_attach(&prod, name, &o), 0);
 	/* 150-byte records in 1024 bytes: some rounds' claims start with padding. */
 	for (round = 0; round < 8; round++) {
-		int fds[2], st, tries;
+		int fds[2], tries;
 		char c;
 		pid_t pid;
 
@@ -909,8 +909,7 @@ static void reserver_dies(uint32_t flags, int stop)
 		close(fds[0]);
 		cr_assert_eq(ring_msg_send(&prod, "after", 5), 0);
 		if (stop) {
-			cr_assert_eq(waitpid(pid, &st, WUNTRACED), pid);
-			cr_assert(WIFSTOPPED(st));
+			cr_assert_eq(test_wait_stopped(pid), 0);
 			/* 50 ms of receives, 50 times the repair delay: the
 			 * record of a stopped producer stays. */
 			for (tries = 0; tries < 50; tries++) {
