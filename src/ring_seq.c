@@ -244,59 +244,6 @@ ssize_t ring_pvt_seq_push_slow(struct ring *r, const void *src, size_t cnt, int 
 	return seq_push_general(r, src, cnt, burst);
 }
 
-/*
- * An empty ring's other question, closed or not, without the producer's
- * line on every poll. prod.tail holds the closed bit, but also the
- * producer's position copy, stored by every push: a consumer that kept up
- * with its producer and loaded tail on each empty poll took that line from
- * the producer's core once per push, and the producer's next store took it
- * back (bench: shmring-seq at 0.56 of ref-slot-spsc in the far placement).
- *
- * A non-blocking ring's consumer loads tail only when one of these says the
- * bit may have changed since it last saw it clear:
- *  - wait.cons_seq differs from the value it read then: ring_close_write
- *    bumps that word (release) after it sets the bit, on every ring of this
- *    rule. The load below is acquire, so the tail load after it sees the
- *    bit of any close whose bump it read; a close whose bump it did not see
- *    had not finished, and -EAGAIN is the answer of a pop made before it.
- *    No push writes cons_seq, so the load stays in this core's cache.
- *  - RING_PVT_SEQ_OPEN_POLLS empty polls passed: a closer that died
- *    between its two stores (or one linked against a library that did not
- *    bump) is seen that many polls late at most.
- * A blocking ring loads tail every time, as before: a sleeper whose slice
- * ran out must see the close of a closer that died before its wakes (the
- * bound of src/ring_wait.c), and it is about to sleep anyway.
- *
- * The state is the handle's cons_cache, which this rule does not use
- * otherwise: RING_PVT_SEQ_OPEN_TAG | cons_seq << 8 | polls left. 0 (after
- * attach and ring_pvt_spsc_forget) or any other value loads tail. 1 if open
- * (as far as the caller may tell), 0 if the bit is set.
- */
-#define RING_PVT_SEQ_OPEN_TAG (UINT64_C(1) << 62)
-#define RING_PVT_SEQ_OPEN_POLLS 64u
-
-static int seq_open(struct ring *r)
-{
-	const int blocking = (r->flags & RING_F_BLOCKING) != 0;
-	uint64_t c = r->cons_cache, seen = 0;
-
-	if (!blocking) {
-		seen = RING_PVT_SEQ_OPEN_TAG |
-		       (uint64_t)ring_pvt_load(&r->shm->wait.cons_seq, acquire) << 8;
-		if ((c & ~UINT64_C(0xff)) == seen && (c & 0xff) != 0) {
-			r->cons_cache = c - 1;
-			return 1;
-		}
-	}
-	/* Pairs with ring_close_write()'s release RMW as in the general
-	 * path, which handles the closed case. */
-	if (ring_pvt_load(&r->shm->prod.tail, acquire) & RING_CLOSED_BIT)
-		return 0;
-	if (!blocking)
-		r->cons_cache = seen | RING_PVT_SEQ_OPEN_POLLS;
-	return 1;
-}
-
 ssize_t ring_pvt_seq_pop_slow(struct ring *r, void *dst, size_t cnt, int burst)
 {
 	uint64_t c = r->cons_pos;
@@ -305,10 +252,12 @@ ssize_t ring_pvt_seq_pop_slow(struct ring *r, void *dst, size_t cnt, int burst)
 			    ring_pvt_load(&r->shm->cons.head, relaxed) == c)) {
 		uint64_t q = c + (burst ? 1 : cnt) - 1;
 
-		/* Empty (q), and not closed (seq_open); closed goes to the
-		 * general path, which looks at the slot again after seeing
-		 * the bit. */
-		if (ring_pvt_load(seq_word(r, q), acquire) == q && seq_open(r)) { /* A8 */
+		/* Empty (q), and not closed: the acquire load of tail pairs
+		 * with ring_close_write()'s release RMW as in the general
+		 * path, which handles the closed case (it looks at the slot
+		 * again after seeing the bit). */
+		if (ring_pvt_load(seq_word(r, q), acquire) == q && /* A8 */
+		    !(ring_pvt_load(&r->shm->prod.tail, acquire) & RING_CLOSED_BIT)) {
 			if (ring_pvt_live_replaced(r))
 				return -ESTALE;
 			return seq_again(r, 1);

@@ -723,15 +723,8 @@ int ring_close_write(struct ring *r)
 	 * this handle's next push there. */
 	if (r->kind == RING_KIND_SPSC || r->kind == RING_KIND_BYTES || r->kind == RING_KIND_MSG)
 		ring_pvt_spsc_forget(r, 1);
-	if (!(r->flags & RING_F_BLOCKING)) {
-		/* Slot-sequenced consumers look at tail's bit when this word
-		 * has moved (src/ring_seq.c, seq_open): after the bit, release
-		 * (their acquire load of it then sees the bit). Blocking rings
-		 * bump it below, with the wake. */
-		if (r->kind == RING_KIND_SPSC && r->rule == RING_RULE_SEQ)
-			ring_pvt_fetch_add(&r->shm->wait.cons_seq, 1, release);
+	if (!(r->flags & RING_F_BLOCKING))
 		return 0;
-	}
 	RING_PVT_HOOK(RING_HOOK_CLOSE_SET);
 	/*
 	 * Wake both directions unconditionally, whatever the counts say: each

@@ -336,12 +336,6 @@ static void not_blocking(uint32_t kind, uint32_t rule)
 	expect_exit(c, 0, "producer");
 	cr_assert_eq(got, N);
 	cr_assert_eq(ring_pop_wait(&r, e, NULL), -ENOTSUP);
-	/* Nothing wrote the wait line but the close of a slot-sequenced ring,
-	 * which bumps cons_seq once (src/ring_seq.c, seq_open). */
-	if (rule == RING_RULE_SEQ) {
-		cr_assert_eq(word(&r.shm->wait.cons_seq), 1, "cons_seq after one close");
-		ring_pvt_store(&r.shm->wait.cons_seq, 0, relaxed);
-	}
 	cr_assert_eq(memcmp(&r.shm->wait, zero, sizeof(zero)), 0,
 		     "a non-blocking ring wrote its wait line: cons_seq %u cons_waiters %u "
 		     "prod_seq %u prod_waiters %u",
@@ -648,59 +642,6 @@ Test(blocking, close_wakes_spsc_consumer, .timeout = 60)
 		cr_assert(log[1] == 1 && log[2] == 2 && log[3] == 3);
 		ring_close(&r);
 	}
-}
-
-/*
- * A slot-sequenced consumer polling an empty ring learns of a close from
- * wait.cons_seq, which ring_close_write bumps after the closed bit
- * (src/ring_seq.c, seq_open), instead of loading tail on every poll: after
- * a close made by another process its first pop says -EPIPE, however long
- * it polled before. A closer that died between the bit and the bump (here a
- * child that sets the bit alone) is seen within RING_PVT_SEQ_OPEN_POLLS (64)
- * empty polls on a non-blocking ring; a blocking ring looks at tail on
- * every try, so its wait ends at once.
- */
-static void seq_close_seen(uint32_t flags, int bump)
-{
-	struct ring r;
-	unsigned char e[ESZ];
-	struct timespec d;
-	pid_t c;
-	int i, rc;
-
-	make_ring(&r, RING_KIND_SPSC, RING_RULE_SEQ, 8, flags);
-	push_seq(&r, 0);
-	pop_expect(&r, 0);
-	for (i = 0; i < 1000; i++)
-		cr_assert_eq(ring_pop(&r, e), -EAGAIN);
-	c = fork_child();
-	if (c == 0) {
-		if (bump)
-			CHILD_CHECK(ring_close_write(&r) == 0);
-		else
-			ring_pvt_fetch_or(&r.shm->prod.tail, RING_CLOSED_BIT, seq_cst);
-		_exit(0);
-	}
-	expect_exit(c, 0, "closer");
-	if (flags & RING_F_BLOCKING) {
-		d = after_ns(10 * 1000000000ull);
-		cr_assert_eq(ring_pop_wait(&r, e, &d), -EPIPE);
-	} else {
-		for (i = 1; (rc = ring_pop(&r, e)) == -EAGAIN; i++)
-			cr_assert_lt(i, 65, "closed bit not seen after 64 empty polls");
-		cr_assert_eq(rc, -EPIPE);
-		if (bump)
-			cr_assert_eq(i, 1, "a finished close seen only at poll %d", i);
-	}
-	cr_assert_eq(ring_pop(&r, e), -EPIPE);
-	ring_close(&r);
-}
-
-Test(blocking, seq_close_seen_by_polling_consumer, .timeout = 60)
-{
-	seq_close_seen(0, 1);
-	seq_close_seen(0, 0);
-	seq_close_seen(RING_F_BLOCKING, 0);
 }
 
 Test(blocking, close_wakes_all_mpmc_consumers, .timeout = 60)

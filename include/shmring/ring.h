@@ -209,9 +209,7 @@ struct ring {
 	/* Consumer-private (SPSC): count rule, the producer index as last
 	 * read; n-1 rule, ring_pvt_n1_climit of it (empty, or the wrap), or
 	 * under a FAST mode an index read that passed the inline refresh's
-	 * test (>= n only if corrupt: see ring_pvt_dequeue_other).
-	 * Slot-sequenced rule: when the empty path next loads tail
-	 * (src/ring_seq.c, seq_open). */
+	 * test (>= n only if corrupt: see ring_pvt_dequeue_other). */
 	uint64_t cons_cache;
 	/* The consumer's own index (head); RING_PVT_POS_UNKNOWN after attach. */
 	uint64_t cons_pos;

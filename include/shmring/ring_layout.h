@@ -211,9 +211,7 @@ RING_PVT_INLINE uint32_t ring_pvt_wait_woken(uint32_t w)
 #define RING_WAITFD_FD_MAX 0xffffff /* highest descriptor number a tag holds */
 
 struct ring_wait_line {
-	RING_ATOMIC(uint32_t) cons_seq;     /* consumers sleep on it; bumped to wake,
-					     * and by every close of a RING_RULE_SEQ
-					     * ring (src/ring_seq.c, seq_open) */
+	RING_ATOMIC(uint32_t) cons_seq;     /* consumers sleep on it; bumped to wake */
 	RING_ATOMIC(uint32_t) cons_waiters; /* consumers armed / woken (counts) */
 	RING_ATOMIC(uint32_t) prod_seq;     /* producers sleep on it; bumped to wake */
 	RING_ATOMIC(uint32_t) prod_waiters; /* producers armed / woken (counts) */

@@ -29,10 +29,9 @@
  * and *_waiters, as for the index of the other rules); a descriptor waiter's
  * look is ring_count, which reads the copies, stored before F1 as well. So
  * either the sleeper (waiter) sees the element (room) or the waker sees it
- * armed. Close: ring_close_write's RMW on tail, as for the other rules, then
- * a bump of wait.cons_seq; the consumer's slow path loads tail (acquire)
- * when that word moved (non-blocking rings; blocking ones every time) and
- * then the slot word again (src/ring_seq.c, seq_open).
+ * armed. Close: ring_close_write's RMW on tail, as for the other rules; the
+ * consumer's slow path loads tail (acquire) and then the slot word again
+ * (src/ring_seq.c).
  *
  * Each sequence word is loaded once and compared with the one value that
  * lets the call go on; any other value (not ready, or garbage from a
