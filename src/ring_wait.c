@@ -507,10 +507,18 @@ ssize_t ring_pvt_wait_until(struct ring *r, int consumer, ring_pvt_try_fn try_op
 					  relaxed) == cpu;
 	spins = !yield ? RING_PVT_SPINS : one_peer(r) ? RING_PVT_YIELDS : 0;
 	for (i = 0; i < spins; i++) {
-		if (yield)
+		if (yield) {
+			/* On a loaded CPU one yield can last a time slice of
+			 * every other runnable task: a deadline that has
+			 * passed ends the yields (the loop below says
+			 * -ETIMEDOUT). The spins without yields take a few
+			 * microseconds in all. */
+			if (deadline != NULL && now_ns() >= dl_ns)
+				break;
 			(void)sched_yield();
-		else
+		} else {
 			ring_pvt_cpu_relax();
+		}
 		rc = try_op(r, ctx);
 		if (!not_ready(rc))
 			return rc;
