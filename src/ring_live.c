@@ -1143,6 +1143,19 @@ static int ring_drained(const struct ring *r)
 	 * (src/ring_msg.c): drained too. */
 	if (r->kind == RING_KIND_MSG && (int64_t)(h - t) > 0 && h - t <= r->n)
 		return 1;
+	/* A slot-sequenced ring's tail and head are copies stored after the
+	 * slot words (ring_layout.h): a producer that died between its slot
+	 * words and its copy leaves tail behind a head its elements were
+	 * popped up to, so t == h may never come. The slot word says it: the
+	 * consumer's next slot not full (acquire: A8) is drained, the caller's
+	 * pop having found it so. Unknown position (no pop yet): head at or
+	 * ahead of tail by at most n. */
+	if (r->kind == RING_KIND_SPSC && r->rule == RING_RULE_SEQ) {
+		if (r->cons_pos != RING_PVT_POS_UNKNOWN)
+			return ring_pvt_load(ring_pvt_seq_at(r->slots, r->cons_pos, r->mask, r->stride),
+					     acquire) != r->cons_pos + 1;
+		return (int64_t)(h - t) >= 0 && h - t <= r->n;
+	}
 	return t == h;
 }
 

@@ -453,6 +453,38 @@ Test(live, producer_learns_consumer_death)
 	producer_learns(RING_KIND_MPMC, RING_RULE_COUNT);
 }
 
+/*
+ * A slot-sequenced producer that dies between its slot words and its copy
+ * of the position (here: it sets its copy back by 3, then exits): the
+ * consumer pops the 3 elements, then learns of the death, although the
+ * copies alone show head 3 ahead of tail for ever.
+ */
+Test(live, seq_consumer_learns_death_behind_tail_copy, .timeout = 60)
+{
+	struct ring_params p = params(RING_KIND_SPSC, RING_RULE_SEQ, 8, RING_F_BLOCKING);
+	struct timespec d;
+	struct ring r;
+	uint64_t v, i;
+	pid_t c;
+
+	cr_assert_eq(ring_create_anon(&r, &p), 0);
+	c = fork_child();
+	if (c == 0) {
+		for (i = 0; i < 3; i++)
+			CHILD_CHECK(ring_push(&r, &i) == 0);
+		ring_pvt_store(&r.shm->prod.tail, 0, relaxed);
+		_exit(0);
+	}
+	expect_exit(c, 0, "producer");
+	for (i = 0; i < 3; i++) {
+		cr_assert_eq(ring_pop_wait(&r, &v, NULL), 0);
+		cr_assert_eq(v, i);
+	}
+	d = after_ms(10000);
+	cr_assert_eq(ring_pop_wait(&r, &v, &d), -ECONNRESET, "pop_wait after the producer's death");
+	ring_close(&r);
+}
+
 /* A consumer that started before any producer keeps waiting for one; a
  * stopped producer is not a dead one. */
 Test(live, waiting_is_not_death)
