@@ -91,6 +91,28 @@ static void gate_wait(struct gate *g)
 
 static const uint32_t rules[] = {RING_RULE_COUNT, RING_RULE_N1};
 
+/*
+ * A producer process that pushes from..to-1 and exits without closing (a
+ * death, for the peers); back > 0: it first sets its tail copy back by
+ * that much, as a slot-sequenced producer killed between its slot words
+ * and its copy leaves it. Reaped here.
+ */
+static void producer_exits(struct ring *r, uint64_t from, uint64_t to, uint64_t back)
+{
+	pid_t c = fork_child();
+	uint64_t i;
+
+	if (c == 0) {
+		for (i = from; i < to; i++)
+			CHILD_CHECK(ring_push(r, &i) == 0);
+		if (back > 0)
+			ring_pvt_store(&r->shm->prod.tail, ring_pvt_load(&r->shm->prod.tail, relaxed) - back,
+				       relaxed);
+		_exit(0);
+	}
+	expect_exit(c, 0, "producer");
+}
+
 /* ---- SPSC roles ------------------------------------------------------------ */
 
 Test(live, spsc_roles_exclusive_across_processes)
@@ -161,13 +183,7 @@ Test(live, spsc_takeover_after_death)
 
 		cr_assert_eq(ring_create_anon(&r, &p), 0);
 		/* Producer 1 pushes 0..4 and dies without closing. */
-		c = fork_child();
-		if (c == 0) {
-			for (i = 0; i < 5; i++)
-				CHILD_CHECK(ring_push(&r, &i) == 0);
-			_exit(0);
-		}
-		expect_exit(c, 0, "producer 1");
+		producer_exits(&r, 0, 5, 0);
 		/* Consumer 1 pops 0..1 and dies. */
 		c = fork_child();
 		if (c == 0) {
@@ -465,17 +481,9 @@ Test(live, seq_consumer_learns_death_behind_tail_copy, .timeout = 60)
 	struct timespec d;
 	struct ring r;
 	uint64_t v, i;
-	pid_t c;
 
 	cr_assert_eq(ring_create_anon(&r, &p), 0);
-	c = fork_child();
-	if (c == 0) {
-		for (i = 0; i < 3; i++)
-			CHILD_CHECK(ring_push(&r, &i) == 0);
-		ring_pvt_store(&r.shm->prod.tail, 0, relaxed);
-		_exit(0);
-	}
-	expect_exit(c, 0, "producer");
+	producer_exits(&r, 0, 3, 3);
 	for (i = 0; i < 3; i++) {
 		cr_assert_eq(ring_pop_wait(&r, &v, NULL), 0);
 		cr_assert_eq(v, i);
